@@ -1,0 +1,128 @@
+"""One exception hierarchy for the whole package.
+
+Every error raised on bad *input* derives from :class:`InputError` and names, where it
+can, the file, the (1-based, as in a text editor) row, the column and the offending value,
+so that a user can open the file and find the problem. Errors raised by estimators on a
+panel that does not suit them derive from :class:`EstimationError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+class SosekImpactError(Exception):
+    """Base class of every error raised by :mod:`sosek_impact`."""
+
+
+class InputError(SosekImpactError, ValueError):
+    """Bad input data: the message locates the problem.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in plain words.
+    file, row, column, value
+        Where it is: file path, 1-based line number in the file (or row label), column
+        name and the offending raw value. Any may be ``None`` when it does not apply.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        row: int | str | None = None,
+        column: str | None = None,
+        value: Any = None,
+    ) -> None:
+        self.reason = message
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        self.value = value
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(f"file {self.file!r}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        if self.value is not None:
+            where.append(f"value {self.value!r}")
+        return f"{self.reason} ({', '.join(where)})" if where else self.reason
+
+
+class EmptyFileError(InputError):
+    """The file holds no data rows."""
+
+
+class EncodingError(InputError):
+    """The file cannot be decoded with the encodings tried."""
+
+
+class HeaderError(InputError):
+    """The header could not be found or is malformed (missing, shifted, wrong separator)."""
+
+
+class SchemaError(InputError):
+    """A required column is missing, or a row has the wrong number of fields."""
+
+
+class NumberFormatError(InputError):
+    """A cell that should be a number is not one."""
+
+
+class AmbiguousNumberError(NumberFormatError):
+    """A column's decimal convention cannot be told apart (``1.234``: thousand or one point two?).
+
+    Pass ``decimal=","`` or ``decimal="."`` to the reader to settle it.
+    """
+
+
+class DuplicateKeyError(InputError):
+    """Two rows share the same key (e.g. regency and year)."""
+
+
+class UnknownRegionError(InputError):
+    """A regency or province name or code that the registry does not know.
+
+    ``offenders`` maps each unknown label to its closest known matches.
+    """
+
+    def __init__(self, message: str, *, offenders: dict[str, list[str]] | None = None, **where: Any) -> None:
+        self.offenders = dict(offenders or {})
+        if self.offenders:
+            listing = "; ".join(
+                f"{name!r} (closest: {', '.join(m) if m else 'none'})" for name, m in self.offenders.items()
+            )
+            message = f"{message}: {listing}"
+        super().__init__(message, **where)
+
+
+class ValueRangeError(InputError):
+    """A value outside its admissible range (negative population, year 1899, share > 100 %)."""
+
+
+class EstimationError(SosekImpactError, ValueError):
+    """The data do not suit the estimator as asked."""
+
+
+class UnbalancedPanelError(EstimationError):
+    """The estimator needs a balanced panel and the data are not one."""
+
+
+class TreatedInFirstPeriodError(EstimationError):
+    """Units treated in (or before) the first period have no pre-treatment period."""
+
+
+class SmallGroupError(EstimationError):
+    """A treatment cohort or the control group is too small to estimate."""
+
+
+class GroupColumnError(EstimationError):
+    """The group (first-treated period) column is not made of periods of the time column."""
