@@ -1,0 +1,25 @@
+"""Inference that stays valid with few (treated) clusters, and sensitivity analysis."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "wild_cluster_bootstrap": "sosek_impact.inference.wild_bootstrap",
+    "randomization_inference": "sosek_impact.inference.randomization",
+    "conley_taber": "sosek_impact.inference.conley_taber",
+    "honest_did": "sosek_impact.inference.honest_did",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sosek_impact.inference' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
