@@ -1,0 +1,91 @@
+"""Make the project's own tidy extracts (``data/raw``) from the shared public sources.
+
+``make_extracts()`` is what ``sosek-impact extract`` runs. It reads ``../shared/data``
+(``sources/`` and ``registry/``) and writes, atomically and deterministically:
+
+- ``sources.csv``: one row per source (file, repository, commit, licence, citation);
+- ``registry_border_regencies.csv``, ``registry_events.csv``, ``registry_regency_splits.csv``,
+  ``registry_code_changes.csv``;
+- ``provinces.csv``, ``regencies.csv``;
+- ``regency_series.csv`` and ``province_series.csv`` (long: one value per row, with
+  ``source_id`` and ``source_row``);
+- ``district_map.geojson``.
+
+The committed extracts let the package work where ``../shared`` does not exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import paths
+from ..atomic import write_csv, write_text
+from ..errors import InputError
+
+__all__ = ["make_extracts", "extract_tables"]
+
+
+def _shared(shared: str | Path | None) -> Path:
+    if shared is None:
+        found = paths.shared_dir()
+        if found is None:
+            raise InputError(
+                "the shared data folder was not found; pass shared= or set SOSEK_IMPACT_SHARED",
+                file=str(paths.project_root().parent / "shared" / "data"),
+            )
+        return found
+    shared = Path(shared)
+    if not (shared / "sources").is_dir() or not (shared / "registry").is_dir():
+        raise InputError("not a shared data folder (needs sources/ and registry/)", file=str(shared))
+    return shared
+
+
+def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
+    """Build every extract in memory.
+
+    Returns
+    -------
+    dict
+        File name under ``data/raw`` → ``pandas.DataFrame`` (CSV) or ``str`` (GeoJSON text).
+    """
+    from .registry_tables import REGISTRY_TABLES, registry_table
+    from .sources import sources_table
+
+    root = _shared(shared)
+    out: dict[str, object] = {"sources.csv": sources_table()}
+    for name in REGISTRY_TABLES:
+        out[f"registry_{name}.csv"] = registry_table(root, name)
+    try:
+        from .regions import province_table, regency_table
+        from .series import province_series, regency_series
+    except ImportError:  # pragma: no cover - staged development
+        return out
+    out["provinces.csv"] = province_table(root)
+    out["regencies.csv"] = regency_table(root)
+    out["regency_series.csv"] = regency_series(root)
+    out["province_series.csv"] = province_series(root)
+    try:
+        from .geo import district_map
+    except ImportError:  # pragma: no cover - staged development
+        return out
+    out["district_map.geojson"] = district_map(root)
+    return out
+
+
+def make_extracts(shared: str | Path | None = None, *, out: str | Path | None = None) -> None:
+    """Write every extract under ``data/raw`` (or ``out``).
+
+    Parameters
+    ----------
+    shared
+        The shared data folder; default ``../shared/data`` beside the project (or
+        ``SOSEK_IMPACT_SHARED``).
+    out
+        Target folder; default :func:`sosek_impact.paths.raw_dir`.
+    """
+    target = Path(out) if out is not None else paths.raw_dir()
+    for name, table in extract_tables(shared).items():
+        if isinstance(table, str):
+            write_text(target / name, table)
+        else:
+            write_csv(table, target / name)
