@@ -1,0 +1,131 @@
+"""Tables in Markdown, LaTeX and HTML from one DataFrame, without extra dependencies."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..atomic import write_text
+
+__all__ = ["format_value", "to_markdown", "to_latex", "to_html", "write_table"]
+
+
+def format_value(value: Any, digits: int = 3) -> str:
+    """Format one cell: missing as empty, floats with ``digits`` significant decimals."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** (-digits)):
+            return f"{value:.{digits}g}"
+        return f"{value:.{digits}f}"
+    try:  # numpy scalars
+        import numpy as np
+
+        if isinstance(value, np.floating):
+            return format_value(float(value), digits)
+        if isinstance(value, np.integer):
+            return str(int(value))
+    except ImportError:  # pragma: no cover
+        pass
+    if value is not None and value != value:  # pandas NA-likes
+        return ""
+    text = str(value)
+    return "" if text in {"nan", "<NA>", "NaT", "None"} else text
+
+
+def _cells(df: Any, digits: int) -> tuple[list[str], list[list[str]]]:
+    header = [str(c) for c in df.columns]
+    rows = [[format_value(v, digits) for v in row] for row in df.itertuples(index=False, name=None)]
+    return header, rows
+
+
+def to_markdown(df: Any, digits: int = 3) -> str:
+    """GitHub-flavoured Markdown table."""
+    header, rows = _cells(df, digits)
+
+    def esc(s: str) -> str:
+        return s.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(esc(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+    "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+}
+
+
+def _latex_escape(text: str) -> str:
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def to_latex(df: Any, digits: int = 3, caption: str | None = None, label: str | None = None) -> str:
+    """A ``booktabs`` LaTeX table (needs ``\\usepackage{booktabs}``)."""
+    header, rows = _cells(df, digits)
+    align = "".join("r" if _numeric(df[c]) else "l" for c in df.columns)
+    out = ["\\begin{table}[htbp]", "\\centering"]
+    if caption:
+        out.append(f"\\caption{{{_latex_escape(caption)}}}")
+    if label:
+        out.append(f"\\label{{{label}}}")
+    out += [f"\\begin{{tabular}}{{{align}}}", "\\toprule", " & ".join(_latex_escape(h) for h in header) + " \\\\", "\\midrule"]
+    out += [" & ".join(_latex_escape(c) for c in row) + " \\\\" for row in rows]
+    out += ["\\bottomrule", "\\end{tabular}", "\\end{table}"]
+    return "\n".join(out) + "\n"
+
+
+def _numeric(series: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.api.types.is_numeric_dtype(series))
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def to_html(
+    df: Any,
+    digits: int = 3,
+    caption: str | None = None,
+    cell_link: Callable[[str, Any], str | None] | None = None,
+) -> str:
+    """An HTML ``<table>``; ``cell_link(column, value)`` may return a URL to wrap a cell in a link."""
+    header, rows = _cells(df, digits)
+    raw_rows = list(df.itertuples(index=False, name=None))
+    out = ["<table>"]
+    if caption:
+        out.append(f"<caption>{html.escape(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr></thead>")
+    out.append("<tbody>")
+    for raw, row in zip(raw_rows, rows, strict=True):
+        cells = []
+        for col, value, text in zip(df.columns, raw, row, strict=True):
+            url = cell_link(str(col), value) if cell_link and text else None
+            body = f'<a href="{html.escape(url)}">{html.escape(text)}</a>' if url else html.escape(text)
+            cls = ' class="num"' if _numeric(df[col]) else ""
+            cells.append(f"<td{cls}>{body}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out += ["</tbody>", "</table>"]
+    return "\n".join(out) + "\n"
+
+
+def write_table(df: Any, stem: str | Path, *, digits: int = 3, caption: str | None = None) -> list[Path]:
+    """Write ``stem.md``, ``stem.tex`` and ``stem.html`` atomically; return the paths."""
+    stem = Path(stem)
+    label = "tab:" + stem.name
+    md = (f"**{caption}**\n\n" if caption else "") + to_markdown(df, digits)
+    files = {
+        stem.with_suffix(".md"): md,
+        stem.with_suffix(".tex"): to_latex(df, digits, caption, label),
+        stem.with_suffix(".html"): to_html(df, digits, caption),
+    }
+    for path, text in files.items():
+        write_text(path, text)
+    return list(files)
