@@ -1,0 +1,299 @@
+"""Monte Carlo machinery: bias and confidence-interval coverage of estimator x inference pairs.
+
+A *method* is an estimator paired with an inference procedure (say TWFE with cluster-robust
+errors, or Callaway--Sant'Anna with analytical errors). :func:`run_monte_carlo` draws
+``n_reps`` panels from :func:`sosek_impact.simulate.simulate_staggered_panel`, applies every
+method to every panel, and records the estimate, its confidence interval and the true value
+of the method's target on that panel. :func:`summarise` turns the draws into bias (in units
+of the error standard deviation ``sigma``), RMSE and coverage, each with its Monte Carlo
+standard error, so that a reader (or a test) can tell a real failure from simulation noise.
+
+Determinism: replication ``r`` uses its own seed, spawned from the master seed with
+:class:`numpy.random.SeedSequence`; the panel and any randomness inside a method (bootstrap
+weights, permutations) derive from it. Results therefore do not depend on the number of
+worker processes or on the order in which replications finish.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing as mp
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sosek_impact.simulate import simulate_staggered_panel, true_simple_att
+
+__all__ = [
+    "Estimate",
+    "Method",
+    "coverage_band",
+    "replication_seeds",
+    "run_monte_carlo",
+    "summarise",
+]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimate with its confidence interval.
+
+    Attributes
+    ----------
+    estimate
+        Point estimate.
+    ci_low, ci_high
+        Bounds of the confidence interval at the method's level (NaN if none).
+    se
+        Standard error, when the inference procedure has one (NaN otherwise).
+    """
+
+    estimate: float
+    ci_low: float = math.nan
+    ci_high: float = math.nan
+    se: float = math.nan
+
+
+def _default_target(data: pd.DataFrame) -> float:
+    return true_simple_att(data)
+
+
+@dataclass(frozen=True)
+class Method:
+    """An estimator x inference pair to evaluate.
+
+    Attributes
+    ----------
+    name
+        Label used in tables, e.g. ``"TWFE + cluster"``.
+    fit
+        ``fit(data, seed) -> Estimate``; ``seed`` is an integer for any randomness of the
+        inference (bootstrap, permutations).
+    target
+        ``target(data) -> float``: the true value the method should estimate on this panel
+        (default: the simple ATT of Callaway and Sant'Anna, :func:`true_simple_att`).
+    estimator, inference
+        Short descriptions for tables.
+    """
+
+    name: str
+    fit: Callable[[pd.DataFrame, int], Estimate]
+    target: Callable[[pd.DataFrame], float] = _default_target
+    estimator: str = ""
+    inference: str = ""
+
+
+@dataclass
+class _Job:
+    methods: Sequence[Method]
+    design: Mapping[str, Any]
+    seeds: list[int] = field(default_factory=list)
+
+
+_JOB: _Job | None = None  # set in the parent before forking workers
+
+
+def replication_seeds(seed: int, n_reps: int) -> list[int]:
+    """Independent integer seeds for ``n_reps`` replications, spawned from ``seed``."""
+    children = np.random.SeedSequence(seed).spawn(n_reps)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def _one_replication(rep: int) -> list[dict[str, Any]]:
+    job = _JOB
+    assert job is not None
+    rep_seed = job.seeds[rep]
+    data = simulate_staggered_panel(**job.design, seed=rep_seed)
+    rows = []
+    for k, m in enumerate(job.methods):
+        # each method gets its own stream, so adding a method does not change the others
+        method_seed = int(np.random.SeedSequence([rep_seed, k]).generate_state(1, dtype=np.uint32)[0])
+        t0 = time.perf_counter()
+        error = ""
+        try:
+            est = m.fit(data, method_seed)
+        except Exception as exc:  # recorded, not hidden: summarise() counts failures
+            est = Estimate(math.nan)
+            error = f"{type(exc).__name__}: {exc}"
+            if len(error) > 300:
+                error = error[:300]
+        rows.append(
+            {
+                "rep": rep,
+                "method": m.name,
+                "estimate": float(est.estimate),
+                "se": float(est.se),
+                "ci_low": float(est.ci_low),
+                "ci_high": float(est.ci_high),
+                "truth": float(m.target(data)),
+                "seconds": time.perf_counter() - t0,
+                "error": error,
+            }
+        )
+    return rows
+
+
+def run_monte_carlo(
+    methods: Sequence[Method],
+    n_reps: int,
+    *,
+    design: Mapping[str, Any] | None = None,
+    seed: int = 20240101,
+    n_jobs: int = 1,
+    progress: bool | Callable[[int, int], None] = False,
+) -> pd.DataFrame:
+    """Apply every method to ``n_reps`` simulated panels.
+
+    Parameters
+    ----------
+    methods
+        The estimator x inference pairs.
+    n_reps
+        Number of replications.
+    design
+        Keyword arguments of :func:`~sosek_impact.simulate.simulate_staggered_panel`
+        (except ``seed``); default: the study-shaped design.
+    seed
+        Master seed.
+    n_jobs
+        Worker processes (``fork``); 1 runs in this process. Results do not depend on it.
+    progress
+        ``True`` prints a line to stderr every 5 % of replications; a callable receives
+        ``(done, n_reps)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (replication, method): ``rep, method, estimate, se, ci_low, ci_high,
+        truth, seconds, error`` (``error`` is empty unless the method raised; its estimate
+        is then NaN). ``attrs["design"]`` holds the design.
+    """
+    global _JOB
+    if n_reps < 1:
+        raise ValueError(f"n_reps must be >= 1, got {n_reps}")
+    names = [m.name for m in methods]
+    if len(set(names)) != len(names):
+        raise ValueError(f"method names must be unique, got {names}")
+    design = dict(design or {})
+    design.pop("seed", None)
+    _JOB = _Job(methods=list(methods), design=design, seeds=replication_seeds(seed, n_reps))
+
+    if callable(progress):
+        report = progress
+    elif progress:
+        step = max(1, n_reps // 20)
+        t_start = time.perf_counter()
+
+        def report(done: int, total: int) -> None:
+            if done % step == 0 or done == total:
+                el = time.perf_counter() - t_start
+                print(f"  {done}/{total} replications, {el:.0f} s", file=sys.stderr, flush=True)
+
+    else:
+
+        def report(done: int, total: int) -> None:
+            return None
+
+    rows: list[dict[str, Any]] = []
+    try:
+        if n_jobs <= 1:
+            for r in range(n_reps):
+                rows.extend(_one_replication(r))
+                report(r + 1, n_reps)
+        else:
+            ctx = mp.get_context("fork")
+            with ctx.Pool(n_jobs) as pool:
+                for done, part in enumerate(pool.imap(_one_replication, range(n_reps), chunksize=1), 1):
+                    rows.extend(part)
+                    report(done, n_reps)
+    except Exception:
+        traceback.print_exc()
+        raise
+    finally:
+        _JOB = None
+    out = pd.DataFrame(rows).sort_values(["rep", "method"], kind="stable").reset_index(drop=True)
+    out.attrs["design"] = design
+    return out
+
+
+def coverage_band(
+    n_reps: int,
+    *,
+    low: float = 0.93,
+    high: float = 0.97,
+    nominal: float = 0.95,
+    k: float = 3.0,
+) -> tuple[float, float]:
+    """Acceptance band for an estimated coverage rate, widened by simulation error.
+
+    An estimated coverage from ``n_reps`` independent replications has standard error
+    ``sqrt(p (1 - p) / n_reps)`` with ``p`` the true coverage; at ``p = nominal`` this is
+    the Monte Carlo noise of a correct interval. The band ``[low - k se, high + k se]``
+    accepts a correct interval except with probability of order ``2 Phi(-k)`` (0.3 % at
+    ``k = 3``), while an interval whose true coverage lies outside ``[low, high]`` by more
+    than ``2 k se`` is rejected with high probability.
+    """
+    se = math.sqrt(nominal * (1.0 - nominal) / n_reps)
+    return max(0.0, low - k * se), min(1.0, high + k * se)
+
+
+def summarise(draws: pd.DataFrame, *, sigma: float | None = None) -> pd.DataFrame:
+    """Bias, RMSE and coverage per method, with Monte Carlo standard errors.
+
+    Parameters
+    ----------
+    draws
+        Output of :func:`run_monte_carlo`.
+    sigma
+        Scale for ``bias_sigma`` and ``rmse_sigma``; default ``draws.attrs["design"]["sigma"]``
+        or 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by method (in order of appearance): ``reps`` (successful), ``failures``,
+        ``bias`` (mean of estimate - truth), ``mcse_bias`` (its standard error,
+        sd / sqrt(reps)), ``bias_sigma`` and ``mcse_bias_sigma`` (divided by ``sigma``),
+        ``sd`` (of the estimate), ``rmse_sigma``, ``mean_se`` (mean reported standard error),
+        ``coverage`` (share of intervals holding the truth, NaN if the method gives no
+        interval), ``mcse_coverage`` (``sqrt(c (1 - c) / reps)``), ``ci_width`` (mean),
+        ``seconds`` (mean per fit).
+    """
+    if sigma is None:
+        sigma = float(draws.attrs.get("design", {}).get("sigma", 1.0))
+    out = []
+    for name, d in draws.groupby("method", sort=False):
+        ok = d[np.isfinite(d["estimate"])]
+        err = ok["estimate"] - ok["truth"]
+        n = len(ok)
+        has_ci = np.isfinite(ok["ci_low"]) & np.isfinite(ok["ci_high"])
+        cov = float(((ok["ci_low"] <= ok["truth"]) & (ok["truth"] <= ok["ci_high"]))[has_ci].mean()) if has_ci.any() else math.nan
+        n_ci = int(has_ci.sum())
+        bias = float(err.mean()) if n else math.nan
+        sd = float(ok["estimate"].std(ddof=1)) if n > 1 else math.nan
+        mcse = float(err.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+        out.append(
+            {
+                "method": name,
+                "reps": n,
+                "failures": int(len(d) - n),
+                "bias": bias,
+                "mcse_bias": mcse,
+                "bias_sigma": bias / sigma,
+                "mcse_bias_sigma": mcse / sigma,
+                "sd": sd,
+                "rmse_sigma": float(np.sqrt((err**2).mean())) / sigma if n else math.nan,
+                "mean_se": float(ok["se"].mean()) if ok["se"].notna().any() else math.nan,
+                "coverage": cov,
+                "mcse_coverage": math.sqrt(cov * (1 - cov) / n_ci) if n_ci else math.nan,
+                "ci_width": float((ok["ci_high"] - ok["ci_low"])[has_ci].mean()) if has_ci.any() else math.nan,
+                "seconds": float(d["seconds"].mean()),
+            }
+        )
+    return pd.DataFrame(out).set_index("method")
