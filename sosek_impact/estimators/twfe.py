@@ -1,0 +1,316 @@
+"""Two-way fixed-effects (TWFE) difference-in-differences on linearmodels' ``PanelOLS``.
+
+The point estimates come from :class:`linearmodels.panel.PanelOLS` with entity and time effects.
+The cluster-robust covariance is computed here (CRV1, the convention of Stata's ``reghdfe``,
+R's ``fixest`` and pyfixest) from the within-transformed data, so that standard errors agree with
+those programs: ``V = c · (X'X)^{-1} (Σ_g s_g s_g') (X'X)^{-1}`` with cluster scores
+``s_g = Σ_{i∈g} ẍ_i w_i e_i`` and small-sample factor ``c = G/(G-1) · (N-1)/(N-K)`` where ``K``
+counts the regressors plus the fixed-effect parameters that are not nested in the cluster
+(a fixed effect nested in the cluster counts as one parameter, like an intercept).
+
+The helpers :func:`within_transform` and :func:`cluster_scores_cov` are reused by the event study
+and the wild cluster bootstrap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from sosek_impact.errors import EstimationError, ValueRangeError
+from sosek_impact.estimators._checks import check_columns, check_missing
+from sosek_impact.estimators.results import EstimationResults
+
+__all__ = ["twfe", "within_transform", "cluster_scores_cov", "TWFEResults", "factorize"]
+
+
+def factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes ``0..L-1`` of the levels of ``values`` and the number of levels ``L``."""
+    codes, uniques = pd.factorize(pd.Series(np.asarray(values)), sort=True)
+    return codes.astype(np.intp), len(uniques)
+
+
+def within_transform(
+    arrays: np.ndarray,
+    fe_codes: Sequence[np.ndarray],
+    weights: np.ndarray | None = None,
+    tol: float = 1e-12,
+    max_iter: int = 10_000,
+) -> np.ndarray:
+    """Partial out one or several sets of fixed effects by alternating projections.
+
+    Each pass subtracts the (weighted) group mean of every fixed effect in turn, the method of
+    alternating projections (Gaure 2013) behind ``fixest`` and ``reghdfe``; one set of fixed
+    effects, or two on a balanced panel, converge in a single pass.
+
+    Parameters
+    ----------
+    arrays
+        ``(N,)`` or ``(N, k)`` array of variables to transform.
+    fe_codes
+        Integer codes (``0..L-1``) of each fixed effect, each of length ``N``.
+    weights
+        Optional non-negative observation weights (weighted means are subtracted).
+    tol
+        Stop when the largest change of a pass is below ``tol`` times the scale of the data.
+    max_iter
+        Give up with :class:`~sosek_impact.errors.EstimationError` after this many passes.
+
+    Returns
+    -------
+    ndarray
+        The residuals of the projection on the fixed-effect dummies, same shape as ``arrays``.
+    """
+    out = np.array(arrays, dtype=float, copy=True)
+    squeeze = out.ndim == 1
+    if squeeze:
+        out = out[:, None]
+    if not fe_codes:
+        return out[:, 0] if squeeze else out
+    w = np.ones(out.shape[0]) if weights is None else np.asarray(weights, dtype=float)
+    sizes = [np.bincount(c, weights=w) for c in fe_codes]
+    sizes = [np.where(s > 0, s, 1.0) for s in sizes]
+    scale = max(float(np.abs(out).max(initial=0.0)), 1.0)
+    for _ in range(max_iter):
+        change = 0.0
+        for codes, size in zip(fe_codes, sizes):
+            for j in range(out.shape[1]):
+                means = np.bincount(codes, weights=w * out[:, j], minlength=len(size)) / size
+                step = means[codes]
+                out[:, j] -= step
+                change = max(change, float(np.abs(step).max(initial=0.0)))
+        if len(fe_codes) == 1 or change < tol * scale:
+            break
+    else:
+        raise EstimationError(f"fixed effects did not converge after {max_iter} alternating projections")
+    return out[:, 0] if squeeze else out
+
+
+def _nested(inner: np.ndarray, outer: np.ndarray) -> bool:
+    """Whether every level of ``inner`` lies within a single level of ``outer``."""
+    pairs = pd.DataFrame({"i": inner, "o": outer}).drop_duplicates()
+    return not pairs["i"].duplicated().any()
+
+
+def cluster_scores_cov(
+    X: np.ndarray,
+    resid: np.ndarray,
+    clusters: Sequence[np.ndarray],
+    *,
+    weights: np.ndarray | None = None,
+    k: int | None = None,
+) -> tuple[np.ndarray, int]:
+    """CRV1 covariance of OLS/WLS coefficients, one- or multi-way clustered.
+
+    Multi-way clustering follows Cameron, Gelbach & Miller (2011): the sum over non-empty subsets
+    of the clustering dimensions, with alternating signs, each using the intersection clusters.
+    As in ``fixest`` (``G_df = "min"``) every term uses the factor ``G_min/(G_min - 1)``.
+
+    Parameters
+    ----------
+    X
+        ``(N, k)`` regressors (already within-transformed).
+    resid
+        ``(N,)`` residuals.
+    clusters
+        Integer codes of each clustering dimension.
+    weights
+        Optional observation weights (WLS).
+    k
+        Number of parameters for the factor ``(N-1)/(N-k)``; ``X.shape[1]`` by default.
+
+    Returns
+    -------
+    cov, G_min
+        The ``(k, k)`` covariance and the smallest number of clusters.
+    """
+    n, p = X.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    XwX = X.T @ (X * w[:, None])
+    bread = np.linalg.pinv(XwX)
+    scores = X * (w * resid)[:, None]
+    g_min = min(int(c.max()) + 1 for c in clusters)
+    meat = np.zeros((p, p))
+    dims = len(clusters)
+    for mask in range(1, 2**dims):
+        chosen = [clusters[d] for d in range(dims) if mask >> d & 1]
+        if len(chosen) == 1:
+            codes = chosen[0]
+        else:
+            codes = pd.MultiIndex.from_arrays(chosen).factorize()[0]
+        ng = int(codes.max()) + 1
+        S = np.zeros((ng, p))
+        np.add.at(S, codes, scores)
+        sign = 1.0 if bin(mask).count("1") % 2 == 1 else -1.0
+        meat += sign * S.T @ S
+    k = p if k is None else k
+    c = g_min / (g_min - 1) * (n - 1) / (n - k)
+    cov = c * bread @ meat @ bread
+    if dims > 1:  # CGM's sum can lose positive definiteness; clip as fixest does
+        vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+        cov = (vecs * np.clip(vals, 0, None)) @ vecs.T
+    return cov, g_min
+
+
+class TWFEResults(EstimationResults):
+    """Results of :func:`twfe`; see :class:`~sosek_impact.estimators.results.EstimationResults`."""
+
+
+def _cluster_codes(data: pd.DataFrame, unit: str, time: str, cluster: str | Sequence[str] | None) -> tuple[list[np.ndarray], str]:
+    if cluster is None:
+        return [factorize(data[unit])[0]], f"clustered ({unit})"
+    if isinstance(cluster, str) and cluster == "twoway":
+        return [factorize(data[unit])[0], factorize(data[time])[0]], f"clustered two-way ({unit}, {time})"
+    cols = [cluster] if isinstance(cluster, str) else list(cluster)
+    check_columns(data, cols)
+    check_missing(data, cols)
+    return [factorize(data[c])[0] for c in cols], f"clustered ({', '.join(cols)})"
+
+
+def fit_fe_ols(
+    data: pd.DataFrame,
+    y: str,
+    unit: str,
+    time: str,
+    regressors: pd.DataFrame,
+    *,
+    cluster: str | Sequence[str] | None = None,
+    weights: str | None = None,
+    method: str = "TWFE",
+) -> TWFEResults:
+    """Fit ``y`` on ``regressors`` with unit and time effects (PanelOLS) and CRV1 covariance.
+
+    ``regressors`` is a DataFrame aligned with ``data`` (same index). Used by :func:`twfe` and
+    :func:`~sosek_impact.estimators.event_study.event_study`.
+    """
+    from linearmodels.panel import PanelOLS
+    from linearmodels.panel.utility import AbsorbingEffectError
+
+    check_columns(data, [y, unit, time, weights])
+    check_missing(data, [y, unit, time, weights])
+    if regressors.isna().any().any():
+        col = regressors.columns[regressors.isna().any()][0]
+        check_missing(regressors, [col])
+    if data[[unit, time]].duplicated().any():
+        row = data.index[data[[unit, time]].duplicated()][0]
+        raise EstimationError(f"({unit}, {time}) pair repeated at row label {row!r}; one row per unit and period")
+    if weights is not None and (data[weights].to_numpy(dtype=float) < 0).any():
+        raise ValueRangeError("weights must be non-negative", column=weights)
+    clusters, cov_type = _cluster_codes(data, unit, time, cluster)
+
+    idx = pd.MultiIndex.from_arrays([data[unit].to_numpy(), data[time].to_numpy()], names=[unit, time])
+    dep = pd.Series(data[y].to_numpy(dtype=float), index=idx, name=y)
+    exog = pd.DataFrame(regressors.to_numpy(dtype=float), index=idx, columns=list(regressors.columns))
+    w = None if weights is None else pd.Series(data[weights].to_numpy(dtype=float), index=idx)
+    try:
+        fit = PanelOLS(dep, exog, entity_effects=True, time_effects=True, weights=w).fit(cov_type="unadjusted")
+    except AbsorbingEffectError as exc:
+        raise EstimationError(f"a regressor is absorbed by the unit or time effects: {exc}") from exc
+    params = fit.params.reindex(regressors.columns)
+
+    unit_codes, n_units = factorize(data[unit])
+    time_codes, n_times = factorize(data[time])
+    wts = None if weights is None else data[weights].to_numpy(dtype=float)
+    Z = within_transform(
+        np.column_stack([data[y].to_numpy(dtype=float), regressors.to_numpy(dtype=float)]),
+        [unit_codes, time_codes],
+        wts,
+    )
+    resid = Z[:, 0] - Z[:, 1:] @ params.to_numpy()
+    # fixed-effect parameters: all levels minus one per extra dimension; nested in a cluster → 1
+    fe_k = 0
+    for codes, levels in ((unit_codes, n_units), (time_codes, n_times)):
+        nested = any(_nested(codes, c) for c in clusters)
+        fe_k += 1 if nested else levels
+    fe_k -= 1
+    k = regressors.shape[1] + fe_k
+    cov, g_min = cluster_scores_cov(Z[:, 1:], resid, clusters, weights=wts, k=k)
+    names = list(regressors.columns)
+    return TWFEResults(
+        params=params,
+        cov=pd.DataFrame(cov, index=names, columns=names),
+        nobs=len(data),
+        cov_type=cov_type + ", CRV1",
+        df_inference=g_min - 1,
+        method=method,
+        info={"n_clusters": g_min, "n_units": n_units, "n_periods": n_times, "k": k,
+              "rsquared_within": float(fit.rsquared_within)},
+    )
+
+
+def twfe(
+    data: pd.DataFrame,
+    y: str,
+    unit: str,
+    time: str,
+    treat: str,
+    covariates: Sequence[str] | None = None,
+    cluster: str | Sequence[str] | None = None,
+    weights: str | None = None,
+) -> TWFEResults:
+    """Two-way fixed-effects difference-in-differences.
+
+    Fits ``y_it = α_i + λ_t + β·treat_it + γ'x_it + e_it`` with linearmodels' ``PanelOLS``.
+
+    Parameters
+    ----------
+    data
+        Long panel, one row per (unit, time); may be unbalanced. Missing values in any used column
+        raise an error (nothing is dropped silently).
+    y, unit, time
+        Column names of the outcome, the unit identifier and the period.
+    treat
+        Column of the treatment indicator (0/1, 1 once a unit is treated).
+    covariates
+        Optional time-varying control columns.
+    cluster
+        ``None`` (cluster by ``unit``, the default), ``"twoway"`` (unit and time, Cameron–Gelbach–
+        Miller), or one or several column names.
+    weights
+        Optional column of non-negative observation weights (WLS).
+
+    Returns
+    -------
+    TWFEResults
+        ``params``, ``std_errors``, ``cov``, ``conf_int()``, ``summary()``, ``tidy()``; tests and
+        intervals use the t distribution with ``G - 1`` degrees of freedom.
+
+    Notes
+    -----
+    With staggered adoption and heterogeneous effects the TWFE coefficient is a weighted average
+    of group-time effects with possibly negative weights (Goodman-Bacon 2021); prefer
+    :func:`~sosek_impact.estimators.att_gt` for the study's main estimates.
+    """
+    covariates = list(covariates or [])
+    check_columns(data, [y, unit, time, treat, *covariates])
+    check_missing(data, [treat, *covariates])
+    d = data[treat]
+    if not pd.api.types.is_numeric_dtype(d) or not d.isin([0, 1]).all():
+        bad = d[~d.isin([0, 1])]
+        raise ValueRangeError(
+            "treatment indicator must be 0 or 1", row=bad.index[0], column=treat, value=bad.iloc[0]
+        )
+    regressors = data[[treat, *covariates]].astype(float)
+    return fit_fe_ols(data, y, unit, time, regressors, cluster=cluster, weights=weights, method="TWFE DiD (PanelOLS, unit and time effects)")
+
+
+def _make_module_callable(module_name: str, func: object) -> None:
+    """Let ``from sosek_impact.estimators import twfe`` yield something callable.
+
+    The package exports the function ``twfe`` lazily from the module of the same name; once the
+    module is imported, Python binds the package attribute ``twfe`` to the *module*. Making the
+    module call through to the function keeps both spellings working.
+    """
+    import sys
+    import types
+
+    class _CallableModule(types.ModuleType):
+        def __call__(self, *args, **kwargs):  # noqa: D401 - thin delegate
+            return func(*args, **kwargs)
+
+    sys.modules[module_name].__class__ = _CallableModule
+
+
+_make_module_callable(__name__, twfe)
