@@ -55,21 +55,58 @@ def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
     out: dict[str, object] = {"sources.csv": sources_table()}
     for name in REGISTRY_TABLES:
         out[f"registry_{name}.csv"] = registry_table(root, name)
+    from .regions import province_table, regency_table
+    from .series import province_series, regency_series
+
+    regencies = regency_table(root)
+    provinces = province_table(root)
+    out["provinces.csv"] = provinces
+    out["regencies.csv"] = regencies
+    registry = extract_registry(regencies, provinces)
+    crosswalk = _crosswalk(out["registry_regency_splits.csv"])
+    extra_regency: list = []
+    extra_province: list = []
     try:
-        from .regions import province_table, regency_table
-        from .series import province_series, regency_series
-    except ImportError:  # pragma: no cover - staged development
-        return out
-    out["provinces.csv"] = province_table(root)
-    out["regencies.csv"] = regency_table(root)
-    out["regency_series.csv"] = regency_series(root)
-    out["province_series.csv"] = province_series(root)
-    try:
+        from .bps_tables import bps_series
+        from .cross_sections import cross_section_series
+        from .expenditure import expenditure_series
         from .geo import district_map
     except ImportError:  # pragma: no cover - staged development
-        return out
-    out["district_map.geojson"] = district_map(root)
+        district_map = None
+    else:
+        extra_regency = [*bps_series(root, registry), *cross_section_series(root, registry)]
+        extra_province = [expenditure_series(root, registry)]
+    out["regency_series.csv"] = regency_series(root, registry, crosswalk, extra_regency)
+    out["province_series.csv"] = province_series(root, registry, extra_province)
+    if district_map is not None:
+        out["district_map.geojson"] = district_map(root, registry)
     return out
+
+
+def extract_registry(regencies, provinces):
+    """A :class:`~sosek_impact.harmonise.registry.RegionRegistry` of in-memory region tables."""
+    import pandas as pd
+
+    from ..harmonise.registry import _HERE, RegionRegistry
+
+    return RegionRegistry(
+        regencies=regencies,
+        provinces=provinces,
+        regency_aliases=pd.read_csv(_HERE / "regency_aliases.csv", dtype=str),
+        province_aliases=pd.read_csv(_HERE / "province_aliases.csv", dtype=str),
+        province_splits=pd.read_csv(_HERE / "province_splits.csv"),
+    )
+
+
+def _crosswalk(splits):
+    import tempfile
+
+    from ..atomic import write_csv as _w
+    from ..harmonise.crosswalk import split_crosswalk
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _w(splits, Path(tmp) / "registry_regency_splits.csv")
+        return split_crosswalk(tmp)
 
 
 def make_extracts(shared: str | Path | None = None, *, out: str | Path | None = None) -> None:

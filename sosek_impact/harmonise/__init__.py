@@ -1,0 +1,34 @@
+"""Harmonisation of regency panels: names to codes, code vintages and boundary changes.
+
+- :func:`resolve_regencies`, :func:`resolve_provinces`: names as any source writes them to
+  BPS codes of today's vintage (an unknown name is an error listing every offender);
+- :func:`recode_north_kalimantan`: the 2012 recode 64xx → 65xx;
+- :func:`split_crosswalk`, :func:`to_vintage`: the pemekaran (regency split) crosswalk and
+  the mapping of a panel to the boundaries of a chosen year (Kalimantan provinces 61, 64, 65
+  only: the registry records no split elsewhere);
+- :func:`flag_backcast`: marks values given for years before a regency existed.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+_EXPORTS = {
+    "RegionRegistry": "registry",
+    "load_registry": "registry",
+    "default_registry": "registry",
+    "resolve_regencies": "registry",
+    "resolve_provinces": "registry",
+    "recode_north_kalimantan": "recode",
+    "split_crosswalk": "crosswalk",
+    "to_vintage": "vintage",
+    "flag_backcast": "vintage",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

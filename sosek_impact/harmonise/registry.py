@@ -1,0 +1,338 @@
+"""The regency and province registry: codes, names, kinds and aliases.
+
+Built from the committed extracts ``data/raw/regencies.csv`` and ``data/raw/provinces.csv``
+and from two curated alias tables beside this module (``regency_aliases.csv``,
+``province_aliases.csv``), each alias with the source where it was met and a reason.
+
+Matching rules for a regency name (see :mod:`sosek_impact.harmonise.names`):
+
+1. case, spaces, punctuation and accents are ignored; ``Kab.``/``Kabupaten``/``KAB`` and
+   ``Kota``/``Kota Administrasi``/``", Kota"``/``" City"`` set a *kind hint*;
+2. a curated alias written exactly as the name (after normalisation) wins;
+3. otherwise the name is looked up among today's regencies of the hinted kind; without a hint
+   the BPS convention applies (cities are written ``Kota X``): a bare name is a kabupaten,
+   and a city only when no kabupaten carries that name;
+4. if the name fits several regencies (same name in two provinces) the province decides;
+   a name still ambiguous, or unknown, is an error listing every offender with its closest
+   known names (:class:`~sosek_impact.errors.UnknownRegionError`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+from ..errors import SchemaError, UnknownRegionError
+from .names import key, parse_regency_name
+
+_HERE = Path(__file__).parent
+NATIONAL_CODE = 0
+"""Province code used for national ("Indonesia") rows."""
+
+
+@dataclass(frozen=True)
+class Regency:
+    """One regency (kabupaten) or city (kota) of today's BPS vintage."""
+
+    bps_code: int
+    name: str
+    kind: str
+    province_code: int
+
+
+@dataclass
+class RegionRegistry:
+    """Regencies, provinces and their aliases, with name resolution.
+
+    Use :func:`default_registry` for the registry built from the project's extracts.
+    """
+
+    regencies: pd.DataFrame
+    provinces: pd.DataFrame
+    regency_aliases: pd.DataFrame
+    province_aliases: pd.DataFrame
+    province_splits: pd.DataFrame | None = None
+    _ancestors: dict[int, set[int]] = field(init=False, repr=False)
+    _by_key: dict[str, list[Regency]] = field(init=False, repr=False)
+    _alias: dict[str, int] = field(init=False, repr=False)
+    _province_key: dict[str, int] = field(init=False, repr=False)
+    _by_code: dict[int, Regency] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_code = {}
+        self._by_key = {}
+        for r in self.regencies.itertuples(index=False):
+            reg = Regency(int(r.bps_code), str(r.name), str(r.kind), int(r.province_code))
+            self._by_code[reg.bps_code] = reg
+            self._by_key.setdefault(parse_regency_name(reg.name).key, []).append(reg)
+        self._alias = {}
+        for i, a in enumerate(self.regency_aliases.itertuples(index=False), start=2):
+            code = int(a.bps_code)
+            if code not in self._by_code or self._by_code[code].name != a.name:
+                raise SchemaError(
+                    "alias points to a code whose registry name differs",
+                    file=_HERE / "regency_aliases.csv", row=i, column="bps_code", value=code,
+                )
+            self._alias[parse_regency_name(a.alias).full_key] = code
+
+        parent = {}
+        if self.province_splits is not None:
+            parent = dict(zip(self.province_splits["province_code"].astype(int), self.province_splits["parent_province_code"].astype(int)))
+        self._ancestors = {}
+        for code in self.provinces["province_code"].astype(int):
+            chain, c = {code}, code
+            while c in parent and parent[c] not in chain:
+                c = parent[c]
+                chain.add(c)
+            self._ancestors[code] = chain
+        self._province_key = {}
+        for p in self.provinces.itertuples(index=False):
+            self._province_key[key(p.province)] = int(p.province_code)
+            self._province_key[key(p.province_en)] = int(p.province_code)
+        for a in self.province_aliases.itertuples(index=False):
+            self._province_key[key(a.alias)] = int(a.province_code)
+
+    def in_province(self, reg: Regency, province_code: int) -> bool:
+        """Whether a regency lies in a province today or in the province it was carved from.
+
+        A source of an older vintage may list a regency under the province it belonged to
+        then (Nunukan under Kalimantan Timur before 2012, Merauke under Papua before 2022).
+        """
+        return province_code in self._ancestors.get(reg.province_code, {reg.province_code})
+
+    # -- look-ups -------------------------------------------------------------------------
+    def regency(self, bps_code: int) -> Regency:
+        """The regency of a code (raises :class:`UnknownRegionError` if unknown)."""
+        try:
+            return self._by_code[int(bps_code)]
+        except (KeyError, ValueError, TypeError):
+            raise UnknownRegionError(
+                "unknown regency code", offenders={str(bps_code): self._closest_codes(bps_code)}
+            ) from None
+
+    def known_regency_names(self) -> list[str]:
+        """Registry names and aliases (used for suggestions)."""
+        return sorted({*self.regencies["name"].astype(str), *self.regency_aliases["alias"].astype(str)})
+
+    def _closest_names(self, name: str, n: int = 3) -> list[str]:
+        names = self.known_regency_names()
+        keys = {parse_regency_name(x).full_key: x for x in names}
+        target = parse_regency_name(name)
+        hits = difflib.get_close_matches(target.full_key, list(keys), n=n, cutoff=0.5)
+        core = {parse_regency_name(x).key: x for x in names}
+        for k in difflib.get_close_matches(target.key, list(core), n=n, cutoff=0.5):
+            if core[k] not in [keys[h] for h in hits]:
+                hits.append(parse_regency_name(core[k]).full_key)
+                keys[parse_regency_name(core[k]).full_key] = core[k]
+        return [f"{keys[h]} ({self._code_of_name(keys[h])})" for h in hits[:n]]
+
+    def _code_of_name(self, name: str) -> str:
+        code = self._alias.get(parse_regency_name(name).full_key)
+        if code is None:
+            match = self.regencies.loc[self.regencies["name"] == name, "bps_code"]
+            code = int(match.iloc[0]) if len(match) else None
+        return "" if code is None else str(code)
+
+    def _closest_codes(self, code: object, n: int = 3) -> list[str]:
+        text = str(code)
+        hits = difflib.get_close_matches(text, [str(c) for c in self._by_code], n=n, cutoff=0.5)
+        return [f"{h} ({self._by_code[int(h)].name})" for h in hits]
+
+    def province_code(self, name: object) -> int | None:
+        """Province code of a name (Indonesian, English, alias) or of a code; ``None`` if unknown."""
+        if isinstance(name, (int,)) or (isinstance(name, str) and name.strip().isdigit()):
+            code = int(name)
+            return code if code in set(self.provinces["province_code"]) else None
+        return self._province_key.get(key(str(name)))
+
+    def candidates(self, name: str) -> list[Regency]:
+        """Regencies a name may denote, before the province is used."""
+        parsed = parse_regency_name(name)
+        alias = self._alias.get(parsed.full_key)
+        if alias is None and parsed.kind == "kabupaten":
+            alias = self._alias.get(parsed.key)
+        if alias is not None:
+            return [self._by_code[alias]]
+        found = self._by_key.get(parsed.key, [])
+        if parsed.kind is not None:
+            hinted = [r for r in found if r.kind == parsed.kind]
+            if hinted:
+                return hinted
+            # "Kota Baru" is written as a city but names the kabupaten Kotabaru.
+            return [r for r in self._by_key.get(parsed.full_key, []) if r.kind == "kabupaten"]
+        kabupaten = [r for r in found if r.kind == "kabupaten"]
+        return kabupaten or found
+
+    # -- resolution ------------------------------------------------------------------------
+    def resolve_regencies(
+        self,
+        names: Iterable[object],
+        provinces: Iterable[object] | object | None = None,
+        *,
+        file: str | Path | None = None,
+        column: str | None = None,
+        rows: Sequence[int] | None = None,
+    ) -> pd.Series:
+        """BPS codes of regency names (or codes), see :func:`resolve_regencies`."""
+        names = list(names)
+        if provinces is None or isinstance(provinces, (str, int)):
+            provs = [provinces] * len(names)
+        else:
+            provs = list(provinces)
+            if len(provs) != len(names):
+                raise ValueError("names and provinces differ in length")
+        prov_codes: dict[object, int | None] = {}
+        bad_provinces: dict[str, list[str]] = {}
+        for p in provs:
+            if p is None or (isinstance(p, float) and pd.isna(p)) or p in prov_codes:
+                continue
+            prov_codes[p] = self.province_code(p)
+            if prov_codes[p] is None:
+                bad_provinces[str(p)] = self._closest_provinces(str(p))
+        if bad_provinces:
+            raise UnknownRegionError("unknown province", offenders=bad_provinces, file=file, column=column)
+        out: list[int] = []
+        offenders: dict[str, list[str]] = {}
+        first_row: int | None = None
+        for i, (name, prov) in enumerate(zip(names, provs)):
+            pcode = prov_codes.get(prov) if prov is not None and not (isinstance(prov, float) and pd.isna(prov)) else None
+            code = self._resolve_one(name, pcode)
+            if isinstance(code, list):
+                label = str(name) if pcode is None else f"{name} [province {pcode}]"
+                offenders.setdefault(label, code)
+                if first_row is None and rows is not None:
+                    first_row = rows[i]
+                out.append(-1)
+            else:
+                out.append(code)
+        if offenders:
+            raise UnknownRegionError(
+                f"{len(offenders)} regency name(s) or code(s) not resolved",
+                offenders=offenders, file=file, column=column, row=first_row,
+            )
+        return pd.Series(out, dtype="int64", name="bps_code")
+
+    def _resolve_one(self, name: object, province_code: int | None) -> int | list[str]:
+        if name is None or (isinstance(name, float) and pd.isna(name)) or str(name).strip() == "":
+            return ["(missing name)"]
+        if isinstance(name, (int,)) or str(name).strip().isdigit():
+            code = int(str(name).strip())
+            if code in self._by_code and (province_code is None or self.in_province(self._by_code[code], province_code)):
+                return code
+            return self._closest_codes(code)
+        found = self.candidates(str(name))
+        if province_code is not None:
+            found = [r for r in found if self.in_province(r, province_code)]
+        if len(found) == 1:
+            return found[0].bps_code
+        if len(found) > 1:
+            return [f"ambiguous: {r.name} ({r.bps_code}, province {r.province_code})" for r in found]
+        return self._closest_names(str(name))
+
+    def _closest_provinces(self, name: str, n: int = 3) -> list[str]:
+        hits = difflib.get_close_matches(key(name), list(self._province_key), n=n, cutoff=0.5)
+        label = dict(zip(self.provinces["province_code"], self.provinces["province"]))
+        return [f"{label.get(self._province_key[h], h)} ({self._province_key[h]})" for h in hits]
+
+    def resolve_provinces(
+        self, names: Iterable[object], *, file: str | Path | None = None, column: str | None = None,
+        national: bool = False,
+    ) -> pd.Series:
+        """Province codes of names (see :func:`resolve_provinces`)."""
+        out: list[int] = []
+        offenders: dict[str, list[str]] = {}
+        for name in names:
+            if national and key(str(name)) == "indonesia":
+                out.append(NATIONAL_CODE)
+                continue
+            code = None if name is None or (isinstance(name, float) and pd.isna(name)) else self.province_code(name)
+            if code is None:
+                offenders[str(name)] = self._closest_provinces(str(name))
+                out.append(-1)
+            else:
+                out.append(code)
+        if offenders:
+            raise UnknownRegionError(
+                f"{len(offenders)} province name(s) not resolved", offenders=offenders, file=file, column=column
+            )
+        return pd.Series(out, dtype="int64", name="province_code")
+
+
+def load_registry(raw: str | Path | None = None) -> RegionRegistry:
+    """Build a :class:`RegionRegistry` from ``raw/regencies.csv``, ``raw/provinces.csv`` and the alias tables."""
+    raw = Path(raw) if raw is not None else paths.raw_dir()
+    return RegionRegistry(
+        regencies=pd.read_csv(raw / "regencies.csv"),
+        provinces=pd.read_csv(raw / "provinces.csv"),
+        regency_aliases=pd.read_csv(_HERE / "regency_aliases.csv", dtype=str),
+        province_aliases=pd.read_csv(_HERE / "province_aliases.csv", dtype=str),
+        province_splits=pd.read_csv(_HERE / "province_splits.csv"),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_registry() -> RegionRegistry:
+    """The registry of the committed extracts (cached)."""
+    return load_registry()
+
+
+def resolve_regencies(
+    names: Iterable[object],
+    provinces: Iterable[object] | object | None = None,
+    *,
+    file: str | Path | None = None,
+    column: str | None = None,
+    rows: Sequence[int] | None = None,
+    registry: RegionRegistry | None = None,
+) -> pd.Series:
+    """Resolve regency names (or BPS codes) to BPS codes of today's vintage.
+
+    Parameters
+    ----------
+    names
+        Names as written by any source (``"KAB. SAMBAS"``, ``"Kota Baru"``, ``"Toba Samosir"``)
+        or 4-digit BPS codes.
+    provinces
+        Province of each name (name in Indonesian or English, alias or code), or one
+        province for all; used to settle names shared by regencies of several provinces.
+    file, column, rows
+        Where the names come from, reported in the error (``rows``: 1-based line of each name).
+    registry
+        Registry to use; default :func:`default_registry`.
+
+    Returns
+    -------
+    pandas.Series
+        ``int64`` BPS codes, in the order of ``names``.
+
+    Raises
+    ------
+    UnknownRegionError
+        Listing *every* unknown or ambiguous name with its closest known names; nothing is
+        dropped silently.
+    """
+    reg = registry or default_registry()
+    return reg.resolve_regencies(names, provinces, file=file, column=column, rows=rows)
+
+
+def resolve_provinces(
+    names: Iterable[object],
+    *,
+    file: str | Path | None = None,
+    column: str | None = None,
+    national: bool = False,
+    registry: RegionRegistry | None = None,
+) -> pd.Series:
+    """Resolve province names (Indonesian, English, upper case, DAPOER spellings) to codes.
+
+    ``national=True`` maps ``"Indonesia"`` to code 0. Unknown names raise
+    :class:`~sosek_impact.errors.UnknownRegionError` listing every offender.
+    """
+    reg = registry or default_registry()
+    return reg.resolve_provinces(names, file=file, column=column, national=national)
