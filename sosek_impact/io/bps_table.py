@@ -1,0 +1,427 @@
+"""``read_bps_table``: one BPS-style table (CSV or XLSX, wide or long) → a tidy long DataFrame.
+
+Every output row is one value with its region as published, the enclosing province block,
+year, variable, value, footnote flag, the original cell text and the file line it came
+from. Every input line is accounted for: it produced values, or it is listed in
+``df.attrs["skipped"]`` with the reason (title, header, note, blank).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DuplicateKeyError, HeaderError, InputError, SchemaError, ValueRangeError
+from .layout import Layout, analyse_layout, cell_text, header_year, normalise_header
+from .numbers import MIXED, detect_decimal, parse_number
+from .textfile import Record, read_text_table
+from .xlsx import is_xlsx, read_xlsx_records
+
+__all__ = ["OUTPUT_COLUMNS", "SkippedRows", "read_bps_table"]
+
+#: Columns of the tidy output, in order (extra label columns, if any, follow them).
+OUTPUT_COLUMNS: tuple[str, ...] = (
+    "region", "province_block", "is_province", "is_national", "year", "variable", "value", "flag",
+    "raw", "source_file", "source_row", "source_column",
+)
+_NATIONAL = {"indonesia", "nasional", "national", "total", "jumlah"}
+_PROVINCE_LEVEL = {"provinsi", "province", "prov", "prov."}
+_FILENAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+
+
+class SkippedRows(pd.DataFrame):
+    """The lines of a file that produced no value: columns ``line``, ``text``, ``reason``.
+
+    A DataFrame whose ``==`` with another ``SkippedRows`` is a single bool (``.equals``), so
+    that pandas can compare ``attrs`` when tables read by :func:`read_bps_table` are
+    concatenated (plain DataFrames in ``attrs`` make ``pd.concat`` raise).
+    """
+
+    @property
+    def _constructor(self):  # noqa: D401 - pandas hook
+        return SkippedRows
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        return isinstance(other, pd.DataFrame) and pd.DataFrame.equals(self, other)
+
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+        return not self.__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _is_national(label: str) -> bool:
+    return normalise_header(label) in _NATIONAL
+
+
+def _is_capitals(label: str) -> bool:
+    letters = [ch for ch in label if ch.isalpha()]
+    return bool(letters) and all(ch.isupper() for ch in letters)
+
+
+def _row_text(rec: Record) -> str:
+    cells = [cell_text(c) for c in rec.cells]
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return ",".join(cells)
+
+
+def _regions(records: Sequence[Record], lay: Layout) -> list[tuple[str, str | None, bool, bool]]:
+    """``(region, province_block, is_province, is_national)`` of every body row.
+
+    Without a province column, province rows are those written in CAPITALS in a table that
+    also has rows that are not (the BPS export convention), and each regency row belongs to
+    the last province row above it. When the region column is headed "Provinsi"/"Province",
+    or every row is in capitals, every row is a province.
+    """
+    labels = [cell_text(records[i].cells[lay.region_column]).strip() for i in lay.body]
+    provinces = [
+        cell_text(records[i].cells[lay.province_column]).strip() if lay.province_column is not None else ""
+        for i in lay.body
+    ]
+    province_level = normalise_header(lay.region_header) in _PROVINCE_LEVEL
+    named = [lab for lab in labels if lab and not _is_national(lab)]
+    all_capitals = bool(named) and all(_is_capitals(lab) for lab in named)
+    out = []
+    block: str | None = None
+    for label, prov in zip(labels, provinces):
+        if lay.province_column is not None:
+            if not label and prov:
+                out.append((prov, prov, True, False))
+            elif _is_national(label) or _is_national(prov):
+                out.append((label or prov, None, False, True))
+            else:
+                out.append((label, prov or None, province_level, False))
+            continue
+        if _is_national(label):
+            block = None
+            out.append((label, None, False, True))
+        elif province_level or all_capitals or _is_capitals(label):
+            block = label
+            out.append((label, label, True, False))
+        else:
+            out.append((label, block, False, False))
+    return out
+
+
+def _column_meta(
+    lay: Layout, j: int, variable: str | Mapping[str, str] | None, file: Any, header_line: int | None,
+) -> tuple[str | None, int | None, str, str]:
+    """``(variable, year, year_flag, source_column)`` of value column ``j`` from its header."""
+    labels = lay.column_labels.get(j, [])
+    year, flag = None, ""
+    words: list[str] = []
+    for text in labels:
+        found = header_year(text)
+        if found is not None:
+            year, flag = found
+        elif not words or words[-1] != text:
+            words.append(text)
+    published = " - ".join(words) if words else None
+    if isinstance(variable, Mapping):
+        name = variable.get(published, published) if published is not None else None
+    elif isinstance(variable, str):
+        name = variable
+    else:
+        name = published
+    if name is None and not lay.header_rows and not lay.title:
+        name = None
+    source_column = lay.column_names.get(j) or f"column {j + 1}"
+    return name, year, flag, source_column
+
+
+def _resolve_year(
+    header: int | None, lay: Layout, year: int | str | None, path: Path, file: Any, line: int | None, column: str,
+) -> tuple[int | None, str]:
+    """Year of a column: header > title line > ``year=``; a ``year=`` that contradicts the file is refused."""
+    from_file = header if header is not None else lay.title_year
+    where = line if header is not None else lay.title_year_row
+    if isinstance(year, int) and not isinstance(year, bool):
+        if from_file is not None and from_file != year:
+            raise HeaderError(
+                f"year={year} was passed but the table says {from_file}", file=file, row=where, column=column,
+                value=from_file,
+            )
+        return year, ""
+    if from_file is not None:
+        return from_file, ""
+    if year == "filename":
+        found = _FILENAME_YEAR.findall(path.stem)
+        if len(set(found)) == 1:
+            return int(found[0]), "year_inferred"
+        raise InputError("year='filename' but the file name holds no single year", file=file, value=path.name)
+    if year is not None:
+        raise ValueError(f"year must be an int, 'filename' or None, not {year!r}")
+    return None, ""
+
+
+def _join_flags(*flags: str) -> str:
+    seen: list[str] = []
+    for flag in flags:
+        for part in str(flag).split(";"):
+            if part and part not in seen:
+                seen.append(part)
+    return ";".join(seen)
+
+
+def read_bps_table(
+    path: str | Path,
+    *,
+    decimal: Literal[".", ","] | Mapping[str, str] | None = None,
+    layout: Literal["auto", "wide", "long"] = "auto",
+    sep: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    year: int | Literal["filename"] | None = None,
+    variable: str | Mapping[str, str] | None = None,
+    region_column: str | int | None = None,
+    province_column: str | int | None = None,
+    label_columns: Sequence[str | int] = (),
+    nonnegative: bool = False,
+    value_range: tuple[float, float] | None = None,
+    year_range: tuple[int, int] | None = (1900, 2100),
+    allow_duplicates: bool = False,
+) -> pd.DataFrame:
+    """Read a BPS-style statistical table into a tidy long DataFrame.
+
+    Handles web-table exports and users' copies of them: title rows above the header,
+    two-row (merged) headers such as a variable row over a year row, province rows in
+    CAPITALS mixed with their regency rows, a final ``INDONESIA`` row, trailing notes
+    (``Catatan``, ``Sumber``, footnotes with HTML tags) and empty ``;;;;`` rows, a BOM,
+    cp1252/Latin-1 text, ``;``/``,``/tab/``|`` separators (sniffed), CRLF, XLSX sheets.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``/``.txt`` (any delimiter) or ``.xlsx`` file.
+    decimal
+        ``","`` or ``"."`` for every number column, a mapping ``{column header: mark}``, or
+        ``None`` to decide each column from all its cells (an ambiguous column raises
+        :class:`~sosek_impact.errors.AmbiguousNumberError`: pass ``decimal=`` then).
+    layout
+        ``"wide"`` (years or variables as columns), ``"long"`` (a value column headed
+        ``nilai``/``value``, with ``tahun``/``year`` and ``variabel``/``indikator`` columns),
+        or ``"auto"`` (long when such a value column exists).
+    sep, encoding
+        Force the separator / text encoding (default: sniffed / UTF-8 then cp1252, Latin-1).
+    sheet
+        XLSX sheet name or 0-based index (default: the first).
+    year
+        Year of a table whose header and title give none; ``"filename"`` takes the single
+        4-digit year in the file name (flagged ``year_inferred``). A ``year=`` that
+        contradicts the year in the file raises :class:`~sosek_impact.errors.HeaderError`.
+    variable
+        Name of the variable (one-variable tables), or a mapping from published column
+        labels to names; unmapped labels keep the published text.
+    region_column, province_column, label_columns
+        Override the detected column of region names, of province names (tables with one
+        ``Provinsi`` column beside the regency column), and columns to keep as text labels
+        (e.g. code columns); header text or 0-based index. Extra label columns are returned as
+        additional columns named by their header.
+    nonnegative, value_range
+        Refuse negative values / values outside ``[low, high]``
+        (:class:`~sosek_impact.errors.ValueRangeError`).
+    year_range
+        Admissible years (inclusive); ``None`` to skip the check.
+    allow_duplicates
+        Accept the same (province block, region, year, variable) twice; by default it raises
+        :class:`~sosek_impact.errors.DuplicateKeyError`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per value, columns :data:`OUTPUT_COLUMNS`: ``region`` (as published),
+        ``province_block`` (enclosing province row or the province column; a province row's own
+        name), ``is_province``, ``is_national``, ``year`` (Int64, missing if unknown),
+        ``variable``, ``value`` (float, NaN when missing), ``flag`` (``provisional``,
+        ``revised``, ``year_inferred``, ``;``-joined), ``raw`` (cell text), ``source_file``,
+        ``source_row`` (1-based line or sheet row), ``source_column`` (header of the cell).
+        ``attrs``: ``skipped`` (:class:`SkippedRows`), ``encoding``, ``separator``, ``sheet``,
+        ``decimal`` (per column), ``title``, ``region_header``.
+
+    Raises
+    ------
+    sosek_impact.errors.InputError
+        Every problem with the file, as a subclass naming file, row, column and value:
+        ``EmptyFileError``, ``EncodingError``, ``HeaderError``, ``SchemaError``,
+        ``NumberFormatError``, ``AmbiguousNumberError``, ``DuplicateKeyError``,
+        ``ValueRangeError``.
+
+    Examples
+    --------
+    >>> df = read_bps_table("Miskin 2024.csv", variable="poverty_rate")  # doctest: +SKIP
+    >>> df.loc[df.region == "Kapuas Hulu", ["province_block", "year", "value"]]  # doctest: +SKIP
+          province_block  year  value
+    344  KALIMANTAN BARAT  2024    7.4
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise InputError("no such file", file=file)
+    data = path.read_bytes()
+    sheet_name = None
+    if is_xlsx(path, data[:4]) and data.strip():
+        records, sheet_name = read_xlsx_records(path, sheet=sheet)
+        used_encoding, separator = None, None
+    else:
+        table = read_text_table(data, file=file, sep=sep, encoding=encoding)
+        records, used_encoding, separator = table.records, table.encoding, table.separator
+
+    lay = analyse_layout(
+        records, file=file, layout=layout, region_column=region_column, province_column=province_column,
+        label_columns=label_columns,
+    )
+    body = [records[i] for i in lay.body]
+    lines = [r.line for r in body]
+    regions = _regions(records, lay)
+    header_line = records[lay.header_rows[-1]].line if lay.header_rows else None
+
+    for rec, (region, *_rest) in zip(body, regions):
+        if not region:
+            has_values = any(cell_text(rec.cells[j]).strip() for j in lay.value_columns if j < len(rec.cells))
+            if has_values:
+                raise SchemaError("values without a region name", file=file, row=rec.line,
+                                  column=lay.region_header or f"column {lay.region_column + 1}", value=_row_text(rec))
+
+    decimals: dict[str, str | None] = {}
+    frames = []
+    extra_labels = [j for j in lay.label_columns if j not in (lay.region_column, lay.province_column)]
+    for j in lay.value_columns:
+        name, head_year, head_flag, source_column = _column_meta(lay, j, variable, file, header_line)
+        cells = [rec.cells[j] for rec in body]
+        mark = decimal.get(source_column) if isinstance(decimal, Mapping) else decimal
+        if mark is None:
+            mark = detect_decimal(cells, file=file, column=source_column, rows=lines)
+        decimals[source_column] = mark
+        values = np.empty(len(cells))
+        flags = []
+        for k, (cell, line) in enumerate(zip(cells, lines)):
+            v, f = parse_number(cell, None if mark == MIXED else (mark or "."), file=file, row=line,
+                                column=source_column)
+            values[k] = v
+            flags.append(f)
+        if head_year is not None and year_range is not None and not year_range[0] <= head_year <= year_range[1]:
+            raise ValueRangeError(
+                f"year {head_year} outside {year_range[0]}–{year_range[1]}",
+                file=file, row=header_line, column=source_column, value=head_year,
+            )
+        col_year, year_flag = _resolve_year(head_year, lay, year, path, file, header_line, source_column)
+        frame = pd.DataFrame({
+            "region": [r[0] for r in regions],
+            "province_block": [r[1] for r in regions],
+            "is_province": [r[2] for r in regions],
+            "is_national": [r[3] for r in regions],
+            "year": pd.array([col_year] * len(body), dtype="Int64"),
+            "variable": [name] * len(body),
+            "value": values,
+            "flag": [_join_flags(head_flag, year_flag, f) for f in flags],
+            "raw": [cell_text(c).strip() for c in cells],
+            "source_file": file,
+            "source_row": np.array(lines, dtype="int64"),
+            "source_column": source_column,
+        })
+        if lay.year_column is not None:
+            frame["year"] = _long_years(body, lay, file, year_range)
+        if lay.variable_column is not None:
+            published = [cell_text(rec.cells[lay.variable_column]).strip() for rec in body]
+            if isinstance(variable, Mapping):
+                frame["variable"] = [variable.get(p, p) for p in published]
+            elif isinstance(variable, str):
+                frame["variable"] = variable
+            else:
+                frame["variable"] = published
+        for e in extra_labels:
+            col = lay.column_names.get(e) or f"column {e + 1}"
+            if col in OUTPUT_COLUMNS:
+                col = f"label_{col}"
+            frame[col] = [cell_text(rec.cells[e]).strip() for rec in body]
+        frame["_order"] = np.arange(len(body)) * (len(lay.value_columns) + 1) + lay.value_columns.index(j)
+        frames.append(frame)
+
+    out = pd.concat(frames, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
+    out = out.reset_index(drop=True)
+    if isinstance(variable, str) and lay.variable_column is None and len(lay.value_columns) > 1:
+        published = {tuple(lay.column_labels.get(j, [])) for j in lay.value_columns}
+        years = {header_year(t[-1]) for t in published if t}
+        if len(published) > 1 and None in years:
+            raise SchemaError(
+                f"variable={variable!r} names one variable but the table has {len(lay.value_columns)} "
+                "variable columns; pass a mapping {published label: name}",
+                file=file, row=header_line,
+            )
+    _check_values(out, nonnegative, value_range)
+    if not allow_duplicates:
+        _check_duplicates(out, lay)
+
+    skipped = [(records[i].line, _row_text(records[i]), "title") for i in lay.title_rows]
+    skipped += [(records[i].line, _row_text(records[i]), "header") for i in lay.header_rows]
+    skipped += [(records[i].line, _row_text(records[i]), "note") for i in lay.tail]
+    skipped += [(records[i].line, "", "blank") for i in lay.blank]
+    out.attrs = {
+        "skipped": SkippedRows(sorted(skipped), columns=["line", "text", "reason"]),
+        "source_file": file,
+        "encoding": used_encoding,
+        "separator": separator,
+        "sheet": sheet_name,
+        "decimal": decimals,
+        "title": lay.title,
+        "region_header": lay.region_header,
+        "rows_read": len(records),
+    }
+    return out
+
+
+def _long_years(body: Sequence[Record], lay: Layout, file: Any, year_range: tuple[int, int] | None) -> pd.array:
+    column = lay.column_names.get(lay.year_column) or f"column {lay.year_column + 1}"
+    years = []
+    for rec in body:
+        text = cell_text(rec.cells[lay.year_column]).strip()
+        if not text:
+            years.append(None)
+            continue
+        found = header_year(text)
+        if found is None:
+            raise SchemaError("not a year", file=file, row=rec.line, column=column, value=text)
+        if year_range is not None and not year_range[0] <= found[0] <= year_range[1]:
+            raise ValueRangeError(f"year {found[0]} outside {year_range[0]}–{year_range[1]}",
+                                  file=file, row=rec.line, column=column, value=text)
+        years.append(found[0])
+    return pd.array(years, dtype="Int64")
+
+
+def _check_values(out: pd.DataFrame, nonnegative: bool, value_range: tuple[float, float] | None) -> None:
+    if nonnegative:
+        bad = out.index[out["value"] < 0]
+        if len(bad):
+            r = out.loc[bad[0]]
+            raise ValueRangeError("negative value where the caller declared nonnegative=True",
+                                  file=r.source_file, row=int(r.source_row), column=r.source_column, value=r.raw)
+    if value_range is not None:
+        low, high = value_range
+        bad = out.index[(out["value"] < low) | (out["value"] > high)]
+        if len(bad):
+            r = out.loc[bad[0]]
+            raise ValueRangeError(f"value outside {low}–{high}",
+                                  file=r.source_file, row=int(r.source_row), column=r.source_column, value=r.raw)
+
+
+def _check_duplicates(out: pd.DataFrame, lay: Layout) -> None:
+    seen: dict[tuple, int] = {}
+    cols = ["province_block", "region", "is_province", "year", "variable"]
+    for idx, key in enumerate(out[cols].itertuples(index=False, name=None)):
+        key = tuple(None if (k is None or k is pd.NA or (isinstance(k, float) and np.isnan(k))) else k for k in key)
+        if key not in seen:
+            seen[key] = idx
+            continue
+        r, first = out.iloc[idx], out.iloc[seen[key]]
+        raise DuplicateKeyError(
+            f"{r.region!r} appears twice in province block {r.province_block!r} for year "
+            f"{r.year if pd.notna(r.year) else 'unknown'} (first at row {int(first.source_row)})",
+            file=r.source_file, row=int(r.source_row),
+            column=lay.region_header or f"column {lay.region_column + 1}", value=r.region,
+        )

@@ -1,0 +1,378 @@
+"""Where the table is inside a BPS-style export: head rows, body rows, notes, column roles.
+
+A BPS web-table export (and a user's copy of one) is a grid of records in which:
+
+- a *head* of title rows and one or more header rows sits above the data (e.g. the
+  Miskin/IPM exports: ``Provinsi/Kabupaten/Kota,`` / ``,<table title>`` / ``,2024``);
+- the *body* holds one row per region: label cell(s) and number cells;
+- a *tail* of notes (``Catatan``, ``Sumber``, footnotes) and blank rows follows.
+
+This module finds those parts and the role of every column (label, value, year, variable,
+value-of-a-long-table) without reading the numbers themselves; :mod:`.bps_table` does that.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import EmptyFileError, HeaderError, SchemaError
+from .numbers import is_missing_marker, readings, split_flags
+from .textfile import Record
+
+__all__ = ["Layout", "analyse_layout", "cell_text", "header_year", "normalise_header"]
+
+# Header words that name the region column / the province column / long-table columns.
+_REGION_WORDS = {
+    "provinsi", "province", "kabupaten", "kota", "kab", "kab.", "kabupaten kota", "wilayah", "region",
+    "daerah", "district", "regency", "city", "nama", "name", "nama wilayah", "nama daerah",
+    "indonesia", "district name", "regency city", "kecamatan", "desa",
+}
+_PROVINCE_WORDS = {"provinsi", "province", "prov", "prov.", "nama provinsi", "province name"}
+_YEAR_WORDS = {"tahun", "year", "periode", "period"}
+_VARIABLE_WORDS = {"variabel", "variable", "indikator", "indicator", "uraian", "item"}
+_VALUE_WORDS = {"nilai", "value", "angka", "jumlah nilai"}
+_ID_HEADER = re.compile(r"^(?:kode|code|kd\w*|id|bps[ _]?code|loc[ _]id|kode[ _]\w+)$|(?:ID|_id|Id)$", re.IGNORECASE)
+_ID_SUFFIX = re.compile(r"(?:ID|_id|Id)$")
+
+_YEAR_LABEL = re.compile(r"^(?:tahun\s+|year\s+)?(\d{4})\s*((?:\*{1,3}|\(r\)|r)?)$", re.IGNORECASE)
+_TITLE_YEAR = re.compile(r"(?:^|,|\btahun|\byear)\s*((?:19|20)\d{2})\s*\W*$", re.IGNORECASE)
+
+
+def cell_text(cell: Any) -> str:
+    """The text of a cell as a user sees it (numbers from XLSX without a trailing ``.0``)."""
+    if isinstance(cell, float):
+        return str(int(cell)) if cell.is_integer() else repr(cell)
+    return str(cell)
+
+
+def normalise_header(text: str) -> str:
+    """Lower-case header text with ``_`` and runs of spaces folded to one space."""
+    return re.sub(r"\s+", " ", str(text).replace("_", " ")).strip().lower()
+
+
+def _is_words(text: str, words: set[str]) -> bool:
+    norm = normalise_header(text)
+    if not norm:
+        return False
+    parts = [p.strip() for p in norm.split("/")]
+    return all(p in words for p in parts if p)
+
+
+def header_year(text: str) -> tuple[int, str] | None:
+    """``(year, flag)`` when a header cell is a year (``2016``, ``2016*``, ``Tahun 2020``), else None."""
+    match = _YEAR_LABEL.match(str(text).strip())
+    if not match:
+        return None
+    year = int(match.group(1))
+    if not 1000 <= year <= 2999:
+        return None
+    return year, ("provisional" if "*" in match.group(2) else "revised" if match.group(2) else "")
+
+
+def _kind(cell: Any) -> str:
+    """``empty`` | ``missing`` (a marker such as ``-``) | ``number`` | ``text``."""
+    if isinstance(cell, float):
+        return "number"
+    text = str(cell).strip(" \t\u00a0\r\n")
+    if not text:
+        return "empty"
+    if is_missing_marker(text):
+        return "missing"
+    body, _ = split_flags(text)
+    return "number" if readings(body) else "text"
+
+
+@dataclass
+class Layout:
+    """The parts of a table. Indices are positions in the record list; columns are 0-based."""
+
+    width: int
+    head: list[int]
+    body: list[int]
+    tail: list[int]
+    blank: list[int]
+    title_rows: list[int]
+    header_rows: list[int]
+    region_column: int
+    province_column: int | None
+    label_columns: list[int]
+    value_columns: list[int]
+    year_column: int | None
+    variable_column: int | None
+    long_value_column: int | None
+    column_labels: dict[int, list[str]] = field(default_factory=dict)
+    column_names: dict[int, str] = field(default_factory=dict)
+    title: str = ""
+    title_year: int | None = None
+    title_year_row: int | None = None
+    region_header: str = ""
+
+
+def _resolve_column(spec: str | int | None, names: dict[int, str], width: int, what: str, file: Any) -> int | None:
+    if spec is None:
+        return None
+    if isinstance(spec, int):
+        if not 0 <= spec < width:
+            raise SchemaError(f"{what}={spec} is outside the table's {width} columns", file=file, value=spec)
+        return spec
+    for j, name in names.items():
+        if name == spec or normalise_header(name) == normalise_header(spec):
+            return j
+    raise SchemaError(f"{what}={spec!r} names no column; columns are {sorted(set(names.values()))}",
+                      file=file, column=spec)
+
+
+def analyse_layout(
+    records: Sequence[Record],
+    *,
+    file: str | Path | None = None,
+    layout: str = "auto",
+    region_column: str | int | None = None,
+    province_column: str | int | None = None,
+    label_columns: Sequence[str | int] = (),
+) -> Layout:
+    """Find head, body, tail and column roles of a table.
+
+    Raises
+    ------
+    EmptyFileError
+        No row holds a region label and a number (header only, notes only).
+    HeaderError
+        A single column (wrong separator?), header rows whose widths differ from the body,
+        value columns without a header while others have one (a shifted header).
+    SchemaError
+        A body row with too few or too many fields, or values without a region label.
+    """
+    kinds = [[_kind(c) for c in r.cells] for r in records]
+    blank = [i for i, k in enumerate(kinds) if all(x == "empty" for x in k)]
+    nonblank = [i for i in range(len(records)) if i not in set(blank)]
+    if not nonblank:
+        raise EmptyFileError("the file holds no data rows (only blank lines)", file=file)
+    if all(len(records[i].cells) <= 1 for i in nonblank):
+        first = records[nonblank[0]]
+        raise HeaderError(
+            "every line is a single column: wrong separator? pass sep=",
+            file=file, row=first.line, value=cell_text(first.cells[0]) if first.cells else "",
+        )
+
+    def is_year_header(i: int) -> bool:
+        cells, k = records[i].cells, kinds[i]
+        nums = [cell_text(c) for c, x in zip(cells, k) if x == "number"]
+        texts = [cell_text(c) for c, x in zip(cells, k) if x == "text"]
+        if not nums or not all(header_year(t) for t in nums):
+            return False
+        return len(nums) >= 2 or any(_is_words(t, _REGION_WORDS | _YEAR_WORDS) for t in texts)
+
+    # Body: from the first row holding text and a number (that is not a row of years)
+    # to the last such row.
+    candidates = [i for i in nonblank if "text" in kinds[i] and "number" in kinds[i]]
+    while candidates and candidates[0] in nonblank and is_year_header(candidates[0]):
+        candidates = candidates[1:]
+    if not candidates:
+        first = records[nonblank[-1]]
+        raise EmptyFileError(
+            "no data rows: no line holds a region name and a number (header only?)",
+            file=file, row=first.line,
+        )
+    start, end = candidates[0], candidates[-1]
+    inner = [i for i in nonblank if start <= i <= end]
+    width = Counter(len(records[i].cells) for i in inner).most_common(1)[0][0]
+
+    # Column roles, decided by the majority kind of each column's body cells.
+    text_count = Counter()
+    number_count = Counter()
+    for i in inner:
+        for j, x in enumerate(kinds[i][:width]):
+            if x == "text":
+                text_count[j] += 1
+            elif x in ("number", "missing"):
+                number_count[j] += 1
+
+    head = [i for i in nonblank if i < start]
+    names = _column_names(records, head, width)
+    year_col = var_col = long_val_col = None
+    for j in range(width):
+        name = names.get(j, "")
+        if year_col is None and _is_words(name, _YEAR_WORDS):
+            year_col = j
+        elif var_col is None and _is_words(name, _VARIABLE_WORDS):
+            var_col = j
+        elif long_val_col is None and _is_words(name, _VALUE_WORDS):
+            long_val_col = j
+    if layout == "long" and long_val_col is None:
+        raise HeaderError("layout='long' needs a value column headed 'nilai'/'value'", file=file,
+                          row=records[head[-1]].line if head else None)
+    if layout == "wide":
+        var_col = long_val_col = None
+    if long_val_col is None:
+        var_col = var_col if var_col is not None and layout != "wide" else None
+
+    forced = {_resolve_column(c, names, width, "label_columns", file) for c in label_columns}
+    special = {c for c in (year_col, var_col, long_val_col) if c is not None}
+    labels, values = [], []
+    for j in range(width):
+        if j in special:
+            continue
+        is_id = bool(_ID_HEADER.search(names.get(j, "")))
+        if j in forced or is_id or text_count[j] > number_count[j]:
+            labels.append(j)
+        elif number_count[j] or names.get(j):
+            values.append(j)
+    if long_val_col is not None:
+        values = [long_val_col]
+    if not labels:
+        raise HeaderError("no column of region names found; pass region_column=", file=file,
+                          row=records[start].line)
+
+    prov = _resolve_column(province_column, names, width, "province_column", file)
+    region = _resolve_column(region_column, names, width, "region_column", file)
+    if prov is None and len(labels) > 1:
+        prov = next((j for j in labels if _is_words(names.get(j, ""), _PROVINCE_WORDS)), None)
+    if region is None:
+        others = [j for j in labels if j != prov and not _ID_HEADER.search(names.get(j, ""))]
+        named = [j for j in others if _is_words(names.get(j, ""), _REGION_WORDS)]
+        region = (named or others or [labels[-1]])[-1] if not named else named[0]
+    if prov == region:
+        prov = None
+
+    # Extend the body over rows that carry only missing markers (e.g. a last "Yahukimo,-").
+    def value_row(i: int) -> bool:
+        k = kinds[i]
+        has_label = region < len(k) and k[region] == "text"
+        vals = [k[j] for j in values if j < len(k)]
+        return has_label and bool(vals) and all(x in ("missing", "number", "empty") for x in vals) \
+            and any(x != "empty" for x in vals)
+
+    while True:
+        later = [i for i in nonblank if i > end]
+        if later and value_row(later[0]):
+            end = later[0]
+            continue
+        break
+    while True:
+        earlier = [i for i in nonblank if i < start]
+        if earlier and value_row(earlier[-1]) and not is_year_header(earlier[-1]):
+            start = earlier[-1]
+            continue
+        break
+    head = [i for i in nonblank if i < start]
+    body = [i for i in nonblank if start <= i <= end]
+    tail = [i for i in nonblank if i > end]
+
+    for i in body:
+        rec, k = records[i], kinds[i]
+        extra = [j for j in range(width, len(k)) if k[j] != "empty"]
+        if extra:
+            raise SchemaError(
+                f"row has {len(rec.cells)} fields, the table has {width}",
+                file=file, row=rec.line, column=f"column {extra[0] + 1}", value=cell_text(rec.cells[extra[0]]),
+            )
+        if len(rec.cells) < width:
+            raise SchemaError(
+                f"truncated row: {len(rec.cells)} fields, the table has {width}",
+                file=file, row=rec.line, column=names.get(len(rec.cells)) or f"column {len(rec.cells) + 1}",
+                value=",".join(cell_text(c) for c in rec.cells),
+            )
+
+    title_rows, header_rows = _split_head(records, kinds, head, labels, region, width, file)
+    lay = Layout(
+        width=width, head=head, body=body, tail=tail, blank=blank, title_rows=title_rows,
+        header_rows=header_rows, region_column=region, province_column=prov,
+        label_columns=labels, value_columns=values, year_column=year_col,
+        variable_column=var_col if long_val_col is not None else None, long_value_column=long_val_col,
+        column_names=names,
+    )
+    _label_columns(records, lay, file)
+    return lay
+
+
+def _column_names(records: Sequence[Record], head: list[int], width: int) -> dict[int, str]:
+    """The last non-empty head text above each column (its name, as a user would call it)."""
+    names: dict[int, str] = {}
+    for i in head:
+        for j, c in enumerate(records[i].cells[:width]):
+            text = cell_text(c).strip()
+            if text:
+                names[j] = text
+    return names
+
+
+def _split_head(
+    records: Sequence[Record], kinds: list[list[str]], head: list[int], labels: list[int],
+    region: int, width: int, file: Any,
+) -> tuple[list[int], list[int]]:
+    """Head rows with content over value columns are header rows; so is the last row naming the
+    region column. The rest are title rows."""
+    header_rows: list[int] = []
+    label_set = set(labels)
+    region_row = max((i for i in head if region < len(kinds[i]) and kinds[i][region] != "empty"), default=None)
+    for i in head:
+        k = kinds[i]
+        over_values = any(x != "empty" for j, x in enumerate(k) if j not in label_set)
+        if over_values or i == region_row:
+            header_rows.append(i)
+    # A title row must sit above every header row.
+    first_header = min(header_rows, default=None)
+    title_rows = [i for i in head if i not in header_rows]
+    if first_header is not None:
+        late = [i for i in title_rows if i > first_header]
+        header_rows = sorted(header_rows + late)
+        title_rows = [i for i in title_rows if i < first_header]
+    for i in header_rows:
+        rec, k = records[i], kinds[i]
+        multi = sum(x != "empty" for x in k) > 1 or any(x != "empty" for x in k[1:])
+        if multi and len(rec.cells) != width and (
+            len(rec.cells) < width or any(x != "empty" for x in k[width:])
+        ):
+            raise HeaderError(
+                f"header row has {len(rec.cells)} fields, the data rows have {width}",
+                file=file, row=rec.line, value=",".join(cell_text(c) for c in rec.cells),
+            )
+    return title_rows, header_rows
+
+
+def _label_columns(records: Sequence[Record], lay: Layout, file: Any) -> None:
+    """Fill ``column_labels`` (header texts of each value column), title and title year."""
+    value_set = set(lay.value_columns)
+    last_header = lay.header_rows[-1] if lay.header_rows else None
+    for i in lay.header_rows:
+        cells = [cell_text(c).strip() for c in records[i].cells[: lay.width]]
+        cells += [""] * (lay.width - len(cells))
+        carry = ""
+        for j in range(lay.width):
+            text = cells[j]
+            if j in value_set and not text and i != last_header and carry:
+                text = carry  # a merged cell spanning several value columns
+            if j in value_set:
+                carry = text if text else carry
+                if text:
+                    lay.column_labels.setdefault(j, []).append(text)
+            else:
+                carry = ""
+    region_texts = [cell_text(records[i].cells[lay.region_column]).strip()
+                    for i in lay.header_rows if lay.region_column < len(records[i].cells)]
+    lay.region_header = next((t for t in reversed(region_texts) if t), "")
+    titles = []
+    for i in lay.title_rows:
+        text = " ".join(cell_text(c).strip() for c in records[i].cells if cell_text(c).strip())
+        titles.append(text)
+        match = _TITLE_YEAR.search(text)
+        if match and lay.title_year is None:
+            lay.title_year = int(match.group(1))
+            lay.title_year_row = records[i].line
+    lay.title = " / ".join(titles)
+    if lay.header_rows and lay.long_value_column is None:
+        labelled = [j for j in lay.value_columns if lay.column_labels.get(j)]
+        unlabelled = [j for j in lay.value_columns if not lay.column_labels.get(j)]
+        if labelled and unlabelled:
+            j = unlabelled[0]
+            raise HeaderError(
+                "a column holds numbers but has no header while others have one (shifted header?)",
+                file=file, row=records[lay.header_rows[-1]].line, column=f"column {j + 1}",
+                value=cell_text(records[lay.body[0]].cells[j]) if lay.body else None,
+            )
