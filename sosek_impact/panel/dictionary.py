@@ -1,0 +1,74 @@
+"""``DATA_DICTIONARY.md``: one line per column of each built panel, with computed coverage."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .markdown import table
+
+#: Meaning and unit of the columns the build knows by name; other variables take the unit of the extract.
+MEANINGS: dict[str, tuple[str, str]] = {
+    "bps_code": ("BPS regency/city code, today's vintage (North Kalimantan 65xx)", "code"),
+    "province_code": ("BPS province code (0 = Indonesia, national aggregate)", "code"),
+    "year": ("calendar year", "year"),
+    "regency": ("BPS name without 'Kabupaten'; cities as 'Kota X'", "text"),
+    "province": ("official Indonesian province name", "text"),
+    "kind": ("'kabupaten' (regency) or 'kota' (city)", "text"),
+    "kalimantan": ("province_code in 61–65 (the Kalimantan provinces)", "bool"),
+    "border": ("land-border regency with Malaysia in that year (registry; administrative definition)", "bool"),
+    "backcast": ("year before the regency existed (registry splits): values are the source's back-cast", "bool"),
+    "grdp": ("gross regional domestic product, constant 2010 prices", "billion IDR"),
+    "population": ("population (BPS projections)", "persons"),
+    "grdp_pc": ("GRDP per capita, constant 2010 prices; quarcs_districts 2000–2017, idn514_gdp_pc after",
+                "thousand IDR per person"),
+    "grdp_pc_idn514": ("GRDP per capita, constant 2010 prices, idn514 source for all its years",
+                       "thousand IDR per person"),
+    "poverty_rate": ("share of population below the poverty line (BPS P0, March)", "percent"),
+    "hdi": ("human development index (BPS IPM, new method)", "index 0–100"),
+    "gdp_pc": ("province GDP per capita (QuaRCS, 1983–2017)", "thousand IDR per person"),
+    "food_exp": ("average monthly per-capita food expenditure (Susenas), nominal", "IDR per person per month"),
+    "nonfood_exp": ("average monthly per-capita non-food expenditure (Susenas), nominal",
+                    "IDR per person per month"),
+    "total_exp": ("average monthly per-capita expenditure (Susenas), nominal", "IDR per person per month"),
+    "food_share": ("food_exp / total_exp (Engel's food share), computed", "fraction 0–1"),
+}
+
+
+def _years(panel: pd.DataFrame, column: str) -> str:
+    years = panel.loc[panel[column].notna(), "year"]
+    return f"{int(years.min())}–{int(years.max())}" if len(years) else ""
+
+
+def _describe(column: str, units: dict[str, str]) -> tuple[str, str]:
+    for suffix, text, unit in (("_source_row", "line of the value in the source file (sources.csv)", "line"),
+                               ("_source", "source_id of the value (key of data/raw/sources.csv)", "id"),
+                               ("_flag", "';'-joined source markers (provisional, revised, backcast, …)", "text")):
+        if column.endswith(suffix):
+            return f"{text}; for `{column[: -len(suffix)]}`", unit
+    if column in MEANINGS:
+        return MEANINGS[column]
+    return column.replace("_", " "), units.get(column, "")
+
+
+def dictionary_section(title: str, panel: pd.DataFrame, units: dict[str, str]) -> str:
+    """Markdown table of a panel's columns: meaning, unit, sources, years with data, share missing."""
+    rows = []
+    for column in panel.columns:
+        meaning, unit = _describe(column, units)
+        src_col = f"{column}_source"
+        sources = ", ".join(sorted(panel[src_col].dropna().unique())) if src_col in panel else ""
+        rows.append({"column": column, "meaning": meaning, "unit": unit, "source": sources,
+                     "years": _years(panel, column), "missing": f"{panel[column].isna().mean():.1%}"})
+    return f"## {title}\n\n{len(panel)} rows, {panel.shape[1]} columns.\n\n" + table(pd.DataFrame(rows))
+
+
+def data_dictionary(regency: pd.DataFrame, regency_units: dict[str, str], province: pd.DataFrame,
+                    province_units: dict[str, str]) -> str:
+    """The full ``DATA_DICTIONARY.md`` text."""
+    head = ("# Data dictionary of the built panels\n\n"
+            "Written by `sosek_impact.panel.build_panel`. 'years' = first–last year with a value; "
+            "'missing' = share of rows without a value (missing values are never filled). Sources are the "
+            "`source_id`s of `data/raw/sources.csv`.\n\n")
+    return (head + dictionary_section("panel.parquet / panel.csv (regency × year)", regency, regency_units)
+            + "\n" + dictionary_section("province_panel.parquet / province_panel.csv (province × year)",
+                                        province, province_units))
