@@ -24,6 +24,8 @@ swept out by double demeaning, exact on the balanced panel this estimator requir
 
 from __future__ import annotations
 
+import sys
+import types
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -263,3 +265,18 @@ def sun_abraham(
         settings=dict(y=y, unit=unit, time=time, group=group, control=control, covariates=covariates,
                       cluster=cl_col, ref_period=ref_period, bin=bin, alpha=alpha),
     )
+
+
+class _CallableModule(types.ModuleType):
+    """Make ``sosek_impact.estimators.sun_abraham`` callable even once it is bound to this module.
+
+    The module shares its name with the function; after ``import sosek_impact.estimators.sun_abraham``
+    the package attribute is the module, so ``from sosek_impact.estimators import sun_abraham`` would
+    return the module. Calling the module calls the function.
+    """
+
+    def __call__(self, *args, **kwargs):  # noqa: D102
+        return sun_abraham(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
