@@ -64,11 +64,11 @@ def _is_capitals(label: str) -> bool:
     return bool(letters) and all(ch.isupper() for ch in letters)
 
 
-def _row_text(rec: Record) -> str:
+def _row_text(rec: Record, sep: str | None = ",") -> str:
     cells = [cell_text(c) for c in rec.cells]
     while cells and not cells[-1].strip():
         cells.pop()
-    return ",".join(cells)
+    return (sep or ",").join(cells)
 
 
 def _regions(records: Sequence[Record], lay: Layout) -> list[tuple[str, str | None, bool, bool]]:
@@ -305,12 +305,13 @@ def read_bps_table(
                                 column=source_column)
             values[k] = v
             flags.append(f)
-        if head_year is not None and year_range is not None and not year_range[0] <= head_year <= year_range[1]:
-            raise ValueRangeError(
-                f"year {head_year} outside {year_range[0]}–{year_range[1]}",
-                file=file, row=header_line, column=source_column, value=head_year,
-            )
         col_year, year_flag = _resolve_year(head_year, lay, year, path, file, header_line, source_column)
+        if col_year is not None and year_range is not None and not year_range[0] <= col_year <= year_range[1]:
+            line = header_line if head_year is not None else lay.title_year_row if lay.title_year else None
+            raise ValueRangeError(
+                f"year {col_year} outside {year_range[0]}–{year_range[1]}",
+                file=file, row=line, column=source_column, value=col_year,
+            )
         frame = pd.DataFrame({
             "region": [r[0] for r in regions],
             "province_block": [r[1] for r in regions],
@@ -358,9 +359,9 @@ def read_bps_table(
     if not allow_duplicates:
         _check_duplicates(out, lay)
 
-    skipped = [(records[i].line, _row_text(records[i]), "title") for i in lay.title_rows]
-    skipped += [(records[i].line, _row_text(records[i]), "header") for i in lay.header_rows]
-    skipped += [(records[i].line, _row_text(records[i]), "note") for i in lay.tail]
+    skipped = [(records[i].line, _row_text(records[i], separator), "title") for i in lay.title_rows]
+    skipped += [(records[i].line, _row_text(records[i], separator), "header") for i in lay.header_rows]
+    skipped += [(records[i].line, _row_text(records[i], separator), "note") for i in lay.tail]
     skipped += [(records[i].line, "", "blank") for i in lay.blank]
     out.attrs = {
         "skipped": SkippedRows(sorted(skipped), columns=["line", "text", "reason"]),

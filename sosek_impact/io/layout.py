@@ -40,6 +40,7 @@ _ID_HEADER = re.compile(r"^(?:kode|code|kd\w*|id|bps[ _]?code|loc[ _]id|kode[ _]
 _ID_SUFFIX = re.compile(r"(?:ID|_id|Id)$")
 
 _YEAR_LABEL = re.compile(r"^(?:tahun\s+|year\s+)?(\d{4})\s*((?:\*{1,3}|\(r\)|r)?)$", re.IGNORECASE)
+_NUMBERISH = re.compile(r"^[-+\u2212]?\d[\d.,\s]*(?:[*%]|\s*$)")
 _TITLE_YEAR = re.compile(r"(?:^|,|\btahun|\byear)\s*((?:19|20)\d{2})\s*\W*$", re.IGNORECASE)
 
 
@@ -84,7 +85,9 @@ def _kind(cell: Any) -> str:
     if is_missing_marker(text):
         return "missing"
     body, _ = split_flags(text)
-    return "number" if readings(body) else "text"
+    # A cell that starts like a number is a (possibly malformed) number for the layout, so
+    # that "7,69%" or "1.23.456" is reported as a bad number, not taken for a region name.
+    return "number" if readings(body) or _NUMBERISH.match(text) else "text"
 
 
 @dataclass
@@ -325,10 +328,7 @@ def _split_head(
         title_rows = [i for i in title_rows if i < first_header]
     for i in header_rows:
         rec, k = records[i], kinds[i]
-        multi = sum(x != "empty" for x in k) > 1 or any(x != "empty" for x in k[1:])
-        if multi and len(rec.cells) != width and (
-            len(rec.cells) < width or any(x != "empty" for x in k[width:])
-        ):
+        if len(rec.cells) < width or any(x != "empty" for x in k[width:]):
             raise HeaderError(
                 f"header row has {len(rec.cells)} fields, the data rows have {width}",
                 file=file, row=rec.line, value=",".join(cell_text(c) for c in rec.cells),
