@@ -59,7 +59,8 @@ _SPACES = " \t\u00a0\u2007\u2009\u202f"
 _MINUS = {"-": "-", "\u2212": "-", "\u2013": "-"}
 
 # Footnote marks after a number, in any order: *, **, ***, r, (r), (*), (**).
-_FLAG_TAIL = re.compile(r"(?:\s*(?:\(\*{1,3}\)|\*{1,3}|\(r\)|r\b|R\b))+\s*$")
+# The marks must follow a digit or a space, so that a word ending in "r" is not flagged.
+_FLAG_TAIL = re.compile(r"(?<=[\d\s])(?:\s*(?:\(\*{1,3}\)|\*{1,3}|\(r\)|r\b|R\b))+\s*$")
 _FLAG_TOKEN = re.compile(r"\*{1,3}|\(r\)|r|R")
 
 _DIGITS = re.compile(r"^\d+$")
