@@ -80,7 +80,7 @@ class _Resolver:
 
 
 def add_bps_table(path: str | Path, variable: str, *, level: str = "regency", panel: pd.DataFrame | None = None,
-                  **read_kwargs) -> pd.DataFrame:
+                  source_variable: str | None = None, **read_kwargs) -> pd.DataFrame:
     """Read a BPS table and add it to a panel as a new column with its provenance.
 
     Parameters
@@ -89,8 +89,10 @@ def add_bps_table(path: str | Path, variable: str, *, level: str = "regency", pa
         CSV or XLSX as exported from the BPS website (wide or long; read with
         :func:`sosek_impact.io.read_bps_table`).
     variable
-        Name of the new column (snake case, e.g. ``"food_share_regency"``). If the table holds several
-        variables, the one of that name is taken.
+        Name of the new column (snake case, e.g. ``"food_share_regency"``).
+    source_variable
+        For a table with several variables (e.g. food and non-food columns), the published label of
+        the one to add; not needed for a one-variable table.
     level
         ``"regency"``: regency/city rows are merged on (``bps_code``, ``year``); province and national
         rows of the table are dropped (and counted). ``"province"``: province rows (and the national row
@@ -130,10 +132,12 @@ def add_bps_table(path: str | Path, variable: str, *, level: str = "regency", pa
     path = Path(path)
     table = read_bps_table(path, **read_kwargs)
     names = sorted(set(map(str, table["variable"].dropna())))
-    if len(names) > 1:
-        if variable not in names:
-            raise ValueError(f"{path.name} holds several variables {names}; name the one to add")
-        table = table.loc[table["variable"] == variable]
+    if source_variable is not None:
+        if source_variable not in names:
+            raise ValueError(f"{path.name} has no variable {source_variable!r}; it has {names}")
+        table = table.loc[table["variable"] == source_variable]
+    elif len(names) > 1:
+        raise ValueError(f"{path.name} holds several variables {names}; pass source_variable= to pick one")
     table = table.reset_index(drop=True)
     if table["year"].isna().any():
         i = int(table["year"].isna().to_numpy().nonzero()[0][0])

@@ -137,6 +137,10 @@ def regency_panel(raw: RawInputs) -> tuple[pd.DataFrame, BuildLog]:
     created_year = panel["bps_code"].map(created)
     panel["backcast"] = (created_year.notna() & (panel["year"] < created_year)).to_numpy()
     panel = _finish_types(panel, variables)
+    # A value the source itself marks as back-cast also makes the row a back-cast row.
+    for v in variables:
+        marked = panel[f"{v}_flag"].fillna("").str.split(";").apply(lambda p: "backcast" in p)
+        panel["backcast"] = panel["backcast"] | marked.to_numpy(dtype=bool)
     for v in variables:
         mask = (panel["backcast"] & panel[v].notna()).to_numpy()
         if mask.any():

@@ -157,8 +157,9 @@ def backcast(panel: pd.DataFrame) -> str:
     vars_ = _variables(panel)
     g = d.groupby(["bps_code", "regency"], sort=True).agg(first=("year", "min"), last=("year", "max")).reset_index()
     g["values flagged"] = [int(d.loc[d["bps_code"] == c, vars_].notna().sum().sum()) for c in g["bps_code"]]
-    return ("Rows for years before the regency existed (creation year from `registry_regency_splits.csv`); "
-            "their values are the source's back-cast and carry the flag `backcast`:\n\n" + table(g))
+    return ("Rows for years before the regency existed (creation year from `registry_regency_splits.csv`, "
+            "or a value the extract flags `backcast`); their values are the source's back-cast and carry the "
+            "flag `backcast`:\n\n" + table(g))
 
 
 def disagreements(log: BuildLog, id_col: str) -> str:
