@@ -64,22 +64,17 @@ def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
     out["regencies.csv"] = regencies
     registry = extract_registry(regencies, provinces)
     crosswalk = _crosswalk(out["registry_regency_splits.csv"])
-    extra_regency: list = []
-    extra_province: list = []
-    try:
-        from .bps_tables import bps_series
-        from .cross_sections import cross_section_series
-        from .expenditure import expenditure_series
-        from .geo import district_map
-    except ImportError:  # pragma: no cover - staged development
-        district_map = None
-    else:
-        extra_regency = [*bps_series(root, registry), *cross_section_series(root, registry)]
-        extra_province = [expenditure_series(root, registry)]
+    from .bps_tables import bps_tables
+    from .cross_sections import cross_section_series
+    from .expenditure import expenditure_series
+    from .geo import district_map
+
+    bps_regency, bps_province = bps_tables(root, registry)
+    extra_regency = [*bps_regency, *cross_section_series(root, registry)]
+    extra_province = [*bps_province, expenditure_series(root, registry)]
     out["regency_series.csv"] = regency_series(root, registry, crosswalk, extra_regency)
     out["province_series.csv"] = province_series(root, registry, extra_province)
-    if district_map is not None:
-        out["district_map.geojson"] = district_map(root, registry)
+    out["district_map.geojson"] = district_map(root, registry)
     return out
 
 

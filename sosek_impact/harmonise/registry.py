@@ -11,7 +11,7 @@ Matching rules for a regency name (see :mod:`sosek_impact.harmonise.names`):
 2. a curated alias written exactly as the name (after normalisation) wins;
 3. otherwise the name is looked up among today's regencies of the hinted kind; without a hint
    the BPS convention applies (cities are written ``Kota X``): a bare name is a kabupaten,
-   and a city only when no kabupaten carries that name;
+   and a city only when no kabupaten of that name lies in the given province;
 4. if the name fits several regencies (same name in two provinces) the province decides;
    a name still ambiguous, or unknown, is an error listing every offender with its closest
    known names (:class:`~sosek_impact.errors.UnknownRegionError`).
@@ -166,8 +166,7 @@ class RegionRegistry:
                 return hinted
             # "Kota Baru" is written as a city but names the kabupaten Kotabaru.
             return [r for r in self._by_key.get(parsed.full_key, []) if r.kind == "kabupaten"]
-        kabupaten = [r for r in found if r.kind == "kabupaten"]
-        return kabupaten or found
+        return list(found)
 
     # -- resolution ------------------------------------------------------------------------
     def resolve_regencies(
@@ -229,6 +228,9 @@ class RegionRegistry:
         found = self.candidates(str(name))
         if province_code is not None:
             found = [r for r in found if self.in_province(r, province_code)]
+        if len(found) > 1 and parse_regency_name(str(name)).kind is None:
+            # BPS convention: a bare name is the kabupaten, cities are written "Kota X".
+            found = [r for r in found if r.kind == "kabupaten"] or found
         if len(found) == 1:
             return found[0].bps_code
         if len(found) > 1:
