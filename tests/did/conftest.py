@@ -45,3 +45,15 @@ def simulate(seed: int, n_units: int = 600, n_periods: int = 8, cohorts=(4, 6), 
     y = alpha[uu] + lam[tt - 1] + eff + rng.normal(size=uu.shape)
     return pd.DataFrame({"unit": uu.ravel(), "time": tt.ravel(), "group": gg.ravel(), "y": y.ravel(),
                          "state": (uu.ravel() % 40)})
+
+
+@pytest.fixture(scope="session")
+def sim_panel() -> pd.DataFrame:
+    """The seeded simulation used by the recovery tests."""
+    return simulate(seed=20240611)
+
+
+@pytest.fixture(scope="session")
+def effect():
+    """The true effect function of :func:`simulate`."""
+    return true_effect
