@@ -146,7 +146,9 @@ def coverage(panel: pd.DataFrame) -> str:
                "n values": int(panel[v].notna().sum())}
         row.update({str(int(y)): f"{100 * s:.0f}" for y, s in share.items() if s > 0})
         rows.append(row)
-    df = pd.DataFrame(rows).fillna("")
+    df = pd.DataFrame(rows)
+    year_cols = sorted((c for c in df.columns if c.isdigit()), key=int)
+    df = df[["variable", "years with data", "n values", *year_cols]].fillna("")
     return "Share of units with a value (%), by year (years without any value omitted):\n\n" + table(df)
 
 

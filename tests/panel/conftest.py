@@ -101,6 +101,21 @@ def synthetic_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def built_synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic root built once per test module (read-only use); returns its project root."""
+    from sosek_impact.panel import build_panel
+
+    root = make_synthetic_root(tmp_path_factory.mktemp("synthetic") / "root")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOSEK_IMPACT_ROOT", str(root))
+    try:
+        build_panel(force=True)
+    finally:
+        mp.undo()
+    return root
+
+
 @pytest.fixture()
 def series_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _series()

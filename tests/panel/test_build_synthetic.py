@@ -25,9 +25,13 @@ def _digest(folder: Path) -> dict[str, str]:
     return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in OUTPUTS}
 
 
-def test_grid_choice_and_provenance(synthetic_root: Path, series_frames):
+def _read(root: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(root / "data" / "processed" / name)
+
+
+def test_grid_choice_and_provenance(built_synthetic: Path, series_frames):
     reg, _ = series_frames
-    panel = load_panel()
+    panel = _read(built_synthetic, "panel.parquet")
     assert len(panel) == 6 * 12 and not panel.duplicated(["bps_code", "year"]).any()
     # grdp_pc: quarcs 2010-2017, idn514 after; grdp_pc_idn514 the whole idn514 series.
     src = panel.groupby("year")["grdp_pc_source"].first()
@@ -45,8 +49,8 @@ def test_grid_choice_and_provenance(synthetic_root: Path, series_frames):
     assert int(row["poverty_rate_source_row"]) == 401
 
 
-def test_design_columns(synthetic_root: Path):
-    panel = load_panel().set_index(["bps_code", "year"])
+def test_design_columns(built_synthetic: Path):
+    panel = _read(built_synthetic, "panel.parquet").set_index(["bps_code", "year"])
     assert bool(panel.loc[(6402, 2012), "border"]) and not bool(panel.loc[(6402, 2013), "border"])
     assert bool(panel.loc[(6411, 2013), "border"]) and not bool(panel.loc[(6411, 2012), "border"])
     assert not panel.loc[(6171, 2015), "border"] and panel["kalimantan"].all()
@@ -55,15 +59,15 @@ def test_design_columns(synthetic_root: Path):
     assert pd.isna(panel.loc[(6411, 2013), "grdp_flag"])
 
 
-def test_province_panel_food_share(synthetic_root: Path):
-    prov = load_province_panel().set_index(["province_code", "year"])
+def test_province_panel_food_share(built_synthetic: Path):
+    prov = _read(built_synthetic, "province_panel.parquet").set_index(["province_code", "year"])
     r = prov.loc[(61, 2017)]
     assert r["food_share"] == pytest.approx(500_061 / (500_061 + 480_061), rel=1e-12)
     assert pd.isna(prov.loc[(61, 2016), "food_share"]) and prov.loc[(0, 2017), "province"] == "Indonesia"
 
 
-def test_validation_report_finds_known_problems(synthetic_root: Path):
-    build_panel()
+def test_validation_report_finds_known_problems(built_synthetic: Path):
+    synthetic_root = built_synthetic
     text = (synthetic_root / "data" / "processed" / "validation.md").read_text(encoding="utf-8")
     assert "| regency_series.csv | 234 | 228 | 6 | yes |" in text  # 6 kemiskinan_2021 rows reported
     assert "| 6101 | Sambas | 2019→2020 |" in text and "All 1 breaks" in text
@@ -74,14 +78,12 @@ def test_validation_report_finds_known_problems(synthetic_root: Path):
     assert "| hdi | human development index (BPS IPM, new method) | index 0–100 |  |  | 100.0% |" in dictionary
 
 
-def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_factory):
-    digests = []
-    for name in ("a", "b"):
-        root = synthetic_factory(tmp_path / name)
-        monkeypatch.setenv("SOSEK_IMPACT_ROOT", str(root))
-        build_panel(force=True)
-        digests.append(_digest(root / "data" / "processed"))
-    assert digests[0] == digests[1]
+def test_two_builds_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, synthetic_factory,
+                                       built_synthetic: Path):
+    root = synthetic_factory(tmp_path / "again")
+    monkeypatch.setenv("SOSEK_IMPACT_ROOT", str(root))
+    build_panel(force=True)
+    assert _digest(root / "data" / "processed") == _digest(built_synthetic / "data" / "processed")
 
 
 def test_rebuild_when_raw_changes(synthetic_root: Path):
@@ -89,7 +91,7 @@ def test_rebuild_when_raw_changes(synthetic_root: Path):
     build_panel()
     before = stored_hash(out / "panel.parquet")
     mtime = os.stat(out / "panel.parquet").st_mtime_ns
-    build_panel()  # up to date: nothing rewritten
+    assert build_panel() == out / "panel.parquet"  # up to date: nothing rewritten
     assert os.stat(out / "panel.parquet").st_mtime_ns == mtime
     path = synthetic_root / "data" / "raw" / "regency_series.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",8.0,percent,", ",8.25,percent,", 1),
