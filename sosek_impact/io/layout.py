@@ -153,7 +153,8 @@ def analyse_layout(
     """
     kinds = [[_kind(c) for c in r.cells] for r in records]
     blank = [i for i, k in enumerate(kinds) if all(x == "empty" for x in k)]
-    nonblank = [i for i in range(len(records)) if i not in set(blank)]
+    blank_set = set(blank)
+    nonblank = [i for i in range(len(records)) if i not in blank_set]
     if not nonblank:
         raise EmptyFileError("the file holds no data rows (only blank lines)", file=file)
     if all(len(records[i].cells) <= 1 for i in nonblank):
@@ -251,18 +252,12 @@ def analyse_layout(
         return has_label and bool(vals) and all(x in ("missing", "number", "empty") for x in vals) \
             and any(x != "empty" for x in vals)
 
-    while True:
-        later = [i for i in nonblank if i > end]
-        if later and value_row(later[0]):
-            end = later[0]
-            continue
-        break
-    while True:
-        earlier = [i for i in nonblank if i < start]
-        if earlier and value_row(earlier[-1]) and not is_year_header(earlier[-1]):
-            start = earlier[-1]
-            continue
-        break
+    pos_end, pos_start = nonblank.index(end), nonblank.index(start)
+    while pos_end + 1 < len(nonblank) and value_row(nonblank[pos_end + 1]):
+        pos_end += 1
+    while pos_start > 0 and value_row(nonblank[pos_start - 1]) and not is_year_header(nonblank[pos_start - 1]):
+        pos_start -= 1
+    start, end = nonblank[pos_start], nonblank[pos_end]
     head = [i for i in nonblank if i < start]
     body = [i for i in nonblank if start <= i <= end]
     tail = [i for i in nonblank if i > end]

@@ -21,6 +21,7 @@ Public functions: :func:`parse_number`, :func:`detect_decimal`, :func:`parse_num
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -145,14 +146,23 @@ def readings(text: str) -> dict[str, float]:
 
     Missing markers and footnote marks are not handled here; pass the bare number.
     """
-    sign, magnitude = _sign_and_magnitude(_strip(text))
+    return dict(_readings(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _readings(text: str) -> tuple[tuple[str, float], ...]:
+    # Cached: a table reader classifies each cell more than once (layout, detector, parser).
+    stripped = _strip(text)
+    if stripped.isdigit() and stripped.isascii():
+        return ((".", float(stripped)), (",", float(stripped)))
+    sign, magnitude = _sign_and_magnitude(stripped)
     magnitude = _normalise_spaces(magnitude)
-    out = {}
+    out = []
     for decimal in (".", ","):
         value = _read_as(magnitude, decimal)
         if value is not None:
-            out[decimal] = sign * value
-    return out
+            out.append((decimal, sign * value))
+    return tuple(out)
 
 
 def _classify(body: str) -> tuple[str, dict[str, float]]:
