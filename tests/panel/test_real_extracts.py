@@ -139,3 +139,19 @@ def test_two_real_builds_byte_identical(built: Path, tmp_path: Path, monkeypatch
         a = hashlib.sha256((built / name).read_bytes()).hexdigest()
         b = hashlib.sha256((root / "data" / "processed" / name).read_bytes()).hexdigest()
         assert a == b, name
+
+
+def test_province_panel_against_sources(built: Path):
+    prov = pd.read_parquet(built / "province_panel.parquet").set_index(["province_code", "year"])
+    path = _source("quarcs-lab__data-indonesia-regional-zenodo", "economic-data-until-2017",
+                   "GRDP_PerCapita_Indonesia_Provinces_until_2017.csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["Province"] == "WEST KALIMANTAN")
+    for year in (1983, 1985, 1995, 2017):
+        assert prov.loc[(61, year), "gdp_pc"] == float(row[str(year)])
+    # PROVENANCE.md "Checks (food share computed)": Kalimantan Barat 55.91 % (2017), 53.04 % (2025);
+    # Indonesia 50.94 % (2017). Published to 2 decimals: tolerance 0.005 percentage points.
+    assert 100 * prov.loc[(61, 2017), "food_share"] == pytest.approx(55.91, abs=0.005)
+    assert 100 * prov.loc[(61, 2025), "food_share"] == pytest.approx(53.04, abs=0.005)
+    assert 100 * prov.loc[(0, 2017), "food_share"] == pytest.approx(50.94, abs=0.005)
+    assert prov.loc[(0, 2017), "province"] == "Indonesia"
