@@ -1,0 +1,402 @@
+"""Benchmarks of sosek_impact's estimators against peer packages, on the same data.
+
+Run from the project root::
+
+    .venv/bin/python benchmarks/run.py            # full run, rewrites benchmarks/README.md
+    .venv/bin/python benchmarks/run.py --quick    # smaller sizes, prints only
+
+Each comparison first checks that the programs give the same numbers (within a stated
+tolerance) and only then times them; a disagreement stops the run. Peers are the packages of
+the ``bench`` extra (``pip install -e .[bench]``): csdid, differences, pyfixest, wildboottest,
+plus linearmodels. Targets (issue 4): CS at least 5x faster than both Python peers, TWFE no
+slower than linearmodels, the wild cluster bootstrap (9,999 draws, 500 clusters) under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# One BLAS thread for every program, so that all are timed alike on a shared machine.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import ROOT, best_time, machine, peak_memory_mb  # noqa: E402
+
+from sosek_impact.atomic import write_text  # noqa: E402
+from sosek_impact.simulate import simulate_staggered_panel  # noqa: E402
+
+MPDTA_LOCAL = ROOT / "tests" / "did" / "reference" / "mpdta.csv"
+MPDTA_SHARED = ROOT.parent / "shared" / "data" / "reference" / "did_mpdta" / "mpdta.csv"
+
+Row = dict[str, Any]
+
+
+class DisagreementError(AssertionError):
+    """Two programs gave different numbers on the same data: timing them would be meaningless."""
+
+
+def _agree(name: str, ours: float, peer: float, *, rel: float = 0.0, abs_: float = 0.0) -> float:
+    diff = abs(ours - peer)
+    if not diff <= abs_ + rel * abs(peer):
+        raise DisagreementError(f"{name}: ours {ours!r} vs peer {peer!r} (|diff| {diff:.3g}, tol abs {abs_} rel {rel})")
+    return diff
+
+
+def _quiet(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Silence a peer's printing and warnings (csdid prints its tables)."""
+
+    def run() -> Any:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            return fn()
+
+    return run
+
+
+# --------------------------------------------------------------------------- CS on mpdta
+
+
+def bench_cs(repeat: int) -> list[Row]:
+    """Callaway--Sant'Anna on mpdta (dr, never-treated controls, analytical SE) + simple aggregation."""
+    from csdid.att_gt import ATTgt as CsdidATTgt
+    import differences
+
+    from sosek_impact.estimators import att_gt
+
+    path = MPDTA_LOCAL if MPDTA_LOCAL.exists() else MPDTA_SHARED
+    df = pd.read_csv(path)
+
+    def ours() -> tuple[pd.DataFrame, float, float]:
+        res = att_gt(df, y="lemp", unit="countyreal", time="year", group="first.treat", control="never", method="dr")
+        agg = res.aggregate("simple")
+        return res.table, agg.overall_att, agg.overall_se
+
+    def csdid() -> tuple[pd.DataFrame, float, float]:
+        out = CsdidATTgt(
+            yname="lemp", gname="first.treat", idname="countyreal", tname="year", xformla="lemp~1", data=df
+        ).fit(est_method="dr", bstrap=False)
+        out.aggte(typec="simple", bstrap=False)
+        r = out.results
+        table = pd.DataFrame({"group": r["group"], "time": r["year"], "att": r["att"], "se": r["se"]})
+        return table, float(out.atte["overall_att"]), float(out.atte["overall_se"])
+
+    d2 = df.assign(**{"first.treat": df["first.treat"].replace(0, np.nan)}).set_index(["countyreal", "year"])
+
+    def diffs() -> tuple[pd.DataFrame, float, float]:
+        att = differences.ATTgt(data=d2, cohort_column="first.treat")
+        res = att.fit(formula="lemp", control_group="never_treated", est_method="dr", progress_bar=False)
+        agg = att.aggregate("simple")
+        cells = att.results().reset_index()
+        cells.columns = ["_".join(str(c) for c in col if c) if isinstance(col, tuple) else col for col in cells.columns]
+        table = pd.DataFrame(
+            {
+                "group": cells["cohort"],
+                "time": cells["time"],
+                "att": cells.filter(like="ATT").iloc[:, 0],
+                "se": cells.filter(like="std_error").iloc[:, 0],
+            }
+        )
+        del res
+        return table, float(agg.iloc[0, 0]), float(agg.iloc[0, 1])
+
+    ours_out = ours()
+    ref = ours_out[0].set_index(["group", "time"]).sort_index()
+    rows = []
+    t_ours = best_time(ours, repeat=repeat)
+    for name, fn in [("csdid", _quiet(csdid)), ("differences", _quiet(diffs))]:
+        table, oatt, ose = fn()
+        other = table.set_index(["group", "time"]).sort_index()
+        if len(other) != len(ref):
+            raise DisagreementError(f"CS vs {name}: {len(ref)} cells vs {len(other)}")
+        worst_att = max(
+            _agree(f"ATT{k} vs {name}", ref.loc[k, "att"], other.loc[k, "att"], abs_=1e-6) for k in ref.index
+        )
+        worst_se = max(
+            _agree(f"SE{k} vs {name}", ref.loc[k, "se"], other.loc[k, "se"], rel=1e-4) / other.loc[k, "se"]
+            for k in ref.index
+        )
+        _agree(f"simple ATT vs {name}", ours_out[1], oatt, abs_=1e-6)
+        _agree(f"simple SE vs {name}", ours_out[2], ose, rel=1e-4)
+        t_peer = best_time(fn, repeat=repeat)
+        rows.append(
+            {
+                "task": "CS att_gt + simple aggregation, mpdta (2,500 rows, 12 cells)",
+                "peer": name,
+                "ours_s": t_ours,
+                "peer_s": t_peer,
+                "speedup": t_peer / t_ours,
+                "target": ">= 5x",
+                "met": t_peer / t_ours >= 5,
+                "agreement": f"ATT(g,t) max |diff| {worst_att:.1e}; SE max rel diff {worst_se:.1e}",
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- TWFE on 1 M rows
+
+
+def twfe_panel(n_units: int, n_periods: int = 25, seed: int = 1) -> pd.DataFrame:
+    """A staggered panel of ``n_units * n_periods`` rows (three cohorts, 30 % treated)."""
+    k = n_units // 10
+    return simulate_staggered_panel(
+        n_units, n_periods, cohorts={2008: k, 2012: k, 2016: k}, effect="constant", seed=seed
+    )
+
+
+def bench_twfe(n_units: int, repeat: int) -> list[Row]:
+    """TWFE DiD with unit and time effects, unit-clustered errors."""
+    import pyfixest as pf
+    from linearmodels.panel import PanelOLS
+
+    from sosek_impact.estimators import twfe
+
+    d = twfe_panel(n_units)
+    indexed = d.set_index(["unit", "time"])
+
+    def ours() -> tuple[float, float]:
+        r = twfe(d, y="y", unit="unit", time="time", treat="treat")
+        return float(r.params["treat"]), float(r.std_errors["treat"])
+
+    def linearmodels() -> tuple[float, float]:
+        r = PanelOLS(indexed["y"], indexed[["treat"]], entity_effects=True, time_effects=True).fit(
+            cov_type="clustered", cluster_entity=True
+        )
+        return float(r.params["treat"]), float(r.std_errors["treat"])
+
+    def pyfixest() -> tuple[float, float]:
+        m = pf.feols("y ~ treat | unit + time", data=d, vcov={"CRV1": "unit"})
+        return float(m.coef()["treat"]), float(m.se()["treat"])
+
+    b, se = ours()
+    t_ours = best_time(ours, repeat=repeat)
+    rows = []
+    for name, fn, se_tol in [("linearmodels", linearmodels, None), ("pyfixest", _quiet(pyfixest), 1e-6)]:
+        pb, pse = fn()
+        _agree(f"TWFE coefficient vs {name}", b, pb, rel=1e-8)
+        note = f"coef rel diff {abs(b - pb) / abs(pb):.1e}"
+        if se_tol is not None:
+            _agree(f"TWFE CRV1 SE vs {name}", se, pse, rel=se_tol)
+            note += f"; CRV1 SE rel diff {abs(se - pse) / pse:.1e}"
+        else:
+            # linearmodels' clustered SE uses another small-sample factor; reported, not asserted
+            note += f"; SE ratio {se / pse:.4f} (different small-sample factor)"
+        t_peer = best_time(fn, repeat=repeat)  # warm-up excludes pyfixest's numba compilation
+        rows.append(
+            {
+                "task": f"TWFE, unit + time FE, clustered SE ({len(d):,} rows)",
+                "peer": name,
+                "ours_s": t_ours,
+                "peer_s": t_peer,
+                "speedup": t_peer / t_ours,
+                "target": ">= 1x vs linearmodels" if name == "linearmodels" else "(none)",
+                "met": (t_peer / t_ours >= 1) if name == "linearmodels" else None,
+                "agreement": note,
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- wild cluster bootstrap
+
+
+def bench_wild_bootstrap(n_clusters: int, n_periods: int, draws: int, repeat: int) -> list[Row]:
+    """Restricted wild cluster bootstrap (WCR, Rademacher) of the TWFE treatment coefficient."""
+    import statsmodels.api as sm
+    from wildboottest.wildboottest import wildboottest
+
+    from sosek_impact.inference import wild_cluster_bootstrap
+
+    k = n_clusters // 10
+    d = simulate_staggered_panel(
+        n_clusters, n_periods, cohorts={2003: k, 2005: k, 2007: k}, effect="constant", effect_size=0.08, seed=5
+    )
+    dummies = pd.get_dummies(d[["unit", "time"]].astype(str), drop_first=True, dtype=float)
+    X = pd.concat([pd.Series(1.0, index=d.index, name="const"), d[["treat"]].astype(float), dummies], axis=1)
+    model = sm.OLS(d["y"], X)
+
+    def ours() -> float:
+        r = wild_cluster_bootstrap(
+            d, y="y", unit="unit", time="time", treat="treat", n_boot=draws, weights="rademacher", seed=1
+        )
+        return float(r.pvalue)
+
+    def peer() -> float:
+        r = wildboottest(model, B=draws, cluster=d["unit"], param="treat", weights_type="rademacher",
+                         impose_null=True, seed=2, show=False)
+        return float(r["p-value"].iloc[0])
+
+    p_ours, p_peer = ours(), _quiet(peer)()
+    # two independent bootstraps: |p1 - p2| has sd sqrt(2 p (1 - p) / B); allow 4 sd (+ 1/B)
+    tol = 4 * np.sqrt(2 * p_peer * (1 - p_peer) / draws) + 1.0 / draws
+    _agree("wild bootstrap p-value vs wildboottest", p_ours, p_peer, abs_=tol)
+    t_ours = best_time(ours, repeat=repeat)
+    t_peer = best_time(_quiet(peer), repeat=repeat)
+    return [
+        {
+            "task": f"Wild cluster bootstrap WCR, {draws:,} draws, {n_clusters} clusters ({len(d):,} rows)",
+            "peer": "wildboottest",
+            "ours_s": t_ours,
+            "peer_s": t_peer,
+            "speedup": t_peer / t_ours,
+            "target": "ours < 2 s",
+            "met": t_ours < 2.0,
+            "agreement": f"p-value {p_ours:.4f} vs {p_peer:.4f} (tol {tol:.4f}, Monte Carlo error)",
+        }
+    ]
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+def bench_scaling(base_units: dict[str, int], factors: tuple[int, ...], repeat: int) -> list[Row]:
+    """Time and peak memory of our TWFE and CS at 1x, 4x, 16x rows."""
+    from sosek_impact.estimators import att_gt, twfe
+
+    fits: dict[str, Callable[[pd.DataFrame], Any]] = {
+        "twfe": lambda d: twfe(d, y="y", unit="unit", time="time", treat="treat"),
+        "att_gt": lambda d: att_gt(d, y="y", unit="unit", time="time", group="group").aggregate("simple"),
+    }
+    rows = []
+    for name, fit in fits.items():
+        base = None
+        for f in factors:
+            d = twfe_panel(base_units[name] * f)
+            secs = best_time(lambda: fit(d), repeat=repeat if f < 16 else 1)
+            mem = peak_memory_mb(lambda: fit(d))
+            if base is None:
+                base = (secs, mem)
+            rows.append(
+                {
+                    "estimator": name,
+                    "factor": f"{f}x",
+                    "rows": len(d),
+                    "seconds": secs,
+                    "time_ratio": secs / base[0],
+                    "peak_MiB": mem,
+                    "memory_ratio": mem / base[1],
+                }
+            )
+            print(f"  scaling {name} {f}x: {secs:.3f} s, {mem:.1f} MiB", flush=True)
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _md_table(df: pd.DataFrame, floatfmt: dict[str, str]) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    for _, r in df.iterrows():
+        cells = []
+        for c in cols:
+            v = r[c]
+            if c in floatfmt and isinstance(v, (float, np.floating)) and np.isfinite(v):
+                cells.append(format(v, floatfmt[c]))
+            elif v is None or (isinstance(v, float) and np.isnan(v)):
+                cells.append("")
+            elif isinstance(v, (bool, np.bool_)):
+                cells.append("yes" if v else "**no**")
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+README_HEAD = """# Benchmarks
+
+`benchmarks/run.py` times sosek_impact's estimators against peer programs **on the same data,
+after checking that they give the same numbers** (a disagreement stops the run). Timing is the
+minimum wall time of several calls after a warm-up call (so pyfixest's numba compilation is
+excluded), with one BLAS thread for every program; peak memory is the tracemalloc peak of one call.
+These are benchmarks, not tests: nothing here is asserted in the test suite.
+
+Run it with `.venv/bin/python benchmarks/run.py` (needs the `bench` extra:
+`.venv/bin/pip install -e .[bench]`); `--quick` runs small sizes and leaves this file alone.
+
+Targets (issue 4): Callaway–Sant'Anna at least 5x faster than `csdid` and `differences`; TWFE no
+slower than linearmodels' `PanelOLS`; the wild cluster bootstrap (9,999 draws, 500 clusters) under 2 s.
+`speedup` = peer seconds / our seconds (above 1: we are faster).
+"""
+
+
+def write_readme(machine_info: dict[str, str], comp: pd.DataFrame, scale: pd.DataFrame, notes: list[str]) -> str:
+    parts = [README_HEAD, "## Latest run\n"]
+    parts.append("\n".join(f"- **{k}**: {v}" for k, v in machine_info.items()))
+    parts.append("\n### Peers\n")
+    parts.append(_md_table(comp, {"ours_s": ".4f", "peer_s": ".4f", "speedup": ".2f"}))
+    parts.append("\n### Growth of time and memory (ours)\n")
+    parts.append(
+        _md_table(scale, {"seconds": ".3f", "time_ratio": ".2f", "peak_MiB": ".1f", "memory_ratio": ".2f"})
+    )
+    if notes:
+        parts.append("\n### Notes\n")
+        parts.append("\n".join(f"- {n}" for n in notes))
+    text = "\n".join(parts) + "\n"
+    write_text(ROOT / "benchmarks" / "README.md", text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes; do not rewrite README.md")
+    ap.add_argument("--only", nargs="*", default=None, help="subset of: cs twfe wild scaling")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    wanted = set(args.only or ["cs", "twfe", "wild", "scaling"])
+    info = machine()
+    print("\n".join(f"{k}: {v}" for k, v in info.items()), flush=True)
+
+    comp: list[Row] = []
+    notes: list[str] = []
+    jobs: list[tuple[str, Callable[[], list[Row]]]] = [
+        ("cs", lambda: bench_cs(repeat=5)),
+        ("twfe", lambda: bench_twfe(4_000 if quick else 40_000, repeat=1 if quick else 3)),
+        ("wild", lambda: bench_wild_bootstrap(500, 10, 999 if quick else 9_999, repeat=1 if quick else 3)),
+    ]
+    for key, job in jobs:
+        if key not in wanted:
+            continue
+        print(f"[{key}] ...", flush=True)
+        try:
+            comp.extend(job())
+        except DisagreementError:
+            raise
+        except Exception as exc:  # a missing peer or estimator is reported, not hidden
+            notes.append(f"`{key}` not run: {type(exc).__name__}: {exc}")
+            print(f"[{key}] not run: {type(exc).__name__}: {exc}", flush=True)
+    scale_rows: list[Row] = []
+    if "scaling" in wanted:
+        print("[scaling] ...", flush=True)
+        base = {"twfe": 250 if quick else 2_500, "att_gt": 100 if quick else 1_000}
+        try:
+            scale_rows = bench_scaling(base, (1, 4, 16), repeat=1 if quick else 3)
+        except Exception as exc:
+            notes.append(f"`scaling` not run: {type(exc).__name__}: {exc}")
+    comp_df = pd.DataFrame(comp)
+    scale_df = pd.DataFrame(scale_rows)
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80):
+        print(comp_df.to_string(index=False) if len(comp_df) else "(no peer comparison ran)")
+        print(scale_df.to_string(index=False) if len(scale_df) else "(no scaling run)")
+    for n in notes:
+        print("note:", n)
+    if not quick and args.only is None:
+        write_readme(info, comp_df, scale_df, notes)
+        print("wrote benchmarks/README.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
