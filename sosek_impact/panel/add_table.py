@@ -2,81 +2,36 @@
 
 from __future__ import annotations
 
-import difflib
-import re
-import unicodedata
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DuplicateKeyError, InputError, UnknownRegionError
-from ..paths import raw_dir
+from ..errors import DuplicateKeyError, InputError
 
-_PREFIXES = {"kabupaten": "kabupaten", "kab": "kabupaten", "regency": "kabupaten", "kota": "kota", "city": "kota"}
+def _collapse_repeats(rows: pd.DataFrame, key_col: str, path: Path, counts: dict[str, int]) -> pd.DataFrame:
+    """Keep one row per (unit, year) where BPS lists a regency twice with the same or one missing value.
 
-
-def _words(name: str) -> list[str]:
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^0-9a-z]+", " ", text).split()
-
-
-def _key(name: str) -> str:
-    return "".join(_words(name))
-
-
-def _parse(name: str) -> tuple[str | None, str, str]:
-    """(kind hint, key without prefix/suffix, key of the whole name)."""
-    w = _words(name)
-    full = "".join(w)
-    if len(w) > 1 and w[0] in _PREFIXES:
-        return _PREFIXES[w[0]], "".join(w[1:]), full
-    if len(w) > 1 and w[-1] in _PREFIXES:
-        return _PREFIXES[w[-1]], "".join(w[:-1]), full
-    return None, full, full
-
-
-class _Resolver:
-    """Map (province block, name) as written in a BPS table to today's BPS codes."""
-
-    def __init__(self, root: Path | None = None) -> None:
-        root = Path(root or raw_dir())
-        self.regencies = pd.read_csv(root / "regencies.csv", dtype={"bps_code": int, "province_code": int})
-        provinces = pd.read_csv(root / "provinces.csv", dtype={"province_code": int})
-        self.province_keys: dict[str, int] = {"indonesia": 0}
-        for col in ("province", "province_en"):
-            for name, code in zip(provinces[col], provinces["province_code"]):
-                if isinstance(name, str):
-                    self.province_keys[_key(name)] = int(code)
-        self.province_names = dict(zip(provinces["province_code"].astype(int), provinces["province"]))
-
-    def province(self, name: str) -> int | None:
-        return self.province_keys.get(_key(name))
-
-    def regency(self, name: str, province_code: int | None) -> int | None:
-        cand = self.regencies
-        if province_code is not None:
-            cand = cand.loc[cand["province_code"] == province_code]
-        kind, bare, full = _parse(name)
-        exact = cand.loc[cand["name"].map(_key) == full]
-        if len(exact) == 1 and (kind is None or exact["kind"].iloc[0] == kind or full.startswith("kota")):
-            return int(exact["bps_code"].iloc[0])
-        parsed = cand["name"].map(_parse)
-        bare_match = cand.loc[[p[1] == bare for p in parsed]]
-        if kind is not None:
-            bare_match = bare_match.loc[bare_match["kind"] == kind]
-        elif len(bare_match) > 1:  # "Sambas" alone means the kabupaten, not a city of the same name
-            bare_match = bare_match.loc[bare_match["kind"] == "kabupaten"]
-        return int(bare_match["bps_code"].iloc[0]) if len(bare_match) == 1 else None
-
-    def closest(self, name: str, province_code: int | None) -> list[str]:
-        cand = self.regencies if province_code is None else self.regencies.loc[
-            self.regencies["province_code"] == province_code]
-        labels = [f"{n} ({c})" for n, c in zip(cand["name"], cand["bps_code"])]
-        keys = [_key(n) for n in cand["name"]]
-        hits = difflib.get_close_matches(_parse(name)[1], keys, n=3, cutoff=0.5)
-        return [labels[keys.index(h)] for h in hits]
+    BPS tables list the regencies of the new Papua provinces twice (under the old and the new province),
+    with the same value or with "-" in one place. Such repeats collapse to the row with a value (counted
+    in ``duplicates_collapsed``); two different values for the same unit and year raise.
+    """
+    dup = rows.duplicated([key_col, "year"], keep=False)
+    counts["duplicates_collapsed"] = 0
+    if not dup.any():
+        return rows
+    for (code, year), g in rows.loc[dup].groupby([key_col, "year"], sort=True):
+        values = g["value"].dropna().unique()
+        if len(values) > 1:
+            r = g.iloc[1]
+            raise DuplicateKeyError(f"two rows give different values for {key_col} {int(code)} in {int(year)}",
+                                    file=path, row=r["source_row"], column="region", value=r["region"])
+    rows = rows.assign(_missing=rows["value"].isna()).sort_values([key_col, "year", "_missing", "source_row"],
+                                                                   kind="mergesort")
+    keep = ~rows.duplicated([key_col, "year"], keep="first")
+    counts["duplicates_collapsed"] = int((~keep).sum())
+    return rows.loc[keep].drop(columns="_missing").sort_values("source_row", kind="mergesort")
 
 
 def add_bps_table(path: str | Path, variable: str, *, level: str = "regency", panel: pd.DataFrame | None = None,
@@ -113,9 +68,12 @@ def add_bps_table(path: str | Path, variable: str, *, level: str = "regency", pa
     Raises
     ------
     UnknownRegionError
-        Names that match no regency (or province) — all of them, each with its closest matches.
+        Names that match no regency (or province) — all of them, each with its closest matches
+        (names are resolved by :func:`sosek_impact.harmonise.resolve_regencies` within their province
+        block, with the harmoniser's aliases).
     DuplicateKeyError
-        Two rows of the table give the same unit and year.
+        Two rows of the table give different values for the same unit and year (a repeat with the
+        same value, or with one of the two missing, is collapsed and counted).
     ValueError
         ``variable`` already is a column of the panel, or the table's variables do not include it.
     """
@@ -144,7 +102,8 @@ def add_bps_table(path: str | Path, variable: str, *, level: str = "regency", pa
         raise InputError("the table gives no year for a value; pass year= to read the table",
                          file=path, row=table["source_row"].iloc[i], column="year")
 
-    resolver = _Resolver()
+    from ..harmonise import resolve_provinces, resolve_regencies
+
     is_province = table["is_province"].fillna(False).astype(bool)
     is_national = table["is_national"].fillna(False).astype(bool)
     counts = {"rows_read": len(table), "province_rows_dropped": 0, "national_rows_dropped": 0}
@@ -153,41 +112,22 @@ def add_bps_table(path: str | Path, variable: str, *, level: str = "regency", pa
         counts["national_rows_dropped"] = int(is_national.sum())
         rows = table.loc[~is_province & ~is_national].copy()
         key_col = "bps_code"
+        blocks = rows["province_block"] if "province_block" in rows else None
+        codes = resolve_regencies(rows["region"], None if blocks is None else list(blocks), file=path,
+                                  column="region", rows=list(rows["source_row"]))
     else:
         rows = table.loc[is_province | is_national].copy()
         counts["regency_rows_dropped"] = int(len(table) - len(rows))
         key_col = "province_code"
-
-    codes: list[int | None] = []
-    offenders: dict[str, list[str]] = {}
-    for region, block, national in zip(rows["region"], rows.get("province_block", pd.Series(index=rows.index)),
-                                       rows["is_national"].fillna(False)):
-        if level == "province":
-            code = 0 if national else resolver.province(region)
-            if code is None:
-                offenders[str(region)] = difflib.get_close_matches(
-                    _key(region), list(resolver.province_keys), n=3, cutoff=0.5)
-        else:
-            prov = resolver.province(block) if isinstance(block, str) and block.strip() else None
-            code = resolver.regency(region, prov)
-            if code is None:
-                label = f"{region} [{block}]" if isinstance(block, str) else str(region)
-                offenders[label] = resolver.closest(region, prov)
-        codes.append(code)
-    if offenders:
-        raise UnknownRegionError(f"{len(offenders)} name(s) in the table match no {level}", file=path,
-                                 offenders=offenders)
-    rows[key_col] = np.asarray(codes, dtype=np.int64)
+        codes = resolve_provinces(rows["region"], file=path, column="region", national=True)
+    rows[key_col] = codes.to_numpy(dtype=np.int64)
     rows["year"] = rows["year"].astype(np.int64)
-    dup = rows.duplicated([key_col, "year"], keep=False)
-    if dup.any():
-        r = rows.loc[dup].iloc[1]
-        raise DuplicateKeyError(f"two rows give {key_col} {int(r[key_col])} in {int(r['year'])}", file=path,
-                                row=r["source_row"], column="region", value=r["region"])
+    rows["value"] = pd.to_numeric(rows["value"], errors="coerce").astype("float64")
+    rows = _collapse_repeats(rows, key_col, path, counts)
 
     new = pd.DataFrame({
         key_col: rows[key_col].to_numpy(), "year": rows["year"].to_numpy(),
-        variable: pd.to_numeric(rows["value"], errors="coerce").astype("float64").to_numpy(),
+        variable: rows["value"].to_numpy(),
         f"{variable}_source": pd.array([path.name] * len(rows), dtype="string"),
         f"{variable}_flag": pd.array(rows["flag"].where(rows["flag"].notna() & (rows["flag"] != "")), dtype="string"),
         f"{variable}_source_row": pd.array(rows["source_row"], dtype="Int64"),

@@ -43,7 +43,7 @@ def test_regency_table_merges_with_provenance(small_panel):
     counts = out.attrs["add_bps_table"]
     # 12 rows read = 8 regencies merged + 3 province rows + 1 national row dropped.
     assert counts == {"rows_read": 12, "province_rows_dropped": 3, "national_rows_dropped": 1, "merged": 8,
-                      "outside_panel": 0}
+                      "outside_panel": 0, "duplicates_collapsed": 0}
     assert got["food_share_regency"].notna().sum() == 7
 
 
@@ -62,8 +62,9 @@ def test_unknown_names_are_all_listed(small_panel, tmp_path: Path):
     with pytest.raises(UnknownRegionError) as err:
         add_bps_table(bad, "food_share_regency", panel=small_panel)
     offenders = err.value.offenders
-    assert set(offenders) == {"Sambass [KALIMANTAN BARAT]", "Kapuas Hilir [KALIMANTAN BARAT]"}
-    assert "Sambas (6101)" in offenders["Sambass [KALIMANTAN BARAT]"]
+    # Both offenders listed (not just the first), with the province block they were read under (61).
+    assert set(offenders) == {"Sambass [province 61]", "Kapuas Hilir [province 61]"}
+    assert "Sambas (6101)" in offenders["Sambass [province 61]"]
 
 
 def test_rows_outside_the_panel_are_reported(small_panel):
@@ -76,3 +77,24 @@ def test_rows_outside_the_panel_are_reported(small_panel):
 def test_existing_column_is_refused(small_panel):
     with pytest.raises(ValueError, match="already"):
         add_bps_table(FIXTURE, "year", panel=small_panel)
+
+
+def test_a_real_bps_export_reproduces_the_panel_p0(tmp_path: Path):
+    """The BPS P0 2020 export (shared source) added with one call equals the panel's poverty_rate 2020.
+
+    Reference: the panel's ``poverty_rate`` for 2020 comes from the extract of the same file
+    (``bps_p0_2020``), made by a different code path (sosek_impact.extracts). Exact equality.
+    """
+    from sosek_impact.paths import shared_dir
+
+    shared = shared_dir()
+    path = None if shared is None else shared / "sources" / "tauradavin__uas-visdat-2026" / "Data" / "Miskin 2020.csv"
+    if path is None or not path.exists():
+        pytest.skip("shared BPS export not available")
+    series = pd.read_csv(raw_dir() / "regency_series.csv")
+    p0 = series.loc[(series["variable"] == "poverty_rate") & (series["source_id"] == "bps_p0_2020")]
+    panel = p0[["bps_code", "year", "value"]].rename(columns={"value": "poverty_rate"})
+    out = add_bps_table(path, "p0_user", panel=panel)
+    assert out["p0_user"].notna().sum() == len(panel) == 514
+    np.testing.assert_array_equal(out["p0_user"].to_numpy(), out["poverty_rate"].to_numpy())
+    assert out.attrs["add_bps_table"]["outside_panel"] == 0
