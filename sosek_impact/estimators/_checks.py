@@ -142,14 +142,16 @@ def never_treated_mask(g: pd.Series | np.ndarray) -> np.ndarray:
     return (g.isna() | (g == 0)).to_numpy()
 
 
-def check_group_column(data: pd.DataFrame, unit: str, time: str, group: str) -> None:
+def check_group_column(
+    data: pd.DataFrame, unit: str, time: str, group: str, *, allow_after_last: bool = False
+) -> None:
     """Raise :class:`~sosek_impact.errors.GroupColumnError` if ``group`` is not a first-treated period.
 
     Checks that the column is numeric, constant within each unit, and that every non-zero,
     non-missing value is one of the periods of the ``time`` column (a group of ``2016.5`` or
     ``1`` against years 2000--2020 usually means a treatment dummy was passed by mistake).
-    Groups after the last period are allowed only if they are periods; pass them as never
-    treated (0) otherwise.
+    With ``allow_after_last=True`` groups later than the last period are accepted (the unit is
+    untreated throughout the sample; estimators then treat it as never treated).
     """
     g = data[group]
     if not (pd.api.types.is_numeric_dtype(g) or g.isna().all()):
@@ -173,7 +175,8 @@ def check_group_column(data: pd.DataFrame, unit: str, time: str, group: str) -> 
     periods = set(pd.unique(t).tolist())
     treated = ~never_treated_mask(g)
     values = pd.unique(g[treated])
-    bad_vals = [v for v in values.tolist() if v not in periods]
+    last = max(periods)
+    bad_vals = [v for v in values.tolist() if v not in periods and not (allow_after_last and v > last)]
     if bad_vals:
         rows = g.index[treated & g.isin(bad_vals).to_numpy()]
         raise GroupColumnError(
@@ -257,6 +260,7 @@ def check_panel(
     balanced: bool = True,
     min_group_size: int = 1,
     need_never_treated: bool = False,
+    allow_after_last: bool = False,
 ) -> None:
     """Run every check relevant to a staggered-adoption panel estimator, loudest problem first.
 
@@ -277,6 +281,9 @@ def check_panel(
         Require a balanced panel.
     min_group_size, need_never_treated
         Passed to :func:`check_group_sizes`.
+    allow_after_last
+        Accept groups later than the last period (passed to :func:`check_group_column`); they
+        count as never treated in the group-size check.
 
     Raises
     ------
@@ -293,8 +300,11 @@ def check_panel(
     if balanced:
         check_balanced(data, unit, time)
     if group is not None:
-        check_group_column(data, unit, time, group)
+        check_group_column(data, unit, time, group, allow_after_last=allow_after_last)
         check_not_treated_first(data, unit, time, group, anticipation)
+        if allow_after_last:
+            g = data[group]
+            data = data.assign(**{group: g.where(~(g > data[time].max()), 0)})
         check_group_sizes(
             data, unit, group, min_size=min_group_size, need_never_treated=need_never_treated
         )

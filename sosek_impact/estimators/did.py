@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sosek_impact.errors import EstimationError, SmallGroupError
+from sosek_impact.errors import EstimationError, GroupColumnError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
@@ -164,6 +164,8 @@ def att_gt(
         Unit identifier and (numeric) period columns.
     group
         First treated period of the unit (a value of ``time``); 0 or missing = never treated.
+        Values after the last period are accepted: such units are untreated in the sample and
+        count as never treated (with a warning; an error if ``anticipation > 0``).
     covariates
         Column names of covariates; taken at the earlier of the two periods of each comparison
         (as R ``did``), an intercept is added.
@@ -211,6 +213,7 @@ def att_gt(
     check_panel(
         data, y=y, unit=unit, time=time, group=group, covariates=covariates, weights=weights,
         cluster=cluster, anticipation=anticipation, need_never_treated=(control == "never"),
+        allow_after_last=True,
     )
     if weights is not None:
         _unit_constant(data, unit, weights, "weights")
@@ -226,6 +229,7 @@ def att_gt(
     first_rows = np.arange(n) * n_t
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[first_rows]
     g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)
+    g_unit = _recode_after_last(g_unit, tlist[-1], anticipation, group)
     w_unit = np.ones(n) if weights is None else df[weights].to_numpy(dtype=float)[first_rows]
     x_wide = np.ones((n_t, n, 1 + len(covariates)))
     if covariates:
@@ -340,6 +344,24 @@ def att_gt(
                     alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, crit_val=float(crit))
     return ATTgtResult(table=table, influence=psi_mat, vcov=vcov, pretest=pretest, units=units, n_units=n,
                        settings=settings, _cells=cells)
+
+
+def _recode_after_last(g_unit: np.ndarray, last: float, anticipation: int, group: str) -> np.ndarray:
+    """Units first treated after the last period are untreated in the sample: never treated."""
+    late = g_unit > last
+    if not late.any():
+        return g_unit
+    if anticipation:
+        raise GroupColumnError(
+            f"{int(late.sum())} unit(s) have {group!r} after the last period {last}; with anticipation "
+            f"{anticipation} they may react inside the sample: recode them explicitly"
+        )
+    warnings.warn(
+        f"{int(late.sum())} unit(s) first treated after the last period {last} (groups "
+        f"{sorted(set(g_unit[late].tolist()))}) are untreated in the sample and count as never treated",
+        stacklevel=3,
+    )
+    return np.where(late, 0.0, g_unit)
 
 
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:

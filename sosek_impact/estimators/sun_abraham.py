@@ -112,7 +112,8 @@ def sun_abraham(
     y, unit, time
         Outcome, unit and (numeric) period columns.
     group
-        First treated period (a value of ``time``); 0 or missing = never treated.
+        First treated period (a value of ``time``); 0 or missing = never treated; a value after the
+        last period counts as never treated (with a warning).
     control
         ``"never"``: never-treated units are the comparison cohort. ``"last"``: the last-treated
         cohort (with any never-treated units) is, and periods from its treatment on are dropped.
@@ -135,7 +136,7 @@ def sun_abraham(
         raise ValueError(f"control must be 'never' or 'last', got {control!r}")
     covariates = list(covariates or [])
     check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates, cluster=cluster,
-                need_never_treated=(control == "never"))
+                need_never_treated=(control == "never"), allow_after_last=True)
     if bin is not None:
         lo, hi = bin
         if not lo <= ref_period <= hi:
@@ -149,6 +150,11 @@ def sun_abraham(
     yv = df[y].to_numpy(dtype=float).reshape(n_u, n_t)
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[:: n_t]
     g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)
+    late = g_unit > tlist[-1]
+    if late.any():
+        warnings.warn(f"{int(late.sum())} unit(s) first treated after the last period {tlist[-1]} count as never treated",
+                      stacklevel=2)
+        g_unit = np.where(late, 0.0, g_unit)
     xv = df[covariates].to_numpy(dtype=float).reshape(n_u, n_t, len(covariates))
     cl_col = unit if cluster is None else cluster
     cl_codes = pd.factorize(df[cl_col].to_numpy(), sort=True)[0].reshape(n_u, n_t)

@@ -183,3 +183,15 @@ def test_bad_inputs_raise_typed_errors(mpdta):
     for bad in [dict(control="later"), dict(method="ols"), dict(base_period="fixed"), dict(anticipation=-1)]:
         with pytest.raises(ValueError):
             att_gt(mpdta, **KW, **bad)
+
+
+def test_group_after_last_period_counts_as_never_treated(mpdta):
+    late = mpdta.assign(**{"first.treat": mpdta["first.treat"].replace(0, 2010)})
+    with pytest.warns(UserWarning, match="after the last period"):
+        res = att_gt(late, **KW)
+    pd.testing.assert_frame_equal(res.table, att_gt(mpdta, **KW).table)
+    with pytest.raises(GroupColumnError, match="anticipation"):
+        att_gt(late[late["first.treat"] != 2004], **KW, anticipation=1)
+    # a group that is inside the sample range but not a period is still an error
+    with pytest.raises(GroupColumnError):
+        att_gt(mpdta.assign(**{"first.treat": mpdta["first.treat"].replace(2006, 2005.5)}), **KW)

@@ -116,3 +116,10 @@ def test_bad_inputs_raise_typed_errors(mpdta):
         sun_abraham(mpdta[mpdta["first.treat"] > 0], **KW, control="never")
     with pytest.raises(ValueError):
         sun_abraham(mpdta, **KW, control="sometimes")
+
+
+def test_group_after_last_period_counts_as_never_treated(mpdta, sa):
+    late = mpdta.assign(**{"first.treat": mpdta["first.treat"].replace(0, 2010)})
+    with pytest.warns(UserWarning, match="after the last period"):
+        res = sun_abraham(late, **KW)
+    np.testing.assert_allclose(res.cohort_table["att"], sa.cohort_table["att"], atol=1e-12)
