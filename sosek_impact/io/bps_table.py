@@ -31,6 +31,7 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 )
 _NATIONAL = {"indonesia", "nasional", "national", "total", "jumlah"}
 _PROVINCE_LEVEL = {"provinsi", "province", "prov", "prov."}
+_YEAR_SUFFIX = re.compile(r"^(.*?[^\d_ -])[_ -]?((?:19|20)\d{2})$")
 _FILENAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
 
 
@@ -110,7 +111,7 @@ def _regions(records: Sequence[Record], lay: Layout) -> list[tuple[str, str | No
 
 
 def _column_meta(
-    lay: Layout, j: int, variable: str | Mapping[str, str] | None, file: Any, header_line: int | None,
+    lay: Layout, j: int, variable: str | Mapping[str, str] | None, split_year_suffix: bool = False,
 ) -> tuple[str | None, int | None, str, str]:
     """``(variable, year, year_flag, source_column)`` of value column ``j`` from its header."""
     labels = lay.column_labels.get(j, [])
@@ -123,6 +124,10 @@ def _column_meta(
         elif not words or words[-1] != text:
             words.append(text)
     published = " - ".join(words) if words else None
+    if split_year_suffix and year is None and published is not None:
+        match = _YEAR_SUFFIX.match(published)
+        if match:
+            published, year = match.group(1), int(match.group(2))
     if isinstance(variable, Mapping):
         name = variable.get(published, published) if published is not None else None
     elif isinstance(variable, str):
@@ -186,6 +191,7 @@ def read_bps_table(
     value_range: tuple[float, float] | None = None,
     year_range: tuple[int, int] | None = (1900, 2100),
     allow_duplicates: bool = False,
+    split_year_suffix: bool = False,
 ) -> pd.DataFrame:
     """Read a BPS-style statistical table into a tidy long DataFrame.
 
@@ -229,8 +235,12 @@ def read_bps_table(
     year_range
         Admissible years (inclusive); ``None`` to skip the check.
     allow_duplicates
-        Accept the same (province block, region, year, variable) twice; by default it raises
-        :class:`~sosek_impact.errors.DuplicateKeyError`.
+        Accept the same (province block, region, extra labels, year, variable) twice; by
+        default it raises :class:`~sosek_impact.errors.DuplicateKeyError`.
+    split_year_suffix
+        Read a header that ends in a year (``grdp_pc_2016``, ``POP2000``) as variable
+        ``grdp_pc`` / ``POP`` of that year. Off by default: it is a naming convention, not a
+        BPS layout.
 
     Returns
     -------
@@ -292,7 +302,7 @@ def read_bps_table(
     frames = []
     extra_labels = [j for j in lay.label_columns if j not in (lay.region_column, lay.province_column)]
     for j in lay.value_columns:
-        name, head_year, head_flag, source_column = _column_meta(lay, j, variable, file, header_line)
+        name, head_year, head_flag, source_column = _column_meta(lay, j, variable, split_year_suffix)
         cells = [rec.cells[j] for rec in body]
         mark = decimal.get(source_column) if isinstance(decimal, Mapping) else decimal
         if mark is None:
@@ -357,7 +367,7 @@ def read_bps_table(
             )
     _check_values(out, nonnegative, value_range)
     if not allow_duplicates:
-        _check_duplicates(out, lay)
+        _check_duplicates(out, lay, [c for c in out.columns if c not in OUTPUT_COLUMNS])
 
     skipped = [(records[i].line, _row_text(records[i], separator), "title") for i in lay.title_rows]
     skipped += [(records[i].line, _row_text(records[i], separator), "header") for i in lay.header_rows]
@@ -411,10 +421,15 @@ def _check_values(out: pd.DataFrame, nonnegative: bool, value_range: tuple[float
                                   file=r.source_file, row=int(r.source_row), column=r.source_column, value=r.raw)
 
 
-def _check_duplicates(out: pd.DataFrame, lay: Layout) -> None:
+def _check_duplicates(out: pd.DataFrame, lay: Layout, extra: Sequence[str] = ()) -> None:
+    # Extra label columns (codes, "Regency_City") are part of the key: Blitar the kabupaten and
+    # Blitar the kota share a name and a province.
     seen: dict[tuple, int] = {}
-    cols = ["province_block", "region", "is_province", "year", "variable"]
-    for idx, key in enumerate(out[cols].itertuples(index=False, name=None)):
+    cols = ["province_block", "region", *extra, "is_province", "year", "variable"]
+    keys = out[cols].astype(object)
+    if not keys.where(keys.notna(), "\x00missing").duplicated().any():
+        return
+    for idx, key in enumerate(keys.itertuples(index=False, name=None)):
         key = tuple(None if (k is None or k is pd.NA or (isinstance(k, float) and np.isnan(k))) else k for k in key)
         if key not in seen:
             seen[key] = idx

@@ -189,3 +189,46 @@ def test_miskin_tables_concatenate() -> None:
     both = pd.concat(frames, ignore_index=True)
     kh = both[both.region == "Kapuas Hulu"].set_index("year").value
     assert kh.to_dict() == {2023: 8.16, 2024: 7.40}
+
+
+QUARCS = SOURCES / "quarcs-lab__data-indonesia-regional-zenodo" / "economic-data-until-2017"
+IDN514 = SOURCES / "quarcs-lab__indonesia514" / "gdp" / "gdp_pc.csv"
+
+
+def test_quarcs_provinces_wide_by_year_equals_pandas() -> None:
+    path = QUARCS / "GRDP_PerCapita_Indonesia_Provinces_until_2017.csv"
+    df = read_bps_table(path, variable="gdp_pc")
+    ref = pd.read_csv(path, encoding="utf-8-sig").set_index("Province")
+    ref.index = ref.index.str.strip()  # 'RIAU ' etc. are padded in the source; labels are stripped
+    got = df.pivot(index="region", columns="year", values="value").loc[ref.index]
+    np.testing.assert_array_equal(got.to_numpy(), ref.to_numpy(dtype=float))
+    assert df.is_province.all() and sorted(df.year.unique()) == list(range(1983, 2018))
+
+
+def test_idn514_padded_thousands_need_decimal_and_equal_pandas() -> None:
+    from sosek_impact.errors import AmbiguousNumberError
+
+    with pytest.raises(AmbiguousNumberError) as info:
+        read_bps_table(IDN514)
+    assert info.value.row == 2 and info.value.column == "grdp_pc_2000"
+    df = read_bps_table(IDN514, decimal=".", split_year_suffix=True)
+    ref = pd.read_csv(IDN514, encoding="utf-8-sig", thousands=",", skipinitialspace=True)
+    sambas = df[(df.districtID == "6101")].set_index("year").value
+    ref_sambas = ref.loc[ref.districtID == 6101].iloc[0]
+    assert sambas[2019] == 25397 and sambas[2020] == 21288  # the level break noted in PROVENANCE
+    for year in (2000, 2016, 2024):
+        assert sambas[year] == float(str(ref_sambas[f"grdp_pc_{year}"]).replace(",", "").strip())
+
+
+@pytest.mark.slow
+def test_quarcs_districts_blitar_twice_is_not_a_duplicate_and_values_equal_pandas() -> None:
+    path = QUARCS / "GRDP_PerCapita_Indonesia_Districts_until_2017.csv"
+    df = read_bps_table(path, split_year_suffix=True)
+    blitar = df[(df.region == "Blitar") & (df.variable == "POP") & (df.year == 2017)]
+    assert sorted(blitar.Regency_City) == ["City", "Regency"]
+    ref = pd.read_csv(path)
+    kh = ref[ref.KDJ == 6108].iloc[0]
+    got = df[(df.KDJ == "6108")].set_index(["variable", "year"]).value
+    for var in ("POP", "RGDP", "RGDPPC"):
+        for year in range(2000, 2018):
+            assert got[(var, year)] == kh[f"{var}{year}"]
