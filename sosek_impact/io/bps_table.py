@@ -29,7 +29,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "region", "province_block", "is_province", "is_national", "year", "variable", "value", "flag",
     "raw", "source_file", "source_row", "source_column",
 )
-_NATIONAL = {"indonesia", "nasional", "national", "total", "jumlah"}
+# "Jumlah"/"Total" rows are not national: in a one-province table they are the province total.
+_NATIONAL = {"indonesia", "nasional", "national"}
 _PROVINCE_LEVEL = {"provinsi", "province", "prov", "prov."}
 _YEAR_SUFFIX = re.compile(r"^(.*?[^\d_ -])[_ -]?((?:19|20)\d{2})$")
 _FILENAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")

@@ -20,6 +20,7 @@ __all__ = ["Record", "TextTable", "decode", "read_text_table", "sniff_separator"
 
 #: Separators tried by the sniffer, in order of preference on a tie.
 SEPARATORS: tuple[str, ...] = (",", ";", "\t", "|")
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _FALLBACKS: tuple[str, ...] = ("cp1252", "latin-1")
 # C0 controls other than tab/LF/CR, and the C1 block: a decoded text holding them is not text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -85,6 +86,9 @@ def decode(data: bytes, *, file: str | Path | None = None, encoding: str | None 
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
             raise EncodingError(f"bad UTF-16: {exc.reason}", file=file, value=data[exc.start : exc.start + 4]) from None
+    if data.startswith(_OLE2_MAGIC):
+        raise EncodingError("a legacy Excel .xls (OLE2) workbook: save it as .xlsx or CSV", file=file, row=1,
+                            value=data[:4])
     nul = data.find(b"\x00")
     if nul >= 0:
         raise EncodingError(
