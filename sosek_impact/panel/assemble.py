@@ -57,7 +57,7 @@ def _check_known(codes: pd.Series, known: list[int], what: str, file: str | None
 def _add_flag(flags: pd.Series, mask: np.ndarray, marker: str) -> pd.Series:
     flags = flags.astype("string")
     current = flags[mask].fillna("")
-    has = current.str.split(";").apply(lambda parts: marker in parts)
+    has = current.str.contains(rf"(?:^|;){marker}(?:;|$)", regex=True)
     flags.loc[current.index[~has]] = (current[~has] + ";" + marker).str.strip(";")
     return flags
 
@@ -139,7 +139,7 @@ def regency_panel(raw: RawInputs) -> tuple[pd.DataFrame, BuildLog]:
     panel = _finish_types(panel, variables)
     # A value the source itself marks as back-cast also makes the row a back-cast row.
     for v in variables:
-        marked = panel[f"{v}_flag"].fillna("").str.split(";").apply(lambda p: "backcast" in p)
+        marked = panel[f"{v}_flag"].fillna("").str.contains(r"(?:^|;)backcast(?:;|$)", regex=True)
         panel["backcast"] = panel["backcast"] | marked.to_numpy(dtype=bool)
     for v in variables:
         mask = (panel["backcast"] & panel[v].notna()).to_numpy()

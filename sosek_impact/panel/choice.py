@@ -52,7 +52,10 @@ def split_units(long: pd.DataFrame, key: str) -> pd.DataFrame:
     Returns a copy with a ``column`` holding the panel column each row feeds.
     """
     out = long.copy()
-    out["rank"] = [source_rank(v, s) for v, s in zip(out["variable"], out["source_id"])]
+    pairs = out[["variable", "source_id"]].astype(str).drop_duplicates()
+    ranks = {(v, s): source_rank(v, s) for v, s in zip(pairs["variable"], pairs["source_id"])}
+    keys = pd.MultiIndex.from_frame(out[["variable", "source_id"]].astype(str))
+    out["rank"] = pd.Series(ranks).reindex(keys).to_numpy(dtype="int64")
     out["column"] = out["variable"].astype(str)
     first = out.sort_values(["variable", "rank", "source_id"]).groupby("variable", sort=True).head(1)
     main_unit = dict(zip(first["variable"], first["unit"].fillna("")))
