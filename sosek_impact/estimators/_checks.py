@@ -191,13 +191,17 @@ def check_not_treated_first(
 ) -> None:
     """Raise :class:`~sosek_impact.errors.TreatedInFirstPeriodError` for units without a pre-period.
 
-    A unit whose first treated period minus ``anticipation`` is at or before the first period of
-    the panel has no untreated (and unanticipated) period, so nothing identifies its effect.
+    A unit whose first treated period, moved ``anticipation`` periods earlier, is at or before the
+    first period of the panel has no untreated (and unanticipated) period, so nothing identifies
+    its effect. ``anticipation`` counts periods (positions among the sorted distinct times).
     """
-    first = data[time].min()
+    periods = np.sort(pd.unique(data[time]))
+    first = periods[0]
     g = data[group]
     treated = ~never_treated_mask(g)
-    early = treated & (g.to_numpy(dtype=float, na_value=np.nan) - anticipation <= first)
+    # position of the group among the periods (anticipation counts periods, not time units)
+    g_pos = np.searchsorted(periods, np.where(treated, g.to_numpy(dtype=float, na_value=np.nan), np.inf))
+    early = treated & (g_pos - anticipation <= 0)
     if early.any():
         units = pd.unique(data.loc[early, unit])
         raise TreatedInFirstPeriodError(

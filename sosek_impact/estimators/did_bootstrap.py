@@ -28,9 +28,13 @@ def cluster_sums(psi: np.ndarray, cluster_codes: np.ndarray | None) -> np.ndarra
     psi = np.asarray(psi, dtype=float)
     if cluster_codes is None:
         return psi
-    n_clusters = int(cluster_codes.max()) + 1
+    codes = np.asarray(cluster_codes)
+    order = np.argsort(codes, kind="stable")
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    n_clusters = int(codes.max()) + 1
     out = np.zeros((n_clusters,) + psi.shape[1:])
-    np.add.at(out, cluster_codes, psi)
+    out[sorted_codes[starts]] = np.add.reduceat(psi[order], starts, axis=0)
     return out
 
 

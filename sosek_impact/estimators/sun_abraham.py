@@ -36,6 +36,7 @@ from scipy import stats
 
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.estimators.did_bootstrap import cluster_sums
 
 __all__ = ["sun_abraham", "SunAbrahamResult"]
 
@@ -207,8 +208,7 @@ def sun_abraham(
 
     codes = cl_codes.reshape(-1)
     n_cl = int(codes.max()) + 1
-    scores = np.zeros((n_cl, xd.shape[1]))
-    np.add.at(scores, codes, xd * resid[:, None])
+    scores = cluster_sums(xd * resid[:, None], codes)
     meat = scores.T @ scores
     # fixest's small-sample factor (fixest issue 554): fixed effects count n_u + n_t - 1; unit effects
     # nested in the clusters are not counted except for one
