@@ -1,0 +1,499 @@
+"""Synthetic difference-in-differences (Arkhangelsky, Athey, Hirshberg, Imbens and Wager 2021).
+
+For a block design (``N1`` treated units that all start treatment in the same period, ``T0``
+pre-periods and ``T1`` post-periods) SDID estimates
+
+.. math::
+
+    \\hat\\tau = \\Big(\\bar Y_{tr,post} - \\sum_t \\hat\\lambda_t \\bar Y_{tr,t}\\Big)
+               - \\sum_i \\hat\\omega_i \\Big(\\bar Y_{i,post} - \\sum_t \\hat\\lambda_t Y_{i,t}\\Big),
+
+a two-way fixed-effects regression weighted by unit weights :math:`\\hat\\omega` (matching the
+treated units' pre-trend up to a constant, with ridge penalty :math:`\\zeta^2 T_0`) and time
+weights :math:`\\hat\\lambda` (matching the controls' post-period mean from their pre-periods up
+to a constant). As in the reference R package ``synthdid``:
+
+* :math:`\\zeta = (N_1 T_1)^{1/4} \\hat\\sigma`, where :math:`\\hat\\sigma` is the standard deviation
+  of the first differences of the control units' pre-period outcomes; the time weights get a
+  negligible ridge :math:`10^{-6}\\hat\\sigma`;
+* both weight problems are solved by Frank–Wolfe with an intercept, first for 100 iterations,
+  then, after zeroing weights below a quarter of the largest ("sparsify"), until the objective
+  decreases by less than :math:`(10^{-5}\\hat\\sigma)^2` or 10,000 iterations.
+
+The same machinery gives synthetic control (``estimator="sc"``: no intercept, no time weights,
+negligible ridge) and plain DiD (``estimator="did"``: uniform weights).
+
+Standard errors (``se=``): ``"placebo"`` (the one valid with a single treated unit: controls are
+reassigned as pseudo-treated, Algorithm 4 of the paper), ``"jackknife"`` (leave one unit out,
+weights held fixed; needs at least two treated units) and ``"bootstrap"`` (units resampled,
+weights re-estimated; needs at least two treated units).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from scipy import stats
+
+from sosek_impact.errors import (
+    EstimationError,
+    InputError,
+    SchemaError,
+    SmallGroupError,
+    TreatedInFirstPeriodError,
+    UnbalancedPanelError,
+)
+
+__all__ = ["SyntheticDiDResult", "synthetic_did", "sdid_estimate"]
+
+Estimator = Literal["sdid", "sc", "did"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Frank-Wolfe weights, as in synthdid::sc.weight.fw
+# ---------------------------------------------------------------------------------------------
+
+
+def _fw_loop_numpy(
+    A: NDArray, b: NDArray, x: NDArray, eta: float, z2: float, threshold: float, max_iter: int
+) -> NDArray:
+    """Frank–Wolfe iterations (pure NumPy); see :func:`_sc_weight_fw`."""
+    n = A.shape[0]
+    At = np.ascontiguousarray(A.T)
+    r = A @ x - b
+    xx = float(x @ x)
+    prev2 = prev1 = np.inf
+    for t in range(max_iter):
+        if t >= 2 and not (prev2 - prev1 > threshold):
+            break
+        half_grad = At @ r + eta * x
+        i = int(np.argmin(half_grad))
+        xi = x[i]
+        d_err = A[:, i] - (r + b)
+        num = float(half_grad @ x) - float(half_grad[i])
+        denom = float(d_err @ d_err) + eta * (xx - 2.0 * xi + 1.0)
+        step = num / denom if denom > 0 else 0.0
+        step = 1.0 if step > 1.0 else (0.0 if step < 0.0 else step)
+        if step > 0.0:
+            x *= 1.0 - step
+            x[i] += step
+            r += step * d_err
+            xx = float(x @ x)
+        val = z2 * xx + float(r @ r) / n
+        prev2, prev1 = prev1, val
+    return x
+
+
+try:  # numba turns the 10,000-iteration loop from ~0.5 s into a few milliseconds
+    import numba as _numba
+
+    _fw_loop = _numba.njit(cache=False)(_fw_loop_numpy)
+except ImportError:  # pragma: no cover - numba is a declared dependency, but stay usable without it
+    _fw_loop = _fw_loop_numpy
+
+
+def _sc_weight_fw(
+    Y: NDArray, zeta: float, intercept: bool, lam: NDArray | None, min_decrease: float, max_iter: int
+) -> NDArray:
+    """Frank–Wolfe for ``min ||A x - b||^2 / n + zeta^2 ||x||^2`` on the simplex.
+
+    ``Y`` is ``(n, k + 1)``: the first ``k`` columns are ``A``, the last is ``b``. The iterates
+    are those of ``synthdid::sc.weight.fw`` (exact line search towards the best vertex, stop
+    when the objective falls by less than ``min_decrease**2`` or after ``max_iter`` steps); the
+    residual ``A x - b`` is updated in place rather than recomputed.
+    """
+    k = Y.shape[1] - 1
+    x = np.full(k, 1.0 / k) if lam is None else np.array(lam, dtype=float)
+    if intercept:
+        Y = Y - Y.mean(axis=0, keepdims=True)
+    A = np.ascontiguousarray(Y[:, :k], dtype=np.float64)
+    b = np.ascontiguousarray(Y[:, k], dtype=np.float64)
+    eta = float(Y.shape[0] * zeta**2)
+    return _fw_loop(A, b, x, eta, float(zeta**2), float(min_decrease**2), int(max_iter))
+
+
+def _sparsify(v: NDArray) -> NDArray:
+    v = np.where(v <= v.max() / 4.0, 0.0, v)
+    return v / v.sum()
+
+
+def _collapsed(Y: NDArray, N0: int, T0: int) -> NDArray:
+    """``(N0 + 1, T0 + 1)``: controls and the treated mean, by pre-periods and the post mean."""
+    top = np.column_stack([Y[:N0, :T0], Y[:N0, T0:].mean(axis=1)])
+    bottom = np.concatenate([Y[N0:, :T0].mean(axis=0), [Y[N0:, T0:].mean()]])
+    return np.vstack([top, bottom])
+
+
+@dataclass
+class _Setup:
+    zeta_omega: float
+    zeta_lambda: float
+    min_decrease: float
+    omega_intercept: bool
+    update_omega: bool
+    update_lambda: bool
+    max_iter: int = 10_000
+    max_iter_pre_sparsify: int = 100
+
+
+def _estimate(
+    Y: NDArray, N0: int, T0: int, opts: _Setup, omega: NDArray | None, lam: NDArray | None
+) -> tuple[float, NDArray, NDArray]:
+    """SDID-type estimate on a matrix with controls first and pre-periods first."""
+    N1, T1 = Y.shape[0] - N0, Y.shape[1] - T0
+    Yc = _collapsed(Y, N0, T0)
+    if opts.update_lambda:
+        lam = _sc_weight_fw(Yc[:N0, :], opts.zeta_lambda, True, lam, opts.min_decrease, opts.max_iter_pre_sparsify)
+        lam = _sc_weight_fw(Yc[:N0, :], opts.zeta_lambda, True, _sparsify(lam), opts.min_decrease, opts.max_iter)
+    if opts.update_omega:
+        A = Yc[:, :T0].T
+        omega = _sc_weight_fw(A, opts.zeta_omega, opts.omega_intercept, omega, opts.min_decrease, opts.max_iter_pre_sparsify)
+        omega = _sc_weight_fw(A, opts.zeta_omega, opts.omega_intercept, _sparsify(omega), opts.min_decrease, opts.max_iter)
+    assert omega is not None and lam is not None
+    unit_w = np.concatenate([-omega, np.full(N1, 1.0 / N1)])
+    time_w = np.concatenate([-lam, np.full(T1, 1.0 / T1)])
+    return float(unit_w @ Y @ time_w), omega, lam
+
+
+def sdid_estimate(
+    Y: NDArray[np.float64], N0: int, T0: int, estimator: Estimator = "sdid"
+) -> tuple[float, NDArray[np.float64], NDArray[np.float64], _Setup]:
+    """SDID, SC or DiD estimate on a ``(N, T)`` outcome matrix, controls and pre-periods first.
+
+    Parameters
+    ----------
+    Y
+        Outcome matrix: rows ``0..N0-1`` are controls, the rest treated; columns ``0..T0-1``
+        are pre-treatment periods.
+    N0, T0
+        Number of control units and of pre-treatment periods.
+    estimator
+        ``"sdid"``, ``"sc"`` or ``"did"``.
+
+    Returns
+    -------
+    estimate, omega, lambda, setup
+        The estimate, unit weights of the controls, time weights of the pre-periods, and the
+        tuning used (needed to re-estimate on resampled data).
+    """
+    Y = np.asarray(Y, dtype=float)
+    N1, T1 = Y.shape[0] - N0, Y.shape[1] - T0
+    diffs = np.diff(Y[:N0, :T0], axis=1)
+    noise = float(np.std(diffs, ddof=1)) if diffs.size > 1 else 0.0
+    min_decrease = 1e-5 * noise if noise > 0 else 1e-10
+    if estimator == "sdid":
+        opts = _Setup((N1 * T1) ** 0.25 * noise, 1e-6 * noise, min_decrease, True, True, True)
+        omega0, lam0 = None, None
+    elif estimator == "sc":
+        opts = _Setup(1e-6 * noise, 1e-6 * noise, min_decrease, False, True, False)
+        omega0, lam0 = None, np.zeros(T0)
+    elif estimator == "did":
+        opts = _Setup(0.0, 0.0, min_decrease, True, False, False)
+        omega0, lam0 = np.full(N0, 1.0 / N0), np.full(T0, 1.0 / T0)
+    else:
+        raise InputError("estimator must be 'sdid', 'sc' or 'did'", column="estimator", value=estimator)
+    est, omega, lam = _estimate(Y, N0, T0, opts, omega0, lam0)
+    return est, omega, lam, opts
+
+
+# ---------------------------------------------------------------------------------------------
+# Results and the data-frame entry point
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyntheticDiDResult:
+    """Outcome of :func:`synthetic_did`.
+
+    Attributes
+    ----------
+    estimate : float
+        Average effect on the treated units over the post-periods.
+    se : float
+        Standard error by ``se_method`` (NaN where the method is undefined).
+    conf_int : tuple of float
+        Normal-approximation confidence interval at level ``1 - alpha``.
+    unit_weights : pandas.Series
+        :math:`\\hat\\omega` over control units (sum to one).
+    time_weights : pandas.Series
+        :math:`\\hat\\lambda` over pre-treatment periods (sum to one; zero for ``"sc"``).
+    treated_units : list
+        Treated units.
+    treatment_time
+        First treated period.
+    n_control, n_treated, n_pre, n_post : int
+        Panel dimensions.
+    noise_level, zeta_omega : float
+        :math:`\\hat\\sigma` and the unit-weight regularisation :math:`\\zeta`.
+    leave_one_out : pandas.Series or None
+        Estimate when dropping each control with weight > 0.001 (weights re-estimated).
+    replicates : numpy.ndarray
+        The placebo / jackknife / bootstrap estimates behind ``se``.
+    notes : list of str
+    """
+
+    estimate: float
+    se: float
+    conf_int: tuple[float, float]
+    se_method: str
+    estimator: str
+    unit_weights: pd.Series
+    time_weights: pd.Series
+    treated_units: list[Hashable]
+    treatment_time: Any
+    n_control: int
+    n_treated: int
+    n_pre: int
+    n_post: int
+    noise_level: float
+    zeta_omega: float
+    paths: pd.DataFrame
+    leave_one_out: pd.Series | None = None
+    replicates: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """Plain-text summary."""
+        top = self.unit_weights[self.unit_weights > 1e-3].sort_values(ascending=False).head(10)
+        lines = [
+            f"Synthetic DiD ({self.estimator}): {self.n_treated} treated, {self.n_control} controls, "
+            f"{self.n_pre} pre / {self.n_post} post periods",
+            f"  estimate {self.estimate:.4g}, se ({self.se_method}) {self.se:.4g}, "
+            f"CI [{self.conf_int[0]:.4g}, {self.conf_int[1]:.4g}]",
+            "  largest unit weights: " + ", ".join(f"{k}={w:.3f}" for k, w in top.items()),
+        ]
+        lines += [f"  note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def tidy(self) -> pd.DataFrame:
+        """One row: ``estimator, estimate, se, conf_low, conf_high, se_method``."""
+        return pd.DataFrame(
+            [
+                {
+                    "estimator": self.estimator,
+                    "estimate": self.estimate,
+                    "se": self.se,
+                    "conf_low": self.conf_int[0],
+                    "conf_high": self.conf_int[1],
+                    "se_method": self.se_method,
+                }
+            ]
+        )
+
+    def plot(self, ax: Any = None) -> Any:
+        """Treated mean against the weighted control mean (shifted), time weights shaded; returns Figure."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4))
+        p = self.paths
+        ax.plot(p.index, p["treated"], color="black", label="treated (mean)")
+        ax.plot(p.index, p["synthetic_control"], color="tab:blue", linestyle="--", label="weighted controls")
+        ax.axvline(self.treatment_time, color="grey", linestyle=":")
+        lam = self.time_weights
+        if lam.max() > 0:
+            lo = ax.get_ylim()[0]
+            ax.bar(lam.index, lam.to_numpy() / lam.max() * 0.1 * np.ptp(ax.get_ylim()), bottom=lo, color="tab:orange", alpha=0.4, label="time weights")
+        ax.legend(frameon=False)
+        return fig
+
+
+def _panel_matrix(
+    data: pd.DataFrame, y: str, unit: str, time: str, treat: str
+) -> tuple[NDArray, list[Hashable], list[Hashable], list[Any], int, Any]:
+    for col in (y, unit, time, treat):
+        if col not in data.columns:
+            raise SchemaError("column not found in data", column=col)
+    dup = data.duplicated([unit, time], keep=False)
+    if dup.any():
+        r = data.loc[dup].iloc[0]
+        raise InputError("duplicate (unit, time) rows", row=str(data.index[dup][0]), column=unit, value=(r[unit], r[time]))
+    tr = pd.to_numeric(data[treat], errors="coerce")
+    bad = ~tr.isin([0, 1])
+    if bad.any():
+        raise InputError("treatment must be 0 or 1", row=str(data.index[bad][0]), column=treat, value=data.loc[bad, treat].iloc[0])
+    Yw = data.pivot(index=unit, columns=time, values=y).sort_index(axis=1)
+    Dw = data.assign(_d=tr).pivot(index=unit, columns=time, values="_d").sort_index(axis=1)
+    if Yw.isna().to_numpy().any():
+        u = Yw.index[Yw.isna().any(axis=1)][0]
+        t = Yw.columns[Yw.loc[u].isna()][0]
+        raise UnbalancedPanelError(f"synthetic DiD needs a balanced panel with no missing outcome; unit {u!r} lacks period {t!r}")
+    ever = Dw.max(axis=1) > 0
+    treated_units = list(Yw.index[ever])
+    controls = list(Yw.index[~ever])
+    if not treated_units:
+        raise SmallGroupError("no treated unit")
+    if len(controls) < 2:
+        raise SmallGroupError(f"synthetic DiD needs at least 2 never-treated units; found {len(controls)}")
+    first = Dw.loc[treated_units].apply(lambda r: r.index[r.to_numpy() > 0][0], axis=1)
+    if first.nunique() > 1:
+        raise EstimationError(
+            "synthetic_did handles block designs (all treated units start together); first treated periods differ: "
+            + ", ".join(f"{u}={t}" for u, t in first.items())
+        )
+    t0 = first.iloc[0]
+    times = list(Yw.columns)
+    post = [t for t in times if t >= t0]
+    if not (Dw.loc[treated_units, post] == 1).all().all():
+        raise EstimationError("treatment must stay on once it starts (absorbing)")
+    T0 = times.index(t0)
+    if T0 == 0:
+        raise TreatedInFirstPeriodError(f"treatment starts in the first period {t0!r}: no pre-treatment period")
+    Y = Yw.loc[controls + treated_units].to_numpy(dtype=float)
+    return Y, controls, treated_units, times, T0, t0
+
+
+def synthetic_did(
+    data: pd.DataFrame,
+    y: str,
+    unit: str,
+    time: str,
+    treat: str,
+    *,
+    estimator: Estimator = "sdid",
+    se: Literal["placebo", "jackknife", "bootstrap", "none"] = "placebo",
+    n_reps: int = 200,
+    seed: int = 0,
+    alpha: float = 0.05,
+    leave_one_out: bool = True,
+) -> SyntheticDiDResult:
+    """Synthetic difference-in-differences for a block design, with variance and leave-one-out.
+
+    Parameters
+    ----------
+    data
+        Balanced long panel, one row per (unit, period).
+    y, unit, time
+        Outcome, unit and period columns.
+    treat
+        0/1 column, 1 for treated units from their first treated period on (all treated units
+        must start in the same period; units never treated are the controls).
+    estimator
+        ``"sdid"`` (default), ``"sc"`` (synthetic control as in ``synthdid::sc_estimate``) or
+        ``"did"`` (plain DiD), all through the same code path.
+    se
+        ``"placebo"`` (default; valid with one treated unit), ``"jackknife"``, ``"bootstrap"`` or
+        ``"none"``.
+    n_reps
+        Replications of the placebo or bootstrap variance.
+    seed
+        Seed of the placebo / bootstrap draws.
+    alpha
+        One minus the confidence level of ``conf_int``.
+    leave_one_out
+        Re-estimate dropping each control with unit weight above 0.001.
+
+    Returns
+    -------
+    SyntheticDiDResult
+
+    Raises
+    ------
+    UnbalancedPanelError
+        A unit lacks an outcome in some period.
+    TreatedInFirstPeriodError
+        Treatment starts in the first period.
+    SmallGroupError
+        No treated unit, fewer than two controls, or (placebo) no more controls than treated.
+    EstimationError
+        Staggered or non-absorbing treatment.
+    """
+    Y, controls, treated_units, times, T0, t0 = _panel_matrix(data, y, unit, time, treat)
+    N0 = len(controls)
+    N1 = len(treated_units)
+    T1 = Y.shape[1] - T0
+    est, omega, lam, opts = sdid_estimate(Y, N0, T0, estimator)
+    notes: list[str] = []
+    if T0 <= 3:
+        notes.append(f"only {T0} pre-treatment period(s): unit weights rest on very few points")
+    rng = np.random.default_rng(seed)
+    reps: list[float] = []
+    if se == "placebo":
+        if N0 <= N1:
+            raise SmallGroupError(f"placebo variance needs more controls ({N0}) than treated units ({N1})")
+        for _ in range(n_reps):
+            ind = rng.permutation(N0)
+            n0 = N0 - N1
+            w0 = omega[ind[:n0]]
+            w0 = w0 / w0.sum() if w0.sum() > 0 else np.full(n0, 1.0 / n0)
+            reps.append(_estimate(Y[ind], n0, T0, opts, w0, lam)[0])
+        se_val = float(np.sqrt((n_reps - 1) / n_reps) * np.std(reps, ddof=1))
+    elif se == "jackknife":
+        if N1 < 2:
+            notes.append("jackknife standard error undefined with a single treated unit")
+            se_val = float("nan")
+        else:
+            fixed = _Setup(opts.zeta_omega, opts.zeta_lambda, opts.min_decrease, opts.omega_intercept, False, False)
+            n = N0 + N1
+            for i in range(n):
+                keep = np.array([k for k in range(n) if k != i])
+                n0 = int(np.sum(keep < N0))
+                w0 = omega[keep[keep < N0]]
+                w0 = w0 / w0.sum() if w0.sum() > 0 else np.full(n0, 1.0 / n0)
+                reps.append(_estimate(Y[keep], n0, T0, fixed, w0, lam)[0])
+            r = np.asarray(reps)
+            se_val = float(np.sqrt((n - 1) / n * np.sum((r - r.mean()) ** 2)))
+    elif se == "bootstrap":
+        if N1 < 2:
+            notes.append("bootstrap standard error undefined with a single treated unit")
+            se_val = float("nan")
+        else:
+            n = N0 + N1
+            while len(reps) < n_reps:
+                ind = np.sort(rng.integers(0, n, size=n))
+                n0 = int(np.sum(ind < N0))
+                if n0 == 0 or n0 == n:
+                    continue
+                w0 = omega[ind[ind < N0]]
+                w0 = w0 / w0.sum() if w0.sum() > 0 else np.full(n0, 1.0 / n0)
+                reps.append(_estimate(Y[ind], n0, T0, opts, w0, lam)[0])
+            se_val = float(np.sqrt((n_reps - 1) / n_reps) * np.std(reps, ddof=1))
+    elif se == "none":
+        se_val = float("nan")
+    else:
+        raise InputError("se must be 'placebo', 'jackknife', 'bootstrap' or 'none'", column="se", value=se)
+    z = stats.norm.ppf(1 - alpha / 2)
+    ci = (est - z * se_val, est + z * se_val)
+
+    loo = None
+    if leave_one_out:
+        vals = {}
+        for i in np.flatnonzero(omega > 1e-3):
+            keep = np.array([k for k in range(N0 + N1) if k != i])
+            if N0 - 1 < 2:
+                break
+            vals[controls[i]] = sdid_estimate(Y[keep], N0 - 1, T0, estimator)[0]
+        loo = pd.Series(vals, name="estimate", dtype=float)
+        loo.index.name = unit
+
+    noise = float(np.std(np.diff(Y[:N0, :T0], axis=1), ddof=1)) if T0 > 1 else 0.0
+    treated_path = Y[N0:].mean(axis=0)
+    synth = omega @ Y[:N0]
+    # Shift the weighted controls by the lambda-weighted pre-period difference, as SDID does.
+    shift = float((treated_path[:T0] - synth[:T0]) @ lam) if lam.sum() > 0 else 0.0
+    paths = pd.DataFrame({"treated": treated_path, "synthetic_control": synth + shift}, index=pd.Index(times, name=time))
+    return SyntheticDiDResult(
+        estimate=est,
+        se=se_val,
+        conf_int=ci,
+        se_method=se,
+        estimator=estimator,
+        unit_weights=pd.Series(omega, index=pd.Index(controls, name=unit), name="omega"),
+        time_weights=pd.Series(lam, index=pd.Index(times[:T0], name=time), name="lambda"),
+        treated_units=treated_units,
+        treatment_time=t0,
+        n_control=N0,
+        n_treated=N1,
+        n_pre=T0,
+        n_post=T1,
+        noise_level=noise,
+        zeta_omega=opts.zeta_omega,
+        paths=paths,
+        leave_one_out=loo,
+        replicates=np.asarray(reps, dtype=float),
+        notes=notes,
+    )
