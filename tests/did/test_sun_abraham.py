@@ -123,3 +123,17 @@ def test_group_after_last_period_counts_as_never_treated(mpdta, sa):
     with pytest.warns(UserWarning, match="after the last period"):
         res = sun_abraham(late, **KW)
     np.testing.assert_allclose(res.cohort_table["att"], sa.cohort_table["att"], atol=1e-12)
+
+
+def test_state_clusters_and_time_varying_covariate_match_pyfixest(mpdta):
+    pf = pytest.importorskip("pyfixest")
+    rng = np.random.default_rng(5)
+    d0 = mpdta.assign(state=mpdta["countyreal"] // 1000, x=rng.normal(size=len(mpdta)))
+    d0["lemp"] = d0["lemp"] + 0.3 * d0["x"]
+    res = sun_abraham(d0, **KW, covariates=["x"], cluster="state")
+    d, names = _dummies(d0, res.cohort_table, "first.treat", "year")
+    fit = pf.feols(f"lemp ~ {' + '.join(names)} + x | countyreal + year", data=d, vcov={"CRV1": "state"})
+    np.testing.assert_allclose(fit.coef().to_numpy()[:-1], res.cohort_table["att"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fit.se().to_numpy()[:-1], res.cohort_table["se"], rtol=1e-6)
+    assert res.covariate_params["x"] == pytest.approx(fit.coef().to_numpy()[-1], abs=1e-8)
+    assert res.n_clusters == d0["state"].nunique()
