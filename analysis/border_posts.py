@@ -193,8 +193,8 @@ def twfe_inference(d, spec, res, failures, label) -> list[dict[str, Any]]:
     wb = inf.get("wild_bootstrap")
     if wb:
         r = attempt(f"{label}: wild_cluster_bootstrap", lambda: method("wild_cluster_bootstrap")(
-            d, "y", "bps_code", "year", "treat", cluster="bps_code", reps=wb["reps"], weights=wb["weights"],
-            seed=seeds["bootstrap"]), failures)
+            d, "y", "treat", "treat", inf["cluster"], fe=["bps_code", "year"], weights_type=wb["weights"],
+            B=wb["reps"], restricted=True, seed=seeds["bootstrap"]), failures)
         if r is not None:
             rows.append(_inference_row(r, "TWFE", f"wild cluster bootstrap ({wb['weights']}, restricted)", res))
     ri = inf.get("randomization")
@@ -228,10 +228,10 @@ def _inference_row(r, estimator: str, method: str, base) -> dict[str, Any]:
             lo, hi = float(ci[0]), float(ci[1])
         except (TypeError, IndexError, KeyError):
             lo, hi = None, None
-    est = pick("estimate", "coef", "statistic")
+    est = pick("estimate", "coef")
     if est is None:
         est = float(base.params["treat"])
-    return _row(estimator, method, float(est), None, lo, hi, pick("p_value", "pvalue"))
+    return _row(estimator, method, float(est), pick("std_error", "se"), lo, hi, pick("p_value", "pvalue"))
 
 
 def synthetic_controls(panel, spec, first, samples_units, failures) -> dict[str, Any]:
@@ -441,8 +441,9 @@ def main(spec_path: str = SPEC) -> None:
     main_outcome = next(iter(spec["outcomes"]))
     for outcome, oc in spec["outcomes"].items():
         results[outcome] = {}
+        window = (years[0], oc.get("last_year", years[1]))
         for s, sc in spec["samples"].items():
-            d, dropped = outcome_frame(panel, oc["variable"], oc["transform"], samples_units[s], years, first)
+            d, dropped = outcome_frame(panel, oc["variable"], oc["transform"], samples_units[s], window, first)
             dropped_units[f"{outcome}/{s}"] = dropped
             label = f"{outcome} / {s}"
             rows, extras = estimate_all(d, spec, sc["control"], outcome == main_outcome, failures, label)

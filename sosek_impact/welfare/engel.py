@@ -7,7 +7,11 @@ Engel curve
 
 where ``w`` is the food share (a fraction 0–1), ``x`` per-capita expenditure and ``beta < 0``,
 a policy that shifts the food share by ``delta`` at a given expenditure is worth the same as a
-change of ``-delta / beta`` in log real income. Prices: nominal expenditure is used and the
+change of ``delta / beta = -delta / |beta|`` in log real income: a fall in the food share
+(``delta < 0``) is a gain. This is the Hamilton/Costa "-delta/beta" with beta written as the
+size of the Engel slope (the fall of the food share per log point of income); here ``beta``
+keeps its regression sign, so the code computes ``delta / beta``. Equivalently ``-delta/beta``
+(regression sign) is the change in the true cost of living that the shift reveals. Prices: nominal expenditure is used and the
 year effects ``g_t`` absorb the national price level of each year (``ln x - ln P_t`` only
 moves the intercept); province effects ``a_i`` absorb time-invariant regional price levels
 and tastes. Deflating by a regional price index instead is possible by passing already
@@ -212,7 +216,7 @@ def engel_bootstrap(
 
 @dataclass(frozen=True)
 class WelfareEffect:
-    """Income-equivalent welfare effect ``-delta / beta`` (log points of real income).
+    """Income-equivalent welfare effect ``delta / beta`` (log points of real income; > 0 = gain).
 
     ``percent`` is ``100 * (exp(estimate) - 1)``; ``method`` is ``"delta"`` or ``"bootstrap"``.
     """
@@ -257,7 +261,10 @@ def welfare_equivalent(
     method: str = "delta",
     seed: int = 0,
 ) -> WelfareEffect:
-    """Turn an effect ``delta`` on the food share into an income equivalent ``-delta / beta``.
+    """Turn an effect ``delta`` on the food share into an income equivalent ``delta / beta``.
+
+    With ``beta < 0`` (Engel's law) this is ``-delta / |beta|``: a policy that lowers the
+    food share by one percentage point is worth ``0.01 / |beta|`` log points of real income.
 
     Parameters
     ----------
@@ -282,16 +289,16 @@ def welfare_equivalent(
     Returns
     -------
     WelfareEffect
-        For ``"delta"``: normal interval from the gradient ``(-1/beta, delta/beta**2)``.
-        For ``"bootstrap"``: percentile interval of ``-delta*/beta*``; ``se`` the draws' sd.
+        For ``"delta"``: normal interval from the gradient ``(1/beta, -delta/beta**2)``.
+        For ``"bootstrap"``: percentile interval of ``delta*/beta*``; ``se`` the draws' sd.
     """
     if not np.isfinite(beta) or beta == 0:
         raise EstimationError(f"the Engel slope must be finite and non-zero, got {beta!r}")
-    estimate = -delta / beta
+    estimate = delta / beta
     if method == "delta":
         if se_delta is None or se_beta is None:
             raise EstimationError("the delta method needs se_delta and se_beta")
-        grad = np.array([-1.0 / beta, delta / beta**2])
+        grad = np.array([1.0 / beta, -delta / beta**2])
         sigma = np.array([[se_delta**2, cov_delta_beta], [cov_delta_beta, se_beta**2]])
         se = float(np.sqrt(grad @ sigma @ grad))
         z = stats.norm.ppf(0.5 + level / 2)
@@ -304,7 +311,7 @@ def welfare_equivalent(
     ) else 9999
     d = _draws(delta_draws, delta, se_delta, n, rng, "delta")
     b = _draws(beta_draws, beta, se_beta, n, rng, "beta")
-    ratio = -d / b
+    ratio = d / b
     ratio = ratio[np.isfinite(ratio)]
     lo, hi = np.quantile(ratio, [(1 - level) / 2, (1 + level) / 2])
     return WelfareEffect(estimate, float(np.std(ratio, ddof=1)), float(lo), float(hi), "bootstrap", delta, beta)

@@ -2,7 +2,7 @@
 
 References: statsmodels OLS (independent implementation of the same regression and of the CR1
 clustered covariance); Monte Carlo simulations with a known Engel slope beta and a known effect
-delta on the food share, so the true income equivalent -delta/beta is known.
+delta on the food share, so the true income equivalent delta/beta (= -delta/abs(beta)) is known.
 """
 
 from __future__ import annotations
@@ -72,22 +72,24 @@ def test_delta_method_gradient_matches_numerical_derivative():
     d, b, sd, sb, cdb = -0.02, -0.1, 0.005, 0.02, 0.00003
     we = welfare_equivalent(d, b, se_delta=sd, se_beta=sb, cov_delta_beta=cdb)
     h = 1e-7
-    g = np.array([(-(d + h) / b + d / b) / h, (-d / (b + h) + d / b) / h])
+    g = np.array([((d + h) / b - d / b) / h, (d / (b + h) - d / b) / h])
     sigma = np.array([[sd**2, cdb], [cdb, sb**2]])
     assert we.se == pytest.approx(float(np.sqrt(g @ sigma @ g)), rel=1e-5)
-    assert we.estimate == pytest.approx(-0.2)
+    # a food share 2 pp higher with slope -0.1 is worth 0.2 log points LESS real income
+    assert we.estimate == pytest.approx(0.2)
+    assert welfare_equivalent(0.02, -0.1, se_delta=sd, se_beta=sb).estimate == pytest.approx(-0.2)
 
 
 @pytest.mark.slow
 def test_delta_method_coverage_in_simulation():
     """Independent samples for beta (Engel curve) and delta (treated vs control food shares).
 
-    True income equivalent = -DELTA/BETA = -0.125. With 300 replications the Monte Carlo
+    True income equivalent = DELTA/BETA = +0.125 (a lower food share is a gain). With 300 replications the Monte Carlo
     standard error of a 95 % coverage rate is sqrt(.95*.05/300) = 0.0126; we accept
     [0.92, 0.98] (about 2.4 MC standard errors; the delta method is only first-order exact).
     """
     rng = np.random.default_rng(20240601)
-    truth = -DELTA / BETA
+    truth = DELTA / BETA
     hits, estimates, ses = 0, [], []
     for _ in range(300):
         engel = engel_curve(_province_panel(rng), effects=("year",), cluster="province_code")
@@ -101,7 +103,7 @@ def test_delta_method_coverage_in_simulation():
         ses.append(we.se)
     coverage = hits / 300
     assert 0.92 <= coverage <= 0.98, coverage
-    # the delta-method SE tracks the sampling spread of -delta/beta (within 20 %)
+    # the delta-method SE tracks the sampling spread of delta/beta (within 20 %)
     assert np.mean(ses) == pytest.approx(np.std(estimates, ddof=1), rel=0.2)
     assert np.mean(estimates) == pytest.approx(truth, abs=0.01)
 
@@ -118,12 +120,12 @@ def test_cluster_bootstrap_spread_matches_cr1_and_is_seeded():
 
 def test_bootstrap_interval_agrees_with_delta_method_when_ratio_is_well_determined():
     """With beta known to 3 % (relative SE) the ratio is close to normal, so the percentile
-    interval of -delta*/beta* and the delta-method interval must nearly coincide (0.15 SE)."""
+    interval of delta*/beta* and the delta-method interval must nearly coincide (0.15 SE)."""
     rng = np.random.default_rng(11)
     beta_draws = rng.normal(BETA, 0.03 * abs(BETA), 20000)
     dm = welfare_equivalent(DELTA, BETA, se_delta=0.002, se_beta=0.03 * abs(BETA))
     bs = welfare_equivalent(DELTA, BETA, se_delta=0.002, beta_draws=beta_draws, method="bootstrap", seed=1)
-    assert bs.estimate == dm.estimate == pytest.approx(-0.125)
+    assert bs.estimate == dm.estimate == pytest.approx(0.125)
     assert bs.se == pytest.approx(dm.se, rel=0.05)
     assert bs.conf_low == pytest.approx(dm.conf_low, abs=0.15 * dm.se)
     assert bs.conf_high == pytest.approx(dm.conf_high, abs=0.15 * dm.se)
