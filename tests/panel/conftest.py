@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -121,10 +120,4 @@ def series_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _series()
 
 
-__all__ = ["make_synthetic_root", "np"]
 
-
-@pytest.fixture()
-def synthetic_factory():
-    """``make_synthetic_root`` itself, for tests that need several roots."""
-    return make_synthetic_root
