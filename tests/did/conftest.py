@@ -57,3 +57,9 @@ def sim_panel() -> pd.DataFrame:
 def effect():
     """The true effect function of :func:`simulate`."""
     return true_effect
+
+
+@pytest.fixture(scope="session")
+def simulator():
+    """The :func:`simulate` function itself, for tests that draw many panels."""
+    return simulate
