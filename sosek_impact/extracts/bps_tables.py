@@ -39,6 +39,7 @@ def read_regency_table(shared: Path, source_id: str, variable: str, unit: str, y
     """Regency rows and province rows of one BPS regency table, long."""
     path = source_path(shared, source_id)
     df = read_bps_table(path, variable=variable)
+    df.attrs = {}  # the reader's skipped-rows table would be deep-copied by every operation
     if set(df["year"].dropna().astype(int)) != {year}:
         raise SchemaError(f"expected year {year}", file=path, value=sorted(set(df["year"].dropna())))
     reg = df[~df["is_province"] & ~df["is_national"]].reset_index(drop=True)
@@ -48,25 +49,29 @@ def read_regency_table(shared: Path, source_id: str, variable: str, unit: str, y
     block_codes = registry.resolve_provinces(list(reg["province_block"]), file=path)
     today = np.array([registry.regency(c).province_code for c in codes])
     reg = reg.assign(bps_code=codes.to_numpy(), _home=(block_codes.to_numpy() == today), _has=reg["value"].notna())
-    rows = []
-    for code, grp in reg.groupby("bps_code", sort=True):
-        vals = grp.loc[grp["_has"], "value"].astype(float).unique()
-        if len(vals) > 1:
-            raise SchemaError(
-                "one regency listed twice with different values", file=path,
-                row=int(grp["source_row"].iloc[-1]), value=[float(v) for v in vals],
-            )
-        pick = grp.sort_values(["_has", "_home"], ascending=False, kind="stable").iloc[0]
-        flag = pick["flag"] if isinstance(pick["flag"], str) else ""
-        if len(grp) > 1:
-            flag = f"{flag};listed_twice" if flag else "listed_twice"
-        rows.append(
-            {
-                "bps_code": int(code), "year": year, "variable": variable,
-                "value": value_text(pick["value"], pick["raw"]), "unit": unit, "flag": flag,
-                "source_id": source_id, "source_row": int(pick["source_row"]), "name_published": pick["region"],
-            }
+    with_value = reg[reg["_has"]]
+    spread = with_value.groupby("bps_code")["value"].nunique()
+    if (spread > 1).any():
+        code = int(spread[spread > 1].index[0])
+        bad = with_value[with_value["bps_code"] == code]
+        raise SchemaError(
+            "one regency listed twice with different values", file=path,
+            row=int(bad["source_row"].iloc[-1]), value=[float(v) for v in bad["value"]],
         )
+    times = reg["bps_code"].map(reg["bps_code"].value_counts())
+    reg = reg.assign(_twice=times > 1)
+    pick = reg.sort_values(["bps_code", "_has", "_home"], ascending=[True, False, False], kind="stable")
+    pick = pick.drop_duplicates("bps_code", keep="first")
+    flags = [
+        ";".join(x for x in ((f if isinstance(f, str) else ""), "listed_twice" if t else "") if x)
+        for f, t in zip(pick["flag"], pick["_twice"])
+    ]
+    rows = {
+        "bps_code": pick["bps_code"].astype(int).to_numpy(), "year": year, "variable": variable,
+        "value": [value_text(v, r) for v, r in zip(pick["value"], pick["raw"])], "unit": unit, "flag": flags,
+        "source_id": source_id, "source_row": pick["source_row"].astype(int).to_numpy(),
+        "name_published": pick["region"].to_numpy(),
+    }
     regency = pd.DataFrame(rows, columns=SERIES_COLUMNS)
     prov = df[df["is_province"] | df["is_national"]].reset_index(drop=True)
     pcodes = registry.resolve_provinces(list(prov["region"]), file=path, column="region", national=True)

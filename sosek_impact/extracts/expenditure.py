@@ -29,6 +29,7 @@ def expenditure_year(shared: Path, year: int, registry: RegionRegistry) -> pd.Da
     source_id = f"bps_exp_{year}"
     path = source_path(shared, source_id)
     df = read_bps_table(path, year="filename", nonnegative=True)
+    df.attrs = {}
     if set(df["year"].astype(int)) != {year}:
         raise SchemaError(f"expected year {year}", file=path)
     variables = []
