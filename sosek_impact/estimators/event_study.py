@@ -24,8 +24,7 @@ from scipy import stats
 
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
-from sosek_impact.estimators.results import EstimationResults
-from sosek_impact.estimators.twfe import _make_module_callable, fit_fe_ols
+from sosek_impact.estimators.twfe import TWFEResults, _make_module_callable, fit_fe_ols
 
 __all__ = ["event_study", "EventStudyResults", "WaldTest", "wald_test"]
 
@@ -71,7 +70,7 @@ def wald_test(params: pd.Series, cov: pd.DataFrame, terms: Sequence[str], df_den
     return WaldTest(F, (q, df_denom), p, W, chi2_p, tuple(terms))
 
 
-class EventStudyResults(EstimationResults):
+class EventStudyResults(TWFEResults):
     """Event-study coefficients; ``params`` are indexed ``"e=-3"``, ..., ``"e=0"``, ..., then covariates.
 
     Attributes
@@ -147,6 +146,7 @@ def event_study(
     covariates: Sequence[str] | None = None,
     cluster: str | Sequence[str] | None = None,
     weights: str | None = None,
+    backend: str = "panelols",
 ) -> EventStudyResults:
     """Event-study regression with unit and time effects and a joint pre-trend test.
 
@@ -167,7 +167,7 @@ def event_study(
         observations of treated units.
     ref
         Omitted reference event time (default −1).
-    covariates, cluster, weights
+    covariates, cluster, weights, backend
         As in :func:`~sosek_impact.estimators.twfe`; clustered by ``unit`` by default.
 
     Returns
@@ -200,14 +200,14 @@ def event_study(
     dummies = pd.DataFrame({f"e={e}": (rel == e).astype(float) for e in times}, index=sub.index)
     regressors = pd.concat([dummies, sub[covariates].astype(float)], axis=1)
     fit = fit_fe_ols(sub, y, unit, time, regressors, cluster=cluster, weights=weights,
-                     method="Event study (PanelOLS, unit and time effects)")
+                     method="Event study (unit and time effects)", backend=backend)
     lead_terms = [f"e={e}" for e in times if e < 0]
     pretrend = wald_test(fit.params, fit.cov, lead_terms, fit.df_inference) if lead_terms else None
     info = dict(fit.info, window=f"[{lo}, {hi}]", n_dropped_outside_window=int((~keep).sum()))
     return EventStudyResults(
         params=fit.params, cov=fit.cov, nobs=fit.nobs, cov_type=fit.cov_type,
         df_inference=fit.df_inference, method=fit.method, info=info,
-        event_times=tuple(times), ref=ref, pretrend=pretrend, binned=bin_endpoints,
+        event_times=tuple(times), ref=ref, pretrend=pretrend, binned=bin_endpoints, spec=fit.spec,
     )
 
 

@@ -15,6 +15,7 @@ and the wild cluster bootstrap.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -155,18 +156,32 @@ def cluster_scores_cov(
 
 
 class TWFEResults(EstimationResults):
-    """Results of :func:`twfe`; see :class:`~sosek_impact.estimators.results.EstimationResults`."""
+    """Results of :func:`twfe`; see :class:`~sosek_impact.estimators.results.EstimationResults`.
+
+    ``spec`` keeps what is needed to refit (the data, column names, regressors, clustering), so
+    that inference such as :func:`~sosek_impact.inference.wild_bootstrap.wild_cluster_bootstrap_from`
+    can start from a result.
+    """
+
+    def __init__(self, *args: Any, spec: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._set(spec=None if spec is None else dict(spec))
+
+
+def _cluster_columns(unit: str, time: str, cluster: str | Sequence[str] | None) -> list[str]:
+    if cluster is None:
+        return [unit]
+    if isinstance(cluster, str) and cluster == "twoway":
+        return [unit, time]
+    return [cluster] if isinstance(cluster, str) else list(cluster)
 
 
 def _cluster_codes(data: pd.DataFrame, unit: str, time: str, cluster: str | Sequence[str] | None) -> tuple[list[np.ndarray], str]:
-    if cluster is None:
-        return [factorize(data[unit])[0]], f"clustered ({unit})"
-    if isinstance(cluster, str) and cluster == "twoway":
-        return [factorize(data[unit])[0], factorize(data[time])[0]], f"clustered two-way ({unit}, {time})"
-    cols = [cluster] if isinstance(cluster, str) else list(cluster)
+    cols = _cluster_columns(unit, time, cluster)
     check_columns(data, cols)
     check_missing(data, cols)
-    return [factorize(data[c])[0] for c in cols], f"clustered ({', '.join(cols)})"
+    label = "two-way " if len(cols) == 2 else ""
+    return [factorize(data[c])[0] for c in cols], f"clustered {label}({', '.join(cols)})"
 
 
 def fit_fe_ols(
@@ -179,15 +194,16 @@ def fit_fe_ols(
     cluster: str | Sequence[str] | None = None,
     weights: str | None = None,
     method: str = "TWFE",
+    backend: str = "panelols",
 ) -> TWFEResults:
-    """Fit ``y`` on ``regressors`` with unit and time effects (PanelOLS) and CRV1 covariance.
+    """Fit ``y`` on ``regressors`` with unit and time effects and CRV1 covariance.
 
     ``regressors`` is a DataFrame aligned with ``data`` (same index). Used by :func:`twfe` and
-    :func:`~sosek_impact.estimators.event_study.event_study`.
+    :func:`~sosek_impact.estimators.event_study.event_study`. ``backend="panelols"`` takes the
+    coefficients from linearmodels' ``PanelOLS``; ``backend="within"`` solves the same normal
+    equations on this module's within transform (identical to round-off, without PanelOLS's
+    fixed cost, for loops such as randomisation inference).
     """
-    from linearmodels.panel import PanelOLS
-    from linearmodels.panel.utility import AbsorbingEffectError
-
     check_columns(data, [y, unit, time, weights])
     check_missing(data, [y, unit, time, weights])
     if regressors.isna().any().any():
@@ -200,16 +216,6 @@ def fit_fe_ols(
         raise ValueRangeError("weights must be non-negative", column=weights)
     clusters, cov_type = _cluster_codes(data, unit, time, cluster)
 
-    idx = pd.MultiIndex.from_arrays([data[unit].to_numpy(), data[time].to_numpy()], names=[unit, time])
-    dep = pd.Series(data[y].to_numpy(dtype=float), index=idx, name=y)
-    exog = pd.DataFrame(regressors.to_numpy(dtype=float), index=idx, columns=list(regressors.columns))
-    w = None if weights is None else pd.Series(data[weights].to_numpy(dtype=float), index=idx)
-    try:
-        fit = PanelOLS(dep, exog, entity_effects=True, time_effects=True, weights=w).fit(cov_type="unadjusted")
-    except AbsorbingEffectError as exc:
-        raise EstimationError(f"a regressor is absorbed by the unit or time effects: {exc}") from exc
-    params = fit.params.reindex(regressors.columns)
-
     unit_codes, n_units = factorize(data[unit])
     time_codes, n_times = factorize(data[time])
     wts = None if weights is None else data[weights].to_numpy(dtype=float)
@@ -218,6 +224,13 @@ def fit_fe_ols(
         [unit_codes, time_codes],
         wts,
     )
+    names = list(regressors.columns)
+    if backend == "panelols":
+        params, r2 = _panelols_params(data, y, unit, time, regressors, weights)
+    elif backend == "within":
+        params, r2 = _within_params(Z, names, wts)
+    else:
+        raise ValueError(f"backend must be 'panelols' or 'within', got {backend!r}")
     resid = Z[:, 0] - Z[:, 1:] @ params.to_numpy()
     # fixed-effect parameters: all levels minus one per extra dimension; nested in a cluster → 1
     fe_k = 0
@@ -227,7 +240,6 @@ def fit_fe_ols(
     fe_k -= 1
     k = regressors.shape[1] + fe_k
     cov, g_min = cluster_scores_cov(Z[:, 1:], resid, clusters, weights=wts, k=k)
-    names = list(regressors.columns)
     return TWFEResults(
         params=params,
         cov=pd.DataFrame(cov, index=names, columns=names),
@@ -236,8 +248,49 @@ def fit_fe_ols(
         df_inference=g_min - 1,
         method=method,
         info={"n_clusters": g_min, "n_units": n_units, "n_periods": n_times, "k": k,
-              "rsquared_within": float(fit.rsquared_within)},
+              "rsquared_within": r2, "backend": backend},
+        spec={"data": data, "y": y, "unit": unit, "time": time, "regressors": regressors,
+              "weights": weights, "cluster_columns": _cluster_columns(unit, time, cluster)},
     )
+
+
+def _panelols_params(
+    data: pd.DataFrame, y: str, unit: str, time: str, regressors: pd.DataFrame, weights: str | None
+) -> tuple[pd.Series, float]:
+    from linearmodels.panel import PanelOLS
+    from linearmodels.panel.utility import AbsorbingEffectError
+
+    idx = pd.MultiIndex.from_arrays([data[unit].to_numpy(), data[time].to_numpy()], names=[unit, time])
+    dep = pd.Series(data[y].to_numpy(dtype=float), index=idx, name=y)
+    exog = pd.DataFrame(regressors.to_numpy(dtype=float), index=idx, columns=list(regressors.columns))
+    w = None if weights is None else pd.Series(data[weights].to_numpy(dtype=float), index=idx)
+    try:
+        fit = PanelOLS(dep, exog, entity_effects=True, time_effects=True, weights=w).fit(cov_type="unadjusted")
+    except AbsorbingEffectError as exc:
+        raise EstimationError(f"a regressor is absorbed by the unit or time effects: {exc}") from exc
+    return fit.params.reindex(regressors.columns), float(fit.rsquared_within)
+
+
+def _within_params(Z: np.ndarray, names: list[str], weights: np.ndarray | None) -> tuple[pd.Series, float]:
+    X, yv = Z[:, 1:], Z[:, 0]
+    sw = np.ones(len(yv)) if weights is None else np.sqrt(weights)
+    Xw, yw = X * sw[:, None], yv * sw
+    scale = np.sqrt((Xw**2).sum(axis=0))
+    absorbed = scale <= 1e-8 * max(1.0, float(np.abs(Xw).max(initial=0.0))) * np.sqrt(len(yv))
+    if absorbed.any():
+        raise EstimationError(
+            f"a regressor is absorbed by the unit or time effects: {[n for n, a in zip(names, absorbed) if a]}"
+        )
+    Xs = Xw / scale
+    XtX = Xs.T @ Xs  # normal equations on unit-scaled columns: small k, well conditioned unless collinear
+    eig = np.linalg.eigvalsh(XtX)
+    if eig[0] <= 1e-10 * eig[-1]:
+        raise EstimationError("regressors are collinear after removing unit and time effects")
+    beta = np.linalg.solve(XtX, Xs.T @ yw)
+    beta = beta / scale
+    e = yw - Xw @ beta
+    r2 = 1.0 - float(e @ e) / float(yw @ yw) if float(yw @ yw) > 0 else float("nan")
+    return pd.Series(beta, index=names), r2
 
 
 def twfe(
@@ -249,6 +302,7 @@ def twfe(
     covariates: Sequence[str] | None = None,
     cluster: str | Sequence[str] | None = None,
     weights: str | None = None,
+    backend: str = "panelols",
 ) -> TWFEResults:
     """Two-way fixed-effects difference-in-differences.
 
@@ -270,6 +324,9 @@ def twfe(
         Miller), or one or several column names.
     weights
         Optional column of non-negative observation weights (WLS).
+    backend
+        ``"panelols"`` (linearmodels, default) or ``"within"`` (this module's within transform
+        and least squares; same numbers, faster in loops).
 
     Returns
     -------
@@ -293,7 +350,8 @@ def twfe(
             "treatment indicator must be 0 or 1", row=bad.index[0], column=treat, value=bad.iloc[0]
         )
     regressors = data[[treat, *covariates]].astype(float)
-    return fit_fe_ols(data, y, unit, time, regressors, cluster=cluster, weights=weights, method="TWFE DiD (PanelOLS, unit and time effects)")
+    return fit_fe_ols(data, y, unit, time, regressors, cluster=cluster, weights=weights,
+                      method="TWFE DiD (unit and time effects)", backend=backend)
 
 
 def _make_module_callable(module_name: str, func: object) -> None:

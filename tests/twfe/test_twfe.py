@@ -76,6 +76,15 @@ def test_matches_statsmodels_dummies(sim_panel):
     np.testing.assert_allclose(res.std_errors.to_numpy() * ratio, ols.bse[["treat", "x_tv"]].to_numpy(), rtol=SE_RTOL)
 
 
+def test_within_backend_matches_pyfixest(sim_panel, pf):
+    res = twfe(sim_panel, "y", "unit", "time", "treat", covariates=["x_tv"], weights="w", backend="within")
+    ref = pf.feols("y ~ treat + x_tv | unit + time", data=sim_panel, vcov={"CRV1": "unit"}, weights="w")
+    np.testing.assert_allclose(res.params.to_numpy(), ref.coef().to_numpy(), atol=COEF_TOL, rtol=0)
+    np.testing.assert_allclose(res.std_errors.to_numpy(), ref.se().to_numpy(), rtol=SE_RTOL)
+    with pytest.raises(EstimationError, match="absorbed"):
+        twfe(sim_panel.assign(g=sim_panel["unit"] * 1.0), "y", "unit", "time", "treat", covariates=["g"], backend="within")
+
+
 def test_results_interface(sim_panel):
     res = twfe(sim_panel, "y", "unit", "time", "treat")
     tidy = res.tidy()
