@@ -224,6 +224,52 @@ def food_consistency(panel: pd.DataFrame) -> str:
             + table(worst[["province_code", "province", "year", "food_exp", "nonfood_exp", "total_exp", "gap"]], 6))
 
 
+def summary(regency: pd.DataFrame, log: BuildLog, province: pd.DataFrame) -> str:
+    """Bullet list of the main findings, computed from the same data as the sections below."""
+    out = []
+    out.append(f"- Regency panel: {len(regency)} rows, {regency['bps_code'].nunique()} regencies, "
+               f"{int(regency['year'].min())}–{int(regency['year'].max())}; duplicate keys: "
+               f"{int(regency.duplicated(['bps_code', 'year']).sum())}; every input row used or reported: "
+               f"{'yes' if log.rows_in == log.rows_used + log.rows_reported else 'NO'}.")
+    outside = 0
+    for v in _variables(regency):
+        if v in RANGES:
+            lo, hi = RANGES[v]
+            outside += int(((regency[v] < lo) | (regency[v] > hi)).sum())
+    out.append(f"- Values outside their admissible range: {outside}.")
+    d = regency.loc[(regency["grdp_pc_source"] == "quarcs_districts") & regency["grdp"].notna()
+                    & regency["population"].notna()]
+    if len(d):
+        gap = (d["grdp_pc"] / (d["grdp"] * 1e6 / d["population"]) - 1).abs()
+        verdict = "consistent up to rounding" if gap.max() < 1e-3 else "some rows inconsistent: see below"
+        out.append(f"- Published GRDP per capita vs GRDP / population: max relative gap {gap.max():.1e} "
+                   f"over {len(d)} rows ({verdict}).")
+    both = regency.loc[(regency["grdp_pc_source"] == "quarcs_districts") & regency[IDN514_COLUMN].notna()]
+    if len(both):
+        gap = (both[IDN514_COLUMN] / both["grdp_pc"] - 1).abs()
+        by_year = gap.groupby(both["year"]).apply(lambda g: (g > 0.01).mean())
+        differing = [int(y) for y, share in by_year.items() if share > 0]
+        out.append("- The two GRDP-per-capita sources agree within 1 % for every regency in "
+                   f"{', '.join(str(int(y)) for y, share in by_year.items() if share == 0) or 'no year'}; "
+                   f"they differ by more than 1 % for some regencies in {', '.join(map(str, differing)) or 'no year'}.")
+    series = regency[["bps_code", "year", IDN514_COLUMN]].dropna().sort_values(["bps_code", "year"])
+    change = series.groupby("bps_code")[IDN514_COLUMN].pct_change()
+    excess = change - change.groupby(series["year"]).transform("median")
+    n_breaks = (excess.abs() > BREAK_THRESHOLD).groupby(series["year"]).sum()
+    if len(n_breaks):
+        worst_year = int(n_breaks.idxmax())
+        out.append(f"- Level breaks in idn514 GRDP per capita: {int(n_breaks.sum())} in all; the most in "
+                   f"{worst_year - 1}→{worst_year} ({int(n_breaks.max())} regencies, median change that year "
+                   f"{change[series['year'] == worst_year].median():+.1%}). Reported, not smoothed.")
+    out.append(f"- Back-cast rows (regency not yet created): {int(regency['backcast'].sum())} rows of "
+               f"{regency.loc[regency['backcast'], 'bps_code'].nunique()} regencies, flagged `backcast`.")
+    fs = province["food_share"].dropna()
+    if len(fs):
+        out.append(f"- Province food share: {len(fs)} province-years, range {fs.min():.3f}–{fs.max():.3f} "
+                   "(fraction of total expenditure).")
+    return "\n".join(out) + "\n"
+
+
 def validation_report(regency: pd.DataFrame, regency_log: BuildLog, province: pd.DataFrame,
                       province_log: BuildLog, root, input_hash: str) -> str:
     """The full ``validation.md`` text (deterministic: no clock, no paths of the machine)."""
@@ -231,6 +277,7 @@ def validation_report(regency: pd.DataFrame, regency_log: BuildLog, province: pd
         "# Validation of the built panels\n",
         "Written by `sosek_impact.panel.build_panel` from `data/raw` (input hash "
         f"`{input_hash[:16]}`). Every check reports; no value is changed because of it.\n",
+        "## Summary\n", summary(regency, regency_log, province),
         "## Regency panel (`panel.parquet`)\n",
         "### Rows in = rows out + rows reported\n", accounting("regency_series.csv", regency_log, regency,
                                                              ["bps_code", "year"]),
