@@ -114,6 +114,13 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
 
     Duplicated (unit, time) pairs are reported first, then units missing periods.
     """
+    uc, uniq_u = pd.factorize(data[unit])
+    tc, uniq_t = pd.factorize(data[time])
+    if (uc < 0).any() or (tc < 0).any():
+        check_missing(data, [unit, time])
+    counts_cell = np.bincount(uc * len(uniq_t) + tc, minlength=len(uniq_u) * len(uniq_t))
+    if len(counts_cell) and counts_cell.min() == 1 and counts_cell.max() == 1:
+        return  # fast path: every (unit, time) exactly once
     keys = data[[unit, time]]
     dup = keys.duplicated(keep=False).to_numpy()
     if dup.any():
@@ -136,10 +143,25 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
         )
 
 
+def _unit_codes(units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer code of each row's unit and the row index of each unit's first row."""
+    uc, uniq = pd.factorize(units)
+    first_idx = np.full(len(uniq), -1, dtype=np.int64)
+    valid = uc >= 0
+    # first occurrence: scatter row numbers in reverse so the earliest wins
+    rows = np.flatnonzero(valid)[::-1]
+    first_idx[uc[rows]] = rows
+    return uc, first_idx
+
+
 def never_treated_mask(g: pd.Series | np.ndarray) -> np.ndarray:
     """Boolean mask of never-treated entries of a group column (``0`` or missing)."""
-    g = pd.Series(np.asarray(g))
-    return (g.isna() | (g == 0)).to_numpy()
+    arr = g.to_numpy(dtype=float, na_value=np.nan) if isinstance(g, pd.Series) and g.dtype.kind in "fiub" else np.asarray(g)
+    if arr.dtype.kind in "fiub":
+        a = arr.astype(float, copy=False)
+        return np.isnan(a) | (a == 0)
+    s = pd.Series(arr)
+    return (s.isna() | (s == 0)).to_numpy()
 
 
 def check_group_column(
@@ -163,8 +185,14 @@ def check_group_column(
     t = data[time]
     if not pd.api.types.is_numeric_dtype(t):
         raise GroupColumnError(f"time column {time!r} must be numeric periods (e.g. years), got dtype {t.dtype}")
-    n_per_unit = data.groupby(unit, sort=True)[group].nunique(dropna=False)
-    varying = n_per_unit[n_per_unit > 1]
+    gv = g.to_numpy(dtype=float, na_value=np.nan)
+    uc, first_idx = _unit_codes(data[unit])
+    first_g = gv[first_idx][uc]
+    same = (gv == first_g) | (np.isnan(gv) & np.isnan(first_g))
+    varying = pd.Series(dtype=float)
+    if not same.all():
+        n_per_unit = data.groupby(unit, sort=True)[group].nunique(dropna=False)
+        varying = n_per_unit[n_per_unit > 1]
     if len(varying):
         u = varying.index[0]
         vals = pd.unique(data.loc[data[unit] == u, group])
@@ -232,7 +260,8 @@ def check_group_sizes(
     need_never_treated
         Whether the estimator compares with never-treated units (e.g. ``control="never"``).
     """
-    per_unit = data.groupby(unit, sort=True)[group].first()
+    _, first_idx = _unit_codes(data[unit])
+    per_unit = pd.Series(data[group].to_numpy()[first_idx])
     never = never_treated_mask(per_unit)
     sizes = per_unit[~never].value_counts().sort_index()
     small = sizes[sizes < min_size]
