@@ -137,3 +137,14 @@ def test_state_clusters_and_time_varying_covariate_match_pyfixest(mpdta):
     np.testing.assert_allclose(fit.se().to_numpy()[:-1], res.cohort_table["se"], rtol=1e-6)
     assert res.covariate_params["x"] == pytest.approx(fit.coef().to_numpy()[-1], abs=1e-8)
     assert res.n_clusters == d0["state"].nunique()
+
+
+def test_reference_period_minus_two_equals_cs_with_anticipation(mpdta):
+    # SA with reference e = -2 compares with g - 2, as CS's universal base with one period of anticipation
+    d = mpdta[mpdta["first.treat"] != 2004]
+    res = sun_abraham(d, **KW, ref_period=-2)
+    cs = att_gt(d, **KW, method="reg", base_period="universal", anticipation=1).table
+    cs = cs.assign(rel_time=cs["time"] - cs["group"]).query("rel_time != -2")
+    m = res.cohort_table.merge(cs, left_on=["cohort", "rel_time"], right_on=["group", "rel_time"], validate="1:1")
+    assert len(m) == len(res.cohort_table) == len(cs)
+    np.testing.assert_allclose(m["att_x"], m["att_y"], atol=1e-8)
