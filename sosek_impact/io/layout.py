@@ -175,8 +175,11 @@ def analyse_layout(
     # Body: from the first row holding text and a number (that is not a row of years)
     # to the last such row.
     candidates = [i for i in nonblank if "text" in kinds[i] and "number" in kinds[i]]
-    while candidates and candidates[0] in nonblank and is_year_header(candidates[0]):
+    while candidates and is_year_header(candidates[0]):
         candidates = candidates[1:]
+    if not candidates:
+        # A table whose every value is a missing mark ("-") still has its rows.
+        candidates = [i for i in nonblank if "text" in kinds[i] and "missing" in kinds[i]]
     if not candidates:
         first = records[nonblank[-1]]
         raise EmptyFileError(
