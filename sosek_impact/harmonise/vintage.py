@@ -151,8 +151,12 @@ def to_vintage(
     df["_target"] = df[unit].map(target)
     years = sorted(df[time].unique())
     rows = []
+    singles = [t for t, comps in members.items() if comps == [t]]
+    alone = df[df[unit].isin(singles)].drop(columns="_target").assign(n_units=1, components=lambda d: d[unit].astype(str))
     indexed = df.set_index([unit, time])
     for t, comps in sorted(members.items()):
+        if comps == [t]:
+            continue
         for y in years:
             need = [c for c in comps if boundaries == "fixed" or born.get(c, -10**9) <= y or c == t]
             present = [(c, y) in indexed.index for c in need]
@@ -179,7 +183,9 @@ def to_vintage(
                 row[name] = float((r * w).sum() / w.sum()) if ok else np.nan
             row.update(n_units=len(need), components=";".join(str(c) for c in need))
             rows.append(row)
-    out = pd.DataFrame(rows, columns=[unit, time, *additive, *ratios, *rates, "n_units", "components"])
+    columns = [unit, time, *additive, *ratios, *rates, "n_units", "components"]
+    merged = pd.DataFrame(rows, columns=columns)
+    out = pd.concat([alone[columns], merged], ignore_index=True) if len(merged) else alone[columns]
     return out.sort_values([unit, time], kind="stable").reset_index(drop=True)
 
 
