@@ -36,6 +36,18 @@ NATIONAL_CODE = 0
 """Province code used for national ("Indonesia") rows."""
 
 
+def _missing(x: object) -> bool:
+    """True for ``None``, NaN, ``pd.NA`` and blank strings."""
+    if x is None:
+        return True
+    if isinstance(x, str):
+        return x.strip() == ""
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass(frozen=True)
 class Regency:
     """One regency (kabupaten) or city (kota) of today's BPS vintage."""
@@ -180,6 +192,7 @@ class RegionRegistry:
     ) -> pd.Series:
         """BPS codes of regency names (or codes), see :func:`resolve_regencies`."""
         names = list(names)
+        rows = None if rows is None else list(rows)
         if provinces is None or isinstance(provinces, (str, int)):
             provs = [provinces] * len(names)
         else:
@@ -189,7 +202,7 @@ class RegionRegistry:
         prov_codes: dict[object, int | None] = {}
         bad_provinces: dict[str, list[str]] = {}
         for p in provs:
-            if p is None or (isinstance(p, float) and pd.isna(p)) or p in prov_codes:
+            if _missing(p) or p in prov_codes:
                 continue
             prov_codes[p] = self.province_code(p)
             if prov_codes[p] is None:
@@ -200,7 +213,7 @@ class RegionRegistry:
         offenders: dict[str, list[str]] = {}
         first_row: int | None = None
         for i, (name, prov) in enumerate(zip(names, provs)):
-            pcode = prov_codes.get(prov) if prov is not None and not (isinstance(prov, float) and pd.isna(prov)) else None
+            pcode = None if _missing(prov) else prov_codes.get(prov)
             code = self._resolve_one(name, pcode)
             if isinstance(code, list):
                 label = str(name) if pcode is None else f"{name} [province {pcode}]"
@@ -218,7 +231,7 @@ class RegionRegistry:
         return pd.Series(out, dtype="int64", name="bps_code")
 
     def _resolve_one(self, name: object, province_code: int | None) -> int | list[str]:
-        if name is None or (isinstance(name, float) and pd.isna(name)) or str(name).strip() == "":
+        if _missing(name):
             return ["(missing name)"]
         if isinstance(name, (int,)) or str(name).strip().isdigit():
             code = int(str(name).strip())
@@ -253,7 +266,7 @@ class RegionRegistry:
             if national and key(str(name)) == "indonesia":
                 out.append(NATIONAL_CODE)
                 continue
-            code = None if name is None or (isinstance(name, float) and pd.isna(name)) else self.province_code(name)
+            code = None if _missing(name) else self.province_code(name)
             if code is None:
                 offenders[str(name)] = self._closest_provinces(str(name))
                 out.append(-1)

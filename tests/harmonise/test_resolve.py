@@ -121,3 +121,12 @@ def test_parse_kind_hints():
     assert parse_regency_name("Kendari City").kind == "kota"
     assert parse_regency_name("Lima Puluh Kota").kind is None
     assert parse_regency_name("Tambrauw, Kab").kind == "kabupaten"
+
+
+def test_missing_names_and_provinces():
+    # a missing province is no constraint; a missing name is an offender, located by its row
+    got = resolve_regencies(pd.Series(["Sambas", "Nunukan"], index=[5, 9]), pd.array(["Kalimantan Barat", pd.NA], dtype="string"))
+    assert got.tolist() == [6101, 6504]
+    with pytest.raises(UnknownRegionError) as err:
+        resolve_regencies(["Sambas", None, "Atlantis"], rows=[2, 3, 4])
+    assert len(err.value.offenders) == 2 and err.value.row == 3
