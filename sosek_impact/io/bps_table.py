@@ -135,8 +135,6 @@ def _column_meta(
         name = variable
     else:
         name = published
-    if name is None and not lay.header_rows and not lay.title:
-        name = None
     source_column = lay.column_names.get(j) or f"column {j + 1}"
     return name, year, flag, source_column
 

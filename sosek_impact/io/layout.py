@@ -41,6 +41,7 @@ _ID_SUFFIX = re.compile(r"(?:ID|_id|Id)$")
 
 _YEAR_LABEL = re.compile(r"^(?:tahun\s+|year\s+)?(\d{4})\s*((?:\*{1,3}|\(r\)|r)?)$", re.IGNORECASE)
 _NUMBERISH = re.compile(r"^[-+\u2212]?\d[\d.,\s]*(?:[*%]|\s*$)")
+_NOTE = re.compile(r"^(?:[*<]|(?:catatan|sumber|keterangan|ket\.|notes?|sources?)\b)", re.IGNORECASE)
 _TITLE_YEAR = re.compile(r"(?:^|,|\btahun|\byear)\s*((?:19|20)\d{2})\s*\W*$", re.IGNORECASE)
 
 
@@ -73,6 +74,12 @@ def header_year(text: str) -> tuple[int, str] | None:
     if not 1000 <= year <= 2999:
         return None
     return year, ("provisional" if "*" in match.group(2) else "revised" if match.group(2) else "")
+
+
+def _is_note(rec: Record) -> bool:
+    """A note line: its first text starts with Catatan/Sumber/Keterangan/Note/Source, ``*`` or ``<``."""
+    first = next((cell_text(c).strip() for c in rec.cells if cell_text(c).strip()), "")
+    return bool(_NOTE.match(first))
 
 
 def _kind(cell: Any) -> str:
@@ -174,12 +181,13 @@ def analyse_layout(
 
     # Body: from the first row holding text and a number (that is not a row of years)
     # to the last such row.
-    candidates = [i for i in nonblank if "text" in kinds[i] and "number" in kinds[i]]
+    notes = {i for i in nonblank if _is_note(records[i])}
+    candidates = [i for i in nonblank if "text" in kinds[i] and "number" in kinds[i] and i not in notes]
     while candidates and is_year_header(candidates[0]):
         candidates = candidates[1:]
     if not candidates:
         # A table whose every value is a missing mark ("-") still has its rows.
-        candidates = [i for i in nonblank if "text" in kinds[i] and "missing" in kinds[i]]
+        candidates = [i for i in nonblank if "text" in kinds[i] and "missing" in kinds[i] and i not in notes]
     if not candidates:
         first = records[nonblank[-1]]
         raise EmptyFileError(
@@ -249,6 +257,8 @@ def analyse_layout(
 
     # Extend the body over rows that carry only missing markers (e.g. a last "Yahukimo,-").
     def value_row(i: int) -> bool:
+        if i in notes:
+            return False
         k = kinds[i]
         has_label = region < len(k) and k[region] == "text"
         vals = [k[j] for j in values if j < len(k)]
@@ -262,8 +272,8 @@ def analyse_layout(
         pos_start -= 1
     start, end = nonblank[pos_start], nonblank[pos_end]
     head = [i for i in nonblank if i < start]
-    body = [i for i in nonblank if start <= i <= end]
-    tail = [i for i in nonblank if i > end]
+    body = [i for i in nonblank if start <= i <= end and i not in notes]
+    tail = [i for i in nonblank if i > end or (start <= i <= end and i in notes)]
 
     for i in body:
         rec, k = records[i], kinds[i]

@@ -87,7 +87,11 @@ def test_title_year_is_not_a_base_year(tmp_path: Path) -> None:
 
 
 def test_year_columns_with_provisional_marks(tmp_path: Path) -> None:
-    text = "Province,2015,2016*,2017**\nACEH,\"22,524\",\"22,837r\",\"23,367\"\nRIAU,\"70,744\",\"70,761\",\"70,210*\"\n"
+    text = (
+        "Province,2015,2016*,2017**\n"
+        'ACEH,"22,524","22,837r","23,367"\n'
+        'RIAU,"70,744","70,761","70,210*"\n'
+    )
     df = read_bps_table(_write(tmp_path, "y.csv", text), decimal=".", variable="gdp_pc")
     aceh = df[df.region == "ACEH"].set_index("year")
     assert aceh.value.to_dict() == {2015: 22524.0, 2016: 22837.0, 2017: 23367.0}
@@ -210,3 +214,11 @@ def test_output_dtypes(tmp_path: Path) -> None:
     assert str(df.year.dtype) == "Int64" and df.value.dtype == np.float64
     assert df.is_province.dtype == bool and df.source_row.dtype == np.int64
     assert np.isnan(df.value.iloc[1]) and df.raw.iloc[1] == "-"
+
+
+def test_unquoted_source_note_with_a_year_is_a_note(tmp_path: Path) -> None:
+    # A user's copy that lost the quotes: "Sumber: BPS, 2024" splits into a label and a number.
+    text = "Kabupaten/Kota,P0\nSambas,7.69\nLandak,11.3\nSumber: BPS, 2024\n*angka sementara,\n"
+    df = read_bps_table(_write(tmp_path, "n.csv", text), year=2024)
+    assert df.region.tolist() == ["Sambas", "Landak"]
+    assert df.attrs["skipped"].set_index("line").reason.to_dict() == {1: "header", 4: "note", 5: "note"}

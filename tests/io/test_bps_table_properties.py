@@ -12,13 +12,12 @@ be either a value line or a skipped line.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 import tempfile
-
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from pathlib import Path
 
 import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sosek_impact.io import format_number, read_bps_table
 
@@ -59,7 +58,7 @@ def _cell(v: float, t: dict) -> str:
     return f'"{text}"' if t["sep"] in text else text
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(t=tables())
 def test_random_bps_exports_round_trip(t: dict) -> None:
     sep, lines, expected = t["sep"], [], []

@@ -52,7 +52,9 @@ def test_parse_number_examples(text: str, decimal: str | None, value: float, fla
     assert got.flag == flag
 
 
-@pytest.mark.parametrize("text", ["", "   ", "-", "\u2013", "\u2014", "\u2026", "...", "..", "NA", "n/a", "N.A.", "NaN"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "-", "\u2013", "\u2014", "\u2026", "...", "..", "NA", "n/a", "N.A.", "NaN"]
+)
 def test_missing_markers_are_nan(text: str) -> None:
     value, flag = parse_number(text)
     assert math.isnan(value) and flag == ""
