@@ -261,9 +261,10 @@ def check_group_sizes(
         Whether the estimator compares with never-treated units (e.g. ``control="never"``).
     """
     _, first_idx = _unit_codes(data[unit])
-    per_unit = pd.Series(data[group].to_numpy()[first_idx])
+    per_unit = data[group].to_numpy()[first_idx]
     never = never_treated_mask(per_unit)
-    sizes = per_unit[~never].value_counts().sort_index()
+    values, counts = np.unique(per_unit[~never], return_counts=True)
+    sizes = pd.Series(counts, index=values)
     small = sizes[sizes < min_size]
     if len(small):
         raise SmallGroupError(
