@@ -148,3 +148,13 @@ def test_reference_period_minus_two_equals_cs_with_anticipation(mpdta):
     m = res.cohort_table.merge(cs, left_on=["cohort", "rel_time"], right_on=["group", "rel_time"], validate="1:1")
     assert len(m) == len(res.cohort_table) == len(cs)
     np.testing.assert_allclose(m["att_x"], m["att_y"], atol=1e-8)
+
+
+def test_public_name_is_callable_after_module_import(mpdta, sa):
+    # the module shares the function's name; both spellings must estimate the same thing
+    import sosek_impact.estimators as est
+    import sosek_impact.estimators.sun_abraham as module  # binds the package attribute to the module
+
+    assert callable(est.sun_abraham) and callable(module)
+    res = est.sun_abraham(mpdta, **KW)
+    np.testing.assert_allclose(res.cohort_table["att"], sa.cohort_table["att"], atol=0)
