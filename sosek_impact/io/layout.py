@@ -299,7 +299,28 @@ def analyse_layout(
         column_names=names,
     )
     _label_columns(records, lay, file)
+    _unique_value_names(lay)
     return lay
+
+
+def _unique_value_names(lay: Layout) -> None:
+    """Value columns sharing a header text (``2017`` under both ``Makanan`` and ``Bukan
+    Makanan``) are named by their whole header path instead, so a name finds one column."""
+    counts = Counter(lay.column_names.get(j) for j in lay.value_columns)
+    for j in lay.value_columns:
+        name = lay.column_names.get(j)
+        if name is None or counts[name] < 2:
+            continue
+        path: list[str] = []
+        for text in lay.column_labels.get(j, []):
+            if not path or path[-1] != text:
+                path.append(text)
+        lay.column_names[j] = " - ".join(path) if path else name
+    counts = Counter(lay.column_names.get(j) for j in lay.value_columns)
+    for j in lay.value_columns:
+        name = lay.column_names.get(j)
+        if name is not None and counts[name] > 1:
+            lay.column_names[j] = f"{name} (column {j + 1})"
 
 
 def _column_names(records: Sequence[Record], head: list[int], width: int) -> dict[int, str]:
@@ -337,9 +358,12 @@ def _split_head(
     for i in header_rows:
         rec, k = records[i], kinds[i]
         if len(rec.cells) < width or any(x != "empty" for x in k[width:]):
+            beyond = next((j for j in range(width, len(k)) if k[j] != "empty"), None)
             raise HeaderError(
                 f"header row has {len(rec.cells)} fields, the data rows have {width}",
-                file=file, row=rec.line, value=",".join(cell_text(c) for c in rec.cells),
+                file=file, row=rec.line,
+                column=cell_text(rec.cells[beyond]).strip() if beyond is not None else f"column {len(rec.cells) + 1}",
+                value=",".join(cell_text(c) for c in rec.cells),
             )
     return title_rows, header_rows
 

@@ -49,6 +49,9 @@ def test_title_two_row_merged_header_notes_and_decimal_comma(tmp_path: Path) -> 
         ["Bukan Makanan", 2017, 439000.00], ["Bukan Makanan", 2018, 552000.75],
     ]
     assert set(df.attrs["decimal"].values()) == {","}
+    # '2017' heads two columns, so each is named by its header path.
+    assert sorted(df.source_column.unique()) == [
+        "Bukan Makanan - 2017", "Bukan Makanan - 2018", "Makanan - 2017", "Makanan - 2018"]
     assert df.attrs["title"].startswith("Tabel 5.1")
     reasons = dict(zip(df.attrs["skipped"].line, df.attrs["skipped"].reason))
     assert reasons == {1: "title", 2: "blank", 3: "header", 4: "header", 8: "blank", 9: "note", 10: "note"}

@@ -42,14 +42,15 @@ CASES: list[tuple[str, str | bytes, str, int | str, str, dict, str]] = [
     ("single_column.csv", "Provinsi P0\nAceh 14.23\nSumatera Utara 8.15\n", "HeaderError", 1, "", {},
      "no separator at all (space-separated)"),
     ("header_separator_differs.csv", "Provinsi;P0\nAceh,14.23\nSumatera Utara,8.15\nRiau,6.84\n", "HeaderError",
-     1, "", {}, "header written with ';', data with ','"),
+     1, "column 2", {}, "header written with ';', data with ','"),
     ("shifted_header.csv", "Provinsi,,Makanan,Jumlah\nAceh,529161.55,902994.59,\n"
      "Sumatera Utara,522766.38,909817.66,\nRiau,600000.10,1100000.30,\n", "HeaderError", 1, "column 2", {},
      "header labels shifted one column right of the data"),
     ("header_longer_than_data.csv", EXP_HEAD + "Aceh,529161.55,373833.04\nSumatera Utara,522766.38,387051.28\n"
-     "Riau,600000.10,500000.20\n", "HeaderError", 1, "", {}, "header has 4 fields, every data row 3"),
+     "Riau,600000.10,500000.20\n", "HeaderError", 1, "Jumlah", {}, "header has 4 fields, every data row 3"),
     ("two_row_header_mismatch.csv", "Provinsi,Pengeluaran,,\n,Makanan,Bukan Makanan\n"
-     "Aceh,529161.55,373833.04,902994.59\nSumatera Utara,522766.38,387051.28,909817.66\n", "HeaderError", 2, "", {},
+     "Aceh,529161.55,373833.04,902994.59\nSumatera Utara,522766.38,387051.28,909817.66\n", "HeaderError", 2, "column 4",
+     {},
      "two-row header whose second row is one field short"),
     ("duplicate_regency.csv", MISKIN_HEAD + "KALIMANTAN BARAT,6.32\nSambas,7.69\nKapuas Hulu,7.40\nSintang,8.03\n"
      "Kapuas Hulu,7.45\n", "DuplicateKeyError", 8, "Provinsi/Kabupaten/Kota", {},
