@@ -44,6 +44,7 @@ def test_several_treated_enumerates_pairings():
     assert not sampled.exact and sampled.distribution.size == 100
 
 
+@pytest.mark.slow
 def test_coverage_with_three_treated_units():
     """Constant effect 1, 40 units of which 3 treated (staggered), AR(1) errors: over 200 seeded
     panels the 90 % interval covers 1 in [0.85, 0.95] of them (binomial SD 0.021; CT is valid as

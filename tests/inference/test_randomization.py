@@ -63,6 +63,7 @@ def test_strata_keep_assignment_within_blocks():
     assert res.exact and res.n_perm == per_block[0] * per_block[1]
 
 
+@pytest.mark.slow
 def test_size_under_sharp_null():
     """No effect, 60 units, 8 treated in 4 cohorts, AR(1) errors: the permutation test is exact
     under the sharp null when timing is exchangeable, so over 150 seeded panels the 5 % rejection

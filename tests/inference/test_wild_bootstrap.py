@@ -101,6 +101,7 @@ def test_confidence_interval_inverts_the_test():
     assert (hi - lo) == pytest.approx(crv["upper"] - crv["lower"], rel=0.25)
 
 
+@pytest.mark.slow
 def test_size_under_null_with_few_clusters():
     """H0 true, 10 heteroskedastic clusters, WCR Rademacher, 300 seeded replications: rejection rate
     at 5 % within [0.02, 0.09] (binomial SD 0.013 around 0.05; WCR is known to be close to exact
@@ -137,6 +138,13 @@ def test_from_twfe_result_and_reproducible():
     assert a.std_error == pytest.approx(res.std_errors["treat"], rel=1e-10)  # same CRV1 as twfe
     assert a.pvalue == b.pvalue and a.conf_int == pytest.approx(b.conf_int)
     assert "WCR" in a.summary()
+    from sosek_impact.estimators import event_study
+
+    dd = d.assign(group=d.groupby("unit")["treat"].transform(lambda s: d.loc[s.index, "time"][s > 0].min()).fillna(0))
+    es = event_study(dd, "y", "unit", "time", "group", leads=2, lags=2)
+    e0 = wild_cluster_bootstrap_from(es, "e=0", B=999, seed=4, ci=False)
+    assert e0.param == "e=0" and e0.estimate == pytest.approx(es.params["e=0"], abs=1e-10)
+    assert e0.std_error == pytest.approx(es.std_errors["e=0"], rel=1e-10)
 
 
 def test_bad_input():

@@ -88,6 +88,7 @@ def test_wald_rejects_simulated_pretrend():
     assert res.pretrend.pvalue < 0.01
 
 
+@pytest.mark.slow
 def test_wald_size_on_clean_design():
     """Clean DGP (parallel trends, constant effect): over 60 seeded panels the rejection rate at 5 %
     should be near 0.05; with 100 draws its binomial SD is 0.022, so [0, 0.13] allows > 3.5 SD
