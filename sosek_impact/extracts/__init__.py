@@ -94,14 +94,9 @@ def extract_registry(regencies, provinces):
 
 
 def _crosswalk(splits):
-    import tempfile
+    from ..harmonise.crosswalk import crosswalk_from_table
 
-    from ..atomic import write_csv as _w
-    from ..harmonise.crosswalk import split_crosswalk
-
-    with tempfile.TemporaryDirectory() as tmp:
-        _w(splits, Path(tmp) / "registry_regency_splits.csv")
-        return split_crosswalk(tmp)
+    return crosswalk_from_table(splits)
 
 
 def make_extracts(shared: str | Path | None = None, *, out: str | Path | None = None) -> None:

@@ -43,16 +43,20 @@ def split_crosswalk(raw: str | Path | None = None) -> pd.DataFrame:
     """
     raw = Path(raw) if raw is not None else paths.raw_dir()
     path = raw / "registry_regency_splits.csv"
-    df = pd.read_csv(path, dtype={"law": str, "confidence": str})
+    return crosswalk_from_table(pd.read_csv(path, dtype={"law": str, "confidence": str}), file=path)
+
+
+def crosswalk_from_table(df: pd.DataFrame, *, file: str | Path | None = None) -> pd.DataFrame:
+    """The crosswalk of a registry ``regency_splits`` table already in memory (see :func:`split_crosswalk`)."""
     need = {"parent_bps_code", "child_bps_code", "effective_year"}
     if not need <= set(df.columns):
-        raise SchemaError(f"missing columns {sorted(need - set(df.columns))}", file=path)
+        raise SchemaError(f"missing columns {sorted(need - set(df.columns))}", file=file)
     out = df[["parent_bps_code", "child_bps_code", "effective_year", "law", "confidence"]].astype(
-        {"parent_bps_code": "int64", "child_bps_code": "int64", "effective_year": "int64"}
+        {"parent_bps_code": "int64", "child_bps_code": "int64", "effective_year": "int64", "law": str, "confidence": str}
     )
     dup = out["child_bps_code"].duplicated()
     if dup.any():
-        raise SchemaError("a child regency has two parents", file=path, column="child_bps_code", value=int(out[dup].iloc[0].child_bps_code))
+        raise SchemaError("a child regency has two parents", file=file, column="child_bps_code", value=int(out[dup].iloc[0].child_bps_code))
     return out.sort_values(["effective_year", "child_bps_code"], kind="stable").reset_index(drop=True)
 
 

@@ -170,6 +170,7 @@ def test_no_extract_is_a_verbatim_copy():
         assert hashlib.sha256(p.read_bytes()).hexdigest() not in source_hashes, p.name
 
 
+@pytest.mark.slow
 @needs_shared
 def test_rerun_equals_committed(tmp_path):
     make_extracts(SHARED, out=tmp_path)

@@ -42,6 +42,7 @@ def test_unknown_regency_in_a_bps_table(shared_copy):
     assert err.value.file.endswith("Miskin 2020.csv") and err.value.row == 345
 
 
+@pytest.mark.slow
 def test_text_in_a_number_column(shared_copy):
     f = shared_copy / "sources/quarcs-lab__indonesia514/gdp/gdp_pc.csv"
     edit(f, '" 22,444 "," 19,647 "', '" 22,4x4 "," 19,647 "')
