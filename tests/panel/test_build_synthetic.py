@@ -71,6 +71,9 @@ def test_validation_report_finds_known_problems(built_synthetic: Path):
     dictionary = (synthetic_root / "data" / "processed" / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
     # hdi is entirely missing in the fixture; the dictionary says so.
     assert "| hdi | human development index (BPS IPM, new method) | index 0–100 |  |  | 100.0% |" in dictionary
+    # grdp: 8 of 12 fixture years (2010-2017) have a value -> 4/12 missing.
+    assert "| grdp | gross regional domestic product, constant 2010 prices | billion IDR | quarcs_districts | " \
+           "2010–2017 | 33.3% |" in dictionary
 
 
 def test_rebuild_when_raw_changes(synthetic_root: Path):

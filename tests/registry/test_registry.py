@@ -147,3 +147,15 @@ def test_argument_checks():
     with pytest.raises(ValueError):
         border_regencies(2010, min_confidence="low")
     assert isinstance(is_border([6101], 2010), np.ndarray)
+
+
+def test_default_units_are_all_regencies_of_the_extract():
+    regencies = raw_dir() / "regencies.csv"
+    if not regencies.exists():
+        pytest.skip("regencies.csv not extracted yet")
+    with open(regencies, encoding="utf-8", newline="") as fh:
+        codes = sorted(int(r["bps_code"]) for r in csv.DictReader(fh))
+    t = treatment_timing("plbn")
+    assert t.index.tolist() == codes
+    # Treated: the six regencies with an opened post that has a BPS code (E10-E12, E14-E17, E19).
+    assert sorted(t[t > 0].index) == [6101, 6102, 6105, 6108, 6501, 6504]
