@@ -264,9 +264,9 @@ def read_bps_table(
     Examples
     --------
     >>> df = read_bps_table("Miskin 2024.csv", variable="poverty_rate")  # doctest: +SKIP
-    >>> df.loc[df.region == "Kapuas Hulu", ["province_block", "year", "value"]]  # doctest: +SKIP
-          province_block  year  value
-    344  KALIMANTAN BARAT  2024    7.4
+    >>> df.loc[df.region == "Kapuas Hulu", ["province_block", "year", "value", "source_row"]]  # doctest: +SKIP
+           province_block  year  value  source_row
+    341  KALIMANTAN BARAT  2024    7.4         345
     """
     path = Path(path)
     file = str(path)

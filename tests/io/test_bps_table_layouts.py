@@ -225,3 +225,10 @@ def test_unquoted_source_note_with_a_year_is_a_note(tmp_path: Path) -> None:
     df = read_bps_table(_write(tmp_path, "n.csv", text), year=2024)
     assert df.region.tolist() == ["Sambas", "Landak"]
     assert df.attrs["skipped"].set_index("line").reason.to_dict() == {1: "header", 4: "note", 5: "note"}
+
+
+def test_year_alone_on_a_title_line(tmp_path: Path) -> None:
+    text = "Persentase Penduduk Miskin Menurut Kabupaten/Kota (Persen)\n2024\nKabupaten/Kota,P0\nSambas,6.53\n"
+    df = read_bps_table(_write(tmp_path, "t.csv", text))
+    assert df.year.tolist() == [2024] and df.value.tolist() == [6.53]
+    assert df.attrs["skipped"].set_index("line").reason.to_dict() == {1: "title", 2: "title", 3: "header"}
