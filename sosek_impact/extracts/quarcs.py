@@ -164,7 +164,8 @@ def quarcs_provinces(shared: Path, registry: RegionRegistry) -> pd.DataFrame:
     """Long rows of ``quarcs_provinces``: GDP per capita 1983–2017 (thousand IDR).
 
     Papua (94) and West Papua (91) are on their boundaries before the 2022 splits (flag
-    ``boundary_pre_2022``); North Kalimantan is back-cast before 2012 (flag ``backcast``).
+    ``boundary_pre_2022``); North Kalimantan is back-cast before 2012 (flag ``backcast``); 2016 and
+    2017 were provisional when published (the publisher's README, point 1: flag ``provisional``).
     """
     path = source_path(shared, "quarcs_provinces")
     df = read_csv_lines(path)
@@ -175,6 +176,8 @@ def quarcs_provinces(shared: Path, registry: RegionRegistry) -> pd.DataFrame:
         flags = []
         for code in codes:
             f = []
+            if year in QUARCS_PROVISIONAL_YEARS:
+                f.append("provisional")
             if code in (91, 94):
                 f.append("boundary_pre_2022")
             if code == 65 and year < 2012:
