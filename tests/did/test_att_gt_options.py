@@ -195,3 +195,12 @@ def test_group_after_last_period_counts_as_never_treated(mpdta):
     # a group that is inside the sample range but not a period is still an error
     with pytest.raises(GroupColumnError):
         att_gt(mpdta.assign(**{"first.treat": mpdta["first.treat"].replace(2006, 2005.5)}), **KW)
+
+
+def test_row_order_and_index_do_not_matter(mpdta):
+    shuffled = mpdta.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    shuffled.index = shuffled.index * 7 + 100
+    a, b = att_gt(mpdta, **KW, covariates=["lpop"]), att_gt(shuffled, **KW, covariates=["lpop"])
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=False, rtol=1e-12)
+    missing_group = mpdta.assign(**{"first.treat": mpdta["first.treat"].replace(0, np.nan)})
+    pd.testing.assert_frame_equal(att_gt(missing_group, **KW).table, att_gt(mpdta, **KW).table)
