@@ -163,8 +163,8 @@ def idn514_gdp_pc(shared: Path, *, corrections: pd.DataFrame | None = None) -> p
 def quarcs_provinces(shared: Path, registry: RegionRegistry) -> pd.DataFrame:
     """Long rows of ``quarcs_provinces``: GDP per capita 1983–2017 (thousand IDR).
 
-    Papua (94) and West Papua (91) are on their boundaries before the 2022 splits (flag
-    ``boundary_pre_2022``); North Kalimantan is back-cast before 2012 (flag ``backcast``); 2016 and
+    Papua (94) and West Papua (91) are on their boundaries before the 2022 splits (flagged
+    ``boundary_pre_2022`` by :func:`~sosek_impact.extracts.series.mark_pre_2022_papua`); North Kalimantan is back-cast before 2012 (flag ``backcast``); 2016 and
     2017 were provisional when published (the publisher's README, point 1: flag ``provisional``).
     """
     path = source_path(shared, "quarcs_provinces")
@@ -178,8 +178,6 @@ def quarcs_provinces(shared: Path, registry: RegionRegistry) -> pd.DataFrame:
             f = []
             if year in QUARCS_PROVISIONAL_YEARS:
                 f.append("provisional")
-            if code in (91, 94):
-                f.append("boundary_pre_2022")
             if code == 65 and year < 2012:
                 f.append("backcast")
             flags.append(";".join(f))

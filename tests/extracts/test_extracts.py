@@ -179,3 +179,18 @@ def test_rerun_equals_committed(tmp_path):
     assert made == committed
     for name in made:
         assert (tmp_path / name).read_bytes() == (RAW / name).read_bytes(), name
+
+
+def test_papua_values_on_pre_2022_boundaries_are_flagged(province_series):
+    # bps_exp_2023 footnote: the new Papua provinces "still follow" Papua / Papua Barat figures ("...")
+    # -> Papua's 2023 value covers the old province; in 2024 the new provinces have their own values.
+    # IPM 2022 gives the new provinces values (PROVENANCE.md: PAPUA 71.76 is the post-split province).
+    ps = province_series
+
+    def flag(source, code):
+        return set(ps[(ps.source_id == source) & (ps.province_code == code)].flag.str.cat(sep=";").split(";"))
+
+    assert "boundary_pre_2022" in flag("bps_exp_2023", 94) and "boundary_pre_2022" in flag("bps_exp_2023", 91)
+    assert "boundary_pre_2022" not in flag("bps_exp_2024", 94)
+    assert "boundary_pre_2022" not in flag("bps_ipm_2022", 94) and "boundary_pre_2022" in flag("bps_ipm_2021", 94)
+    assert "boundary_pre_2022" in flag("quarcs_provinces", 94) and "boundary_pre_2022" not in flag("quarcs_provinces", 61)
