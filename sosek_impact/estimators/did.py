@@ -111,7 +111,8 @@ class ATTgtResult:
             period; no rows for ``"simple"``) carrying ``overall_att``, ``overall_se``, ``vcov``,
             ``influence`` and ``crit_val`` as attributes.
         """
-        assert self._cells is not None
+        if self._cells is None:
+            raise EstimationError("this result carries no cell estimates to aggregate")
         return aggregate_cells(self._cells, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm)
 
     def summary(self) -> str:
