@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -26,15 +29,21 @@ RAW = raw_dir()
 pytestmark = pytest.mark.skipif(not (RAW / "regency_series.csv").exists(), reason="raw extracts not built yet")
 
 
-def _copy_raw(root: Path) -> Path:
+def _copy_raw(root: Path, source: Path) -> Path:
     (root / "data").mkdir(parents=True)
-    shutil.copytree(RAW, root / "data" / "raw", ignore=shutil.ignore_patterns("*.geojson"))
+    shutil.copytree(source, root / "data" / "raw", ignore=shutil.ignore_patterns("*.geojson"))
     return root
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = _copy_raw(tmp_path_factory.mktemp("real") / "root")
+def frozen_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One snapshot of data/raw for every test of this module (the tree is shared with other engineers)."""
+    return _copy_raw(tmp_path_factory.mktemp("frozen") / "root", RAW) / "data" / "raw"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory, frozen_raw: Path) -> Path:
+    root = _copy_raw(tmp_path_factory.mktemp("real") / "root", frozen_raw)
     mp = pytest.MonkeyPatch()
     mp.setenv("SOSEK_IMPACT_ROOT", str(root))
     try:
@@ -50,8 +59,8 @@ def panel(built: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def raw_series() -> pd.DataFrame:
-    return pd.read_csv(RAW / "regency_series.csv").set_index(["bps_code", "year", "variable", "source_id"])
+def raw_series(frozen_raw: Path) -> pd.DataFrame:
+    return pd.read_csv(frozen_raw / "regency_series.csv").set_index(["bps_code", "year", "variable", "source_id"])
 
 
 def _source(*parts: str) -> Path:
@@ -131,10 +140,12 @@ def test_panel_contract(panel, built):
 
 
 @pytest.mark.slow
-def test_two_real_builds_byte_identical(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    root = _copy_raw(tmp_path / "again")
-    monkeypatch.setenv("SOSEK_IMPACT_ROOT", str(root))
-    build_panel(force=True)
+def test_two_real_builds_byte_identical(built: Path, frozen_raw: Path, tmp_path: Path):
+    """A second build, in another process with another hash seed, gives the same bytes."""
+    root = _copy_raw(tmp_path / "again", frozen_raw)
+    env = {**os.environ, "SOSEK_IMPACT_ROOT": str(root), "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", "from sosek_impact.panel import build_panel; build_panel(force=True)"],
+                   env=env, check=True)
     for name in OUTPUTS:
         a = hashlib.sha256((built / name).read_bytes()).hexdigest()
         b = hashlib.sha256((root / "data" / "processed" / name).read_bytes()).hexdigest()
