@@ -86,6 +86,16 @@ def _regions(records: Sequence[Record], lay: Layout) -> list[tuple[str, str | No
         cell_text(records[i].cells[lay.province_column]).strip() if lay.province_column is not None else ""
         for i in lay.body
     ]
+    return _blocks(labels, provinces, lay)
+
+
+def _header_regions(lay: Layout) -> dict[int, tuple[str, str | None, bool, bool]]:
+    """The same for a table with years down the rows and regions across the header."""
+    labels = [" - ".join(lay.column_labels.get(j, [])) or lay.column_names.get(j, "") for j in lay.value_columns]
+    return dict(zip(lay.value_columns, _blocks(labels, [""] * len(labels), lay)))
+
+
+def _blocks(labels: list[str], provinces: list[str], lay: Layout) -> list[tuple[str, str | None, bool, bool]]:
     province_level = normalise_header(lay.region_header) in _PROVINCE_LEVEL
     named = [lab for lab in labels if lab and not _is_national(lab)]
     all_capitals = bool(named) and all(_is_capitals(lab) for lab in named)
@@ -287,8 +297,9 @@ def read_bps_table(
     )
     body = [records[i] for i in lay.body]
     lines = [r.line for r in body]
-    regions = _regions(records, lay)
     header_line = records[lay.header_rows[-1]].line if lay.header_rows else None
+    column_regions = _header_regions(lay) if lay.regions_in_header else {}
+    regions = [] if lay.regions_in_header else _regions(records, lay)
 
     for rec, (region, *_rest) in zip(body, regions):
         if not region:
@@ -302,6 +313,11 @@ def read_bps_table(
     extra_labels = [j for j in lay.label_columns if j not in (lay.region_column, lay.province_column)]
     for j in lay.value_columns:
         name, head_year, head_flag, source_column = _column_meta(lay, j, variable, split_year_suffix)
+        if lay.regions_in_header:
+            # The header names regions, not variables: the variable is variable= or the title.
+            head_year, head_flag = None, ""
+            name = variable if isinstance(variable, str) else (lay.title or None)
+            regions = [column_regions[j]] * len(body)
         cells = [rec.cells[j] for rec in body]
         mark = decimal.get(source_column) if isinstance(decimal, Mapping) else decimal
         if mark is None:
@@ -336,7 +352,9 @@ def read_bps_table(
             "source_column": source_column,
         })
         if lay.year_column is not None:
-            frame["year"] = _long_years(body, lay, file, year_range)
+            years, year_flags = _long_years(body, lay, file, year_range)
+            frame["year"] = years
+            frame["flag"] = [_join_flags(f, g) for f, g in zip(year_flags, frame["flag"])]
         if lay.variable_column is not None:
             published = [cell_text(rec.cells[lay.variable_column]).strip() for rec in body]
             if isinstance(variable, Mapping):
@@ -355,7 +373,8 @@ def read_bps_table(
 
     out = pd.concat(frames, ignore_index=True).sort_values("_order", kind="stable").drop(columns="_order")
     out = out.reset_index(drop=True)
-    if isinstance(variable, str) and lay.variable_column is None and len(lay.value_columns) > 1:
+    if (isinstance(variable, str) and lay.variable_column is None and not lay.regions_in_header
+            and len(lay.value_columns) > 1):
         published = {tuple(lay.column_labels.get(j, [])) for j in lay.value_columns}
         years = {header_year(t[-1]) for t in published if t}
         if len(published) > 1 and None in years:
@@ -386,13 +405,17 @@ def read_bps_table(
     return out
 
 
-def _long_years(body: Sequence[Record], lay: Layout, file: Any, year_range: tuple[int, int] | None) -> pd.array:
+def _long_years(
+    body: Sequence[Record], lay: Layout, file: Any, year_range: tuple[int, int] | None,
+) -> tuple[pd.array, list[str]]:
+    """Years (Int64) and their flags (``2024*`` is provisional) from the year column."""
     column = lay.column_names.get(lay.year_column) or f"column {lay.year_column + 1}"
-    years = []
+    years, flags = [], []
     for rec in body:
         text = cell_text(rec.cells[lay.year_column]).strip()
         if not text:
             years.append(None)
+            flags.append("")
             continue
         found = header_year(text)
         if found is None:
@@ -401,7 +424,8 @@ def _long_years(body: Sequence[Record], lay: Layout, file: Any, year_range: tupl
             raise ValueRangeError(f"year {found[0]} outside {year_range[0]}–{year_range[1]}",
                                   file=file, row=rec.line, column=column, value=text)
         years.append(found[0])
-    return pd.array(years, dtype="Int64")
+        flags.append(found[1])
+    return pd.array(years, dtype="Int64"), flags
 
 
 def _check_values(out: pd.DataFrame, nonnegative: bool, value_range: tuple[float, float] | None) -> None:

@@ -121,6 +121,7 @@ class Layout:
     title_year: int | None = None
     title_year_row: int | None = None
     region_header: str = ""
+    regions_in_header: bool = False
 
 
 def _resolve_column(spec: str | int | None, names: dict[int, str], width: int, what: str, file: Any) -> int | None:
@@ -182,8 +183,12 @@ def analyse_layout(
     # Body: from the first row holding text and a number (that is not a row of years)
     # to the last such row.
     notes = {i for i in nonblank if _is_note(records[i])}
-    candidates = [i for i in nonblank if "text" in kinds[i] and "number" in kinds[i] and i not in notes]
-    while candidates and is_year_header(candidates[0]):
+    year_rows = _year_rows(records, kinds, nonblank, notes)
+    if year_rows:
+        candidates = year_rows
+    else:
+        candidates = [i for i in nonblank if "text" in kinds[i] and "number" in kinds[i] and i not in notes]
+    while not year_rows and candidates and is_year_header(candidates[0]):
         candidates = candidates[1:]
     if not candidates:
         # A table whose every value is a missing mark ("-") still has its rows.
@@ -240,12 +245,14 @@ def analyse_layout(
             values.append(j)
     if long_val_col is not None:
         values = [long_val_col]
-    if not labels:
+    if not labels and not year_rows:
         raise HeaderError("no column of region names found; pass region_column=", file=file,
                           row=records[start].line)
 
     prov = _resolve_column(province_column, names, width, "province_column", file)
     region = _resolve_column(region_column, names, width, "region_column", file)
+    if year_rows and region is None:
+        region = year_col  # regions are the column headers; rows are years
     if prov is None and len(labels) > 1:
         prov = next((j for j in labels if _is_words(names.get(j, ""), _PROVINCE_WORDS)), None)
     if region is None:
@@ -294,7 +301,7 @@ def analyse_layout(
     lay = Layout(
         width=width, head=head, body=body, tail=tail, blank=blank, title_rows=title_rows,
         header_rows=header_rows, region_column=region, province_column=prov,
-        label_columns=labels, value_columns=values, year_column=year_col,
+        label_columns=labels, value_columns=values, year_column=year_col, regions_in_header=bool(year_rows),
         variable_column=var_col if long_val_col is not None else None, long_value_column=long_val_col,
         column_names=names,
     )
@@ -323,6 +330,31 @@ def _unique_value_names(lay: Layout) -> None:
             lay.column_names[j] = f"{name} (column {j + 1})"
 
 
+def _year_rows(records: Sequence[Record], kinds: list[list[str]], nonblank: list[int], notes: set[int]) -> list[int]:
+    """Rows of a table with years down the first column and regions across the header.
+
+    ``Tahun,Kalimantan Barat,Kalimantan Utara`` / ``2015,8.44,6.23`` / ...: the header's first
+    cell is ``Tahun``/``Year`` and the rows below start with a year and hold only numbers.
+    Returns those rows, or ``[]`` when the table is not of this shape.
+    """
+    rows = [i for i in nonblank if i not in notes]
+    for pos, i in enumerate(rows):
+        cells = records[i].cells
+        if not cells or not _is_words(cell_text(cells[0]), _YEAR_WORDS):
+            continue
+        if not any(x == "text" for x in kinds[i][1:]):
+            return []
+        body = []
+        for r in rows[pos + 1:]:
+            k = kinds[r]
+            if header_year(cell_text(records[r].cells[0]).strip()) and all(x != "text" for x in k[1:]):
+                body.append(r)
+            else:
+                break
+        return body
+    return []
+
+
 def _column_names(records: Sequence[Record], head: list[int], width: int) -> dict[int, str]:
     """The last non-empty head text above each column (its name, as a user would call it)."""
     names: dict[int, str] = {}
@@ -341,7 +373,7 @@ def _split_head(
     """Head rows with content over value columns are header rows; so is the last row naming the
     region column. The rest are title rows."""
     header_rows: list[int] = []
-    label_set = set(labels)
+    label_set = set(labels) | {region}
     region_row = max((i for i in head if region < len(kinds[i]) and kinds[i][region] != "empty"), default=None)
     for i in head:
         k = kinds[i]

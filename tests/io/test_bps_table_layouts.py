@@ -232,3 +232,22 @@ def test_year_alone_on_a_title_line(tmp_path: Path) -> None:
     df = read_bps_table(_write(tmp_path, "t.csv", text))
     assert df.year.tolist() == [2024] and df.value.tolist() == [6.53]
     assert df.attrs["skipped"].set_index("line").reason.to_dict() == {1: "title", 2: "title", 3: "header"}
+
+
+def test_years_down_the_rows_regions_across(tmp_path: Path) -> None:
+    text = (
+        "Persentase Penduduk Miskin (Persen)\n"
+        "Tahun,KALIMANTAN BARAT,Kapuas Hulu,Sintang,INDONESIA\n"
+        "2023,6.71,8.16,8.18,9.36\n"
+        "2024*,6.32,7.40,8.03,9.03\n"
+        "Sumber: BPS\n"
+    )
+    df = read_bps_table(_write(tmp_path, "t.csv", text), variable="poverty_rate")
+    kh = df[df.region == "Kapuas Hulu"]
+    assert kh.set_index("year").value.to_dict() == {2023: 8.16, 2024: 7.40}
+    assert kh.province_block.unique().tolist() == ["KALIMANTAN BARAT"] and not kh.is_province.any()
+    assert df[df.region == "INDONESIA"].is_national.all()
+    assert (df.variable == "poverty_rate").all()
+    assert df[df.year == 2024].source_row.unique().tolist() == [4]
+    assert set(df[df.year == 2024].flag) == {"provisional"} and set(df[df.year == 2023].flag) == {""}
+    assert df.attrs["skipped"].set_index("line").reason.to_dict() == {1: "title", 2: "header", 5: "note"}
