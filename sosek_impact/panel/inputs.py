@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DuplicateKeyError, NumberFormatError, SchemaError
+from ..errors import DuplicateKeyError, NumberFormatError, SchemaError, ValueRangeError
 from ..paths import raw_dir
 
 REGENCY_SERIES_COLUMNS = ("bps_code", "year", "variable", "value", "unit", "flag", "source_id", "source_row",
@@ -62,6 +62,18 @@ def _read(path: Path, required: tuple[str, ...], ints: tuple[str, ...], numbers:
     return df
 
 
+#: Admissible years of a value row.
+YEAR_RANGE = (1900, 2100)
+
+
+def _check_years(df: pd.DataFrame, path: Path) -> None:
+    bad = ~df["year"].between(*YEAR_RANGE)
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise ValueRangeError(f"year outside {YEAR_RANGE[0]}–{YEAR_RANGE[1]}", file=path, row=i + 2, column="year",
+                              value=int(df["year"].iloc[i]))
+
+
 def _check_unique(df: pd.DataFrame, key: list[str], path: Path) -> None:
     dup = df.duplicated(key, keep=False)
     if dup.any():
@@ -77,8 +89,9 @@ def read_inputs(root: Path | None = None) -> RawInputs:
     ------
     FileNotFoundError
         An extract is missing.
-    SchemaError, NumberFormatError, DuplicateKeyError
-        An extract breaks the data contract; the error names the file, row, column and value.
+    SchemaError, NumberFormatError, DuplicateKeyError, ValueRangeError
+        An extract breaks the data contract (a missing column, a non-number, a repeated key, a year
+        outside 1900–2100); the error names the file, row, column and value.
     """
     root = Path(root or raw_dir())
     regencies = _read(root / "regencies.csv", REGENCY_COLUMNS, ("bps_code", "province_code"), ())
@@ -87,9 +100,11 @@ def read_inputs(root: Path | None = None) -> RawInputs:
     _check_unique(provinces, ["province_code"], root / "provinces.csv")
     regency_series = _read(root / "regency_series.csv", REGENCY_SERIES_COLUMNS,
                            ("bps_code", "year", "source_row"), ("value",))
+    _check_years(regency_series, root / "regency_series.csv")
     _check_unique(regency_series, ["bps_code", "year", "variable", "source_id"], root / "regency_series.csv")
     province_series = _read(root / "province_series.csv", PROVINCE_SERIES_COLUMNS,
                             ("province_code", "year", "source_row"), ("value",))
+    _check_years(province_series, root / "province_series.csv")
     _check_unique(province_series, ["province_code", "year", "variable", "source_id"],
                   root / "province_series.csv")
     return RawInputs(regencies, provinces, regency_series, province_series, root)

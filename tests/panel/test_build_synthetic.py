@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sosek_impact.errors import DuplicateKeyError, NumberFormatError, UnknownRegionError
+from sosek_impact.errors import DuplicateKeyError, NumberFormatError, UnknownRegionError, ValueRangeError
 from sosek_impact.panel import build_panel, load_panel, load_province_panel
 from sosek_impact.panel.store import stored_hash
 
@@ -104,6 +104,10 @@ def test_bad_extracts_get_typed_errors(synthetic_root: Path):
     path.write_text("\n".join(lines + [lines[1]]) + "\n", encoding="utf-8")
     with pytest.raises(DuplicateKeyError):
         build_panel(force=True)
+    path.write_text(original.replace("\n6101,2020,", "\n6101,1899,", 1), encoding="utf-8")
+    with pytest.raises(ValueRangeError) as err:
+        build_panel(force=True)
+    assert err.value.value == 1899 and err.value.column == "year"
     path.write_text(original.replace("\n6101,2020,", "\n6199,2020,", 1), encoding="utf-8")
     with pytest.raises(UnknownRegionError) as err:
         build_panel(force=True)
