@@ -162,3 +162,14 @@ def test_recode_papua_2022_matches_the_sources():
     today = set(pd.read_csv(paths.raw_dir() / "regencies.csv").bps_code)
     mapping = papua_2022_codes()
     assert len(mapping) == 26 and set(mapping.values()) <= today and not set(mapping) & today
+
+
+def test_contemporaneous_bulungan_before_tana_tidung_exists():
+    # contemporaneous source: in 2005 Tana Tidung (split 2007, UU 34/2007) is still inside Bulungan
+    panel = pd.DataFrame(
+        {"bps_code": [6501, 6502, 6504, 6501, 6502, 6503, 6504], "year": [2005, 2005, 2005, 2008, 2008, 2008, 2008],
+         "grdp": [1.0, 2.0, 4.0, 1.0, 2.0, 8.0, 4.0], "population": [10.0, 20.0, 40.0, 10.0, 20.0, 80.0, 40.0]}
+    )
+    out = to_vintage(panel, 1998, boundaries="contemporaneous").set_index("year")
+    assert (out.loc[2005, "grdp"], out.loc[2005, "components"]) == (7.0, "6501;6502;6504")
+    assert (out.loc[2008, "grdp"], out.loc[2008, "components"]) == (15.0, "6501;6502;6503;6504")
