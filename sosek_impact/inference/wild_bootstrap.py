@@ -148,9 +148,9 @@ def _design(
 def wild_cluster_bootstrap(
     data: pd.DataFrame,
     y: str,
-    x: str | Sequence[str],
-    param: str,
-    cluster: str,
+    x: str | Sequence[str] | None = None,
+    param: str | None = None,
+    cluster: str | None = None,
     *,
     fe: str | Sequence[str] | None = None,
     weights_type: str = "rademacher",
@@ -170,7 +170,8 @@ def wild_cluster_bootstrap(
     data
         Long data frame.
     y
-        Outcome column.
+        Outcome column, or a formula ``"y ~ x1 + x2 | fe1 + fe2"`` (then ``x`` and ``fe`` are
+        taken from it and must not be given).
     x
         Regressor column(s); ``param`` must be one of them.
     param
@@ -205,6 +206,12 @@ def wild_cluster_bootstrap(
     -------
     WildBootstrapResult
     """
+    if "~" in y:
+        if x is not None or fe is not None:
+            raise ValueError("give either a formula or y, x and fe, not both")
+        y, x, fe = _parse_formula(y)
+    if x is None or param is None or cluster is None:
+        raise ValueError("x (or a formula), param and cluster are required")
     x = [x] if isinstance(x, str) else list(x)
     fe = [] if fe is None else ([fe] if isinstance(fe, str) else list(fe))
     check_columns(data, [y, cluster, *x, *fe])
@@ -227,6 +234,17 @@ def wild_cluster_bootstrap(
     return _wild_core(X, yv, names.index(param), param, cl, G, weights_type=weights_type, B=B, null=null,
                       restricted=restricted, seed=seed, alpha=alpha, ci=ci, pval_type=pval_type,
                       full_enumeration=full_enumeration, extra_k=n_fe_params)
+
+
+def _parse_formula(formula: str) -> tuple[str, list[str], list[str]]:
+    """Split ``"y ~ a + b | f + g"`` into ``("y", ["a", "b"], ["f", "g"])`` (column names only)."""
+    lhs, rhs = formula.split("~", 1)
+    rhs, _, fes = rhs.partition("|")
+    terms = [t.strip() for t in rhs.split("+") if t.strip()]
+    fixed = [t.strip() for t in fes.split("+") if t.strip() and t.strip() != "0"]
+    if not lhs.strip() or not terms:
+        raise ValueError(f"cannot read formula {formula!r}; expected 'y ~ x1 + x2 | fe1 + fe2'")
+    return lhs.strip(), terms, fixed
 
 
 def _pvalue(t: float | np.ndarray, tb: np.ndarray, kind: str) -> np.ndarray:
@@ -286,22 +304,32 @@ def _wild_core(
     ind = sp.csr_matrix((np.ones(N), (cl, np.arange(N))), shape=(G, N))
     c = G / (G - 1) * (N - 1) / (N - k - extra_k)
     est = float(beta[j])
-    score = _cluster_sum(ind, a * uhat)
+    # every cluster-level sum in one sparse product: a·û, a·X, and (a·u, X·u) for each residual u needed
+    if restricted and ci:
+        resids = [y0, xt]  # ũ(r) = y0 − r·x̃
+    elif restricted:
+        resids = [y0 - null * xt]
+    else:
+        resids = [uhat]
+    blocks = [(a * uhat)[:, None], a[:, None] * X]
+    for u in resids:
+        blocks += [(a * u)[:, None], X * u[:, None]]
+    sums = _cluster_sum(ind, np.hstack(blocks))
+    score, P = sums[:, 0], sums[:, 1 : 1 + k]
     se = float(np.sqrt(c * score @ score))
-    P = _cluster_sum(ind, a[:, None] * X)  # G×k
     PXi = P @ XtXinv
 
-    def cmat(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        s = _cluster_sum(ind, a * u)
-        Q = _cluster_sum(ind, X * u[:, None])  # G×k
-        return s, np.diag(s) - PXi @ Q.T
+    def cmat(m: int) -> tuple[np.ndarray, np.ndarray]:
+        off = 1 + k + m * (1 + k)
+        s_u, Q = sums[:, off], sums[:, off + 1 : off + 1 + k]
+        return s_u, np.diag(s_u) - PXi @ Q.T
 
     rng = np.random.default_rng(seed)
     V, enum = bootstrap_weights(weights_type, G, B, rng, full_enumeration)
     B_used = V.shape[0]
     if restricted and not ci:
         # only r = null is needed: one (B×G)·(G×G) product
-        s_r, C_r = cmat(y0 - null * xt)
+        s_r, C_r = cmat(0)
         num_r = V @ s_r
         den_r = np.empty(B_used)
         for lo in range(0, B_used, _CHUNK):
@@ -315,8 +343,8 @@ def _wild_core(
                 return num_r / den_r
 
     elif restricted:
-        s0, C0 = cmat(y0)  # ũ(r) = y0 − r·x̃
-        s1, C1 = cmat(xt)
+        s0, C0 = cmat(0)
+        s1, C1 = cmat(1)
         n0, n1 = V @ s0, V @ s1
         d00, d01, d11 = np.empty(B_used), np.empty(B_used), np.empty(B_used)
         for lo in range(0, B_used, _CHUNK):
@@ -333,7 +361,7 @@ def _wild_core(
                 return (n0 - r * n1) / np.sqrt(np.maximum(var, 0.0))
 
     else:
-        s_u, C_u = cmat(uhat)
+        s_u, C_u = cmat(0)
         num = V @ s_u
         den = np.empty(B_used)
         for lo in range(0, B_used, _CHUNK):

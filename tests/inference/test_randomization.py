@@ -80,6 +80,17 @@ def test_power_against_a_real_effect():
     assert randomization_inference(d, "y", "unit", "time", "group", n_perm=199, seed=1).pvalue < 0.05
 
 
+def test_att_gt_estimator_by_name():
+    """The statistic is the Callaway-Sant'Anna simple ATT of the observed assignment."""
+    from sosek_impact.estimators import att_gt
+
+    d = simulate_staggered_panel(n_units=30, n_periods=8, n_treated=6, seed=2)
+    res = randomization_inference(d, "y", "unit", "time", "group", estimator="att_gt", n_perm=9, seed=1)
+    ref = att_gt(d, y="y", unit="unit", time="time", group="group").aggregate("simple").overall_att
+    assert res.statistic == pytest.approx(ref, abs=1e-12)
+    assert res.distribution.size == 9 and np.isfinite(res.distribution).all()
+
+
 def test_bad_input():
     d = _tiny()
     with pytest.raises(ValueError):

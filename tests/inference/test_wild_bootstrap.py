@@ -137,6 +137,8 @@ def test_from_twfe_result_and_reproducible():
     assert a.param == "treat"
     assert a.std_error == pytest.approx(res.std_errors["treat"], rel=1e-10)  # same CRV1 as twfe
     assert a.pvalue == b.pvalue and a.conf_int == pytest.approx(b.conf_int)
+    f = wild_cluster_bootstrap(d, "y ~ treat + x | unit + time", param="treat", cluster="unit", B=999, seed=4)
+    assert f.pvalue == b.pvalue and f.t_stat == b.t_stat
     assert "WCR" in a.summary()
     from sosek_impact.estimators import event_study
 
