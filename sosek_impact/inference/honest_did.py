@@ -46,7 +46,7 @@ from scipy import optimize, stats
 
 from sosek_impact.errors import InputError
 
-__all__ = ["HonestDiDResult", "honest_did", "original_ci", "flci", "rm_confidence_set"]
+__all__ = ["HonestDiDResult", "honest_did", "original_ci", "flci", "flci_weights", "rm_confidence_set"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,16 +215,29 @@ def _flci_parts(S: NDArray, num_pre: int, num_post: int, lv: NDArray, M: float, 
     return _FLCIParts(full(vp), sd(vp), bias(vp), hl)
 
 
+def flci_weights(
+    sigma: NDArray, *, num_pre: int, num_post: int, M: float, l_vec: Sequence[float] | None = None, alpha: float = 0.05
+) -> tuple[NDArray[np.float64], float]:
+    """Weights ``v`` and half-length ``chi`` of the optimal FLCI ``v' betahat +- chi``.
+
+    They depend on ``sigma`` (and ``M``, ``l_vec``, ``alpha``) only, not on ``betahat``.
+    """
+    n = num_pre + num_post
+    _, S, lv = _check(np.zeros(n), sigma, num_pre, num_post, l_vec)
+    if M < 0:
+        raise InputError("M must be non-negative", column="M", value=M)
+    parts = _flci_parts(S, num_pre, num_post, lv, float(M), alpha)
+    return parts.v, parts.half_length
+
+
 def flci(
     betas: Sequence[float], sigma: NDArray, *, num_pre: int, num_post: int, M: float, l_vec: Sequence[float] | None = None, alpha: float = 0.05
 ) -> tuple[float, float]:
     """Optimal fixed-length confidence interval for ``l' tau_post`` under :math:`\\Delta^{SD}(M)`."""
     b, S, lv = _check(betas, sigma, num_pre, num_post, l_vec)
-    if M < 0:
-        raise InputError("M must be non-negative", column="M", value=M)
-    parts = _flci_parts(S, num_pre, num_post, lv, float(M), alpha)
-    centre = float(parts.v @ b)
-    return centre - parts.half_length, centre + parts.half_length
+    v, half = flci_weights(S, num_pre=num_pre, num_post=num_post, M=M, l_vec=lv, alpha=alpha)
+    centre = float(v @ b)
+    return centre - half, centre + half
 
 
 # ---------------------------------------------------------------------------------------------
