@@ -199,8 +199,17 @@ def event_study(
     times = [e for e in range(lo, hi + 1) if e != ref and np.any(rel == e)]
     dummies = pd.DataFrame({f"e={e}": (rel == e).astype(float) for e in times}, index=sub.index)
     regressors = pd.concat([dummies, sub[covariates].astype(float)], axis=1)
-    fit = fit_fe_ols(sub, y, unit, time, regressors, cluster=cluster, weights=weights,
-                     method="Event study (unit and time effects)", backend=backend)
+    try:
+        fit = fit_fe_ols(sub, y, unit, time, regressors, cluster=cluster, weights=weights,
+                         method="Event study (unit and time effects)", backend=backend)
+    except EstimationError as exc:
+        if never_treated_mask(sub[group]).any():
+            raise
+        raise EstimationError(
+            f"{exc}\nNo never-treated unit: event-time dummies and unit and time effects are collinear "
+            "unless the end points are binned (leads/lags inside the observed range) or another "
+            "event time is excluded."
+        ) from exc
     lead_terms = [f"e={e}" for e in times if e < 0]
     pretrend = wald_test(fit.params, fit.cov, lead_terms, fit.df_inference) if lead_terms else None
     info = dict(fit.info, window=f"[{lo}, {hi}]", n_dropped_outside_window=int((~keep).sum()))

@@ -112,5 +112,8 @@ def test_backends_agree(sim_panel):
 def test_bad_input(sim_panel):
     with pytest.raises(GroupColumnError):
         event_study(sim_panel.assign(group=sim_panel["group"] + 0.5), "y", "unit", "time", "group")
+    all_treated = simulate_staggered_panel(n_units=20, n_periods=10, n_treated=20, cohorts={2003: 10, 2006: 10}, seed=1)
+    with pytest.raises(EstimationError, match="No never-treated unit"):
+        event_study(all_treated, "y", "unit", "time", "group")
     with pytest.raises(EstimationError, match="reference"):
         event_study(sim_panel, "y", "unit", "time", "group", leads=3, lags=3, ref=-5)
