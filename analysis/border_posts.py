@@ -200,11 +200,12 @@ def twfe_inference(d, spec, res, failures, label) -> list[dict[str, Any]]:
     ri = inf.get("randomization")
     if ri:
         r = attempt(f"{label}: randomization_inference", lambda: method("randomization_inference")(
-            d, "y", "bps_code", "year", "group", reps=ri["reps"], seed=seeds["randomization"]), failures)
+            d, "y", "bps_code", "year", "group", estimator="twfe", n_perm=ri["reps"], seed=seeds["randomization"]), failures)
         if r is not None:
             rows.append(_inference_row(r, "TWFE", "randomisation inference (permuted timing)", res))
     if inf.get("conley_taber"):
-        r = attempt(f"{label}: conley_taber", lambda: method("conley_taber")(d, "y", "bps_code", "year", "treat"), failures)
+        r = attempt(f"{label}: conley_taber", lambda: method("conley_taber")(d, "y", "bps_code", "year", "treat",
+                                                                       seed=seeds["randomization"]), failures)
         if r is not None:
             rows.append(_inference_row(r, "TWFE", "Conley-Taber (2011)", res))
     return rows

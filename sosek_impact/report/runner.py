@@ -205,6 +205,7 @@ def run_tasks(
             continue
         log(f"{prefix}: running ({reason})")
         start = time.perf_counter()
+        cpu = time.process_time()
         try:
             task.action()
         except Exception as exc:  # a failing task must not take the others down
@@ -232,5 +233,5 @@ def run_tasks(
         state[task.name] = digest
         write_text(state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
         reports.append(TaskReport(task.name, "ran", seconds, reason))
-        log(f"{prefix}: done in {seconds:.1f} s")
+        log(f"{prefix}: done in {seconds:.1f} s (cpu {time.process_time() - cpu:.1f} s)")
     return reports

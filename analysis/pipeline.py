@@ -1,0 +1,129 @@
+"""The study pipeline: ``data/raw`` -> ``data/processed`` -> ``reports/``.
+
+Run by ``sosek-impact reproduce`` (or ``python analysis/pipeline.py``). Each task declares
+its inputs (its specification, its script, the library source it uses, the data it reads)
+and its outputs; a task reruns only when the content of an input changed or an output is
+missing (state in ``reports/.pipeline_state.json``). Heavy modules are imported inside the
+tasks, so a run with nothing to do only hashes files.
+
+Options: ``--force`` (rerun everything), ``--only NAME [NAME ...]``, ``--list``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANALYSIS = ROOT / "analysis"
+if str(ANALYSIS) not in sys.path:
+    sys.path.insert(0, str(ANALYSIS))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sosek_impact.report.runner import Task, run_tasks  # noqa: E402  (standard library only)
+
+STATE = ROOT / "reports" / ".pipeline_state.json"
+LIB = "sosek_impact"
+CORE = [f"{LIB}/atomic.py", f"{LIB}/errors.py", f"{LIB}/paths.py", f"{LIB}/__init__.py"]
+PANEL_LIB = [f"{LIB}/panel", f"{LIB}/io", f"{LIB}/harmonise", f"{LIB}/registry", *CORE]
+REPORT_LIB = [f"{LIB}/report", "analysis/_common.py"]
+PANEL = "data/processed/panel.parquet"
+PROVINCE_PANEL = "data/processed/province_panel.parquet"
+REGISTRY = "data/raw/registry_*.csv"
+
+
+def _script(name: str):
+    """An action that imports ``analysis/<name>.py`` and calls its ``main()``."""
+
+    def action() -> None:
+        path = ANALYSIS / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"sosek_study_{name}", path)
+        module = importlib.util.module_from_spec(spec)
+        assert spec.loader is not None
+        spec.loader.exec_module(module)
+        import warnings
+
+        with warnings.catch_warnings():
+            # estimator warnings (e.g. a singular pre-test covariance) are recorded in the results
+            warnings.simplefilter("ignore")
+            module.main()
+
+    return action
+
+
+def _build_panel() -> None:
+    from sosek_impact.panel import build_panel
+
+    build_panel(force=True)
+
+
+def _study(name: str, *extra_inputs: str, outputs: list[str], depends: list[str]) -> Task:
+    return Task(
+        name,
+        _script(name),
+        inputs=[f"analysis/specs/{name}.toml", f"analysis/{name}.py", *REPORT_LIB, *CORE, *extra_inputs],
+        outputs=[f"reports/results/{name}.json", *outputs],
+        depends=depends,
+    )
+
+
+def tasks() -> list[Task]:
+    """The study's tasks in order."""
+    fig, tab = "reports/figures", "reports/tables"
+    return [
+        Task("panel", _build_panel, inputs=["data/raw", *PANEL_LIB],
+             outputs=[PANEL, PROVINCE_PANEL, "data/processed/validation.md", "data/processed/DATA_DICTIONARY.md"]),
+        _study("gaps", PANEL, outputs=[f"{fig}/gaps_grdp_pc_idn514.png", f"{fig}/gaps_poverty_rate.png", f"{fig}/gaps_hdi.png",
+                                       f"{tab}/gaps.md"], depends=["panel"]),
+        _study("border_posts", PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
+               outputs=[f"{fig}/event_study_log_grdp_pc.png", f"{fig}/cs_dynamic_log_grdp_pc.png",
+                        f"{fig}/synthetic_control_regencies.png", f"{fig}/synthetic_control_regencies_placebos.png",
+                        f"{tab}/border_posts_effects.md", f"{tab}/border_posts_synthetic_control.md"], depends=["panel"]),
+        _study("forums", PROVINCE_PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/registry",
+               outputs=[f"{fig}/forums_synthetic_control.png", f"{tab}/forums_effects.md"], depends=["panel"]),
+        _study("engel", PROVINCE_PANEL, PANEL, REGISTRY, "data/raw/user", "analysis/border_posts.py",
+               "analysis/specs/border_posts.toml", f"{LIB}/welfare", f"{LIB}/estimators", f"{LIB}/panel", f"{LIB}/io",
+               f"{LIB}/harmonise", f"{LIB}/registry",
+               outputs=[f"{fig}/engel_curve.png", f"{tab}/engel_curve.md", f"{tab}/engel_welfare.md"], depends=["panel"]),
+        _study("map", "data/raw/district_map.geojson", "reports/results/border_posts.json", REGISTRY, f"{LIB}/registry",
+               outputs=[f"{fig}/map_border_regencies.png"], depends=["border_posts"]),
+        _study("claims", "analysis/claims.csv", PANEL, PROVINCE_PANEL, REGISTRY, f"{LIB}/registry",
+               "reports/results/border_posts.json", "reports/results/forums.json", "reports/results/gaps.json",
+               "reports/results/engel.json", outputs=[f"{tab}/claims.md"], depends=["gaps", "border_posts", "forums", "engel"]),
+        Task("report", _script("report"),
+             inputs=["analysis/report.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
+                     "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md"],
+             outputs=["reports/report.html"], depends=["gaps", "border_posts", "forums", "engel", "map", "claims"]),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the out-of-date tasks; print progress and the total time; non-zero exit if one failed."""
+    parser = argparse.ArgumentParser(prog="sosek-impact reproduce", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--force", action="store_true", help="rerun every task")
+    parser.add_argument("--only", nargs="+", metavar="TASK", help="run only these tasks")
+    parser.add_argument("--list", action="store_true", help="list the tasks and exit")
+    args = parser.parse_args(argv)
+    all_tasks = tasks()
+    if args.list:
+        for t in all_tasks:
+            print(f"{t.name}: {', '.join(map(str, t.outputs))}")
+        return 0
+    start = time.perf_counter()
+    reports = run_tasks(all_tasks, ROOT, STATE, force=args.force, only=args.only)
+    total = time.perf_counter() - start
+    ran = sum(r.status == "ran" for r in reports)
+    failed = [r for r in reports if r.status == "failed"]
+    print(f"pipeline: {ran} task(s) ran, {len(reports) - ran - len(failed)} up to date, {len(failed)} failed; "
+          f"total {total:.1f} s", file=sys.stderr, flush=True)
+    for r in failed:
+        print(f"  failed: {r.name}: {r.error or r.reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
