@@ -17,7 +17,11 @@ __all__ = list(_LAZY)
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        obj = getattr(import_module(_LAZY[name]), name)
+        # Importing a submodule of the same name binds the module to the package;
+        # rebind the public name to the function itself.
+        globals()[name] = obj
+        return obj
     raise AttributeError(f"module 'sosek_impact.inference' has no attribute {name!r}")
 
 
