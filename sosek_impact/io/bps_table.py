@@ -293,7 +293,7 @@ def read_bps_table(
 
     lay = analyse_layout(
         records, file=file, layout=layout, region_column=region_column, province_column=province_column,
-        label_columns=label_columns,
+        label_columns=label_columns, separator=separator,
     )
     body = [records[i] for i in lay.body]
     lines = [r.line for r in body]
@@ -448,7 +448,7 @@ def _check_duplicates(out: pd.DataFrame, lay: Layout, extra: Sequence[str] = ())
     # Extra label columns (codes, "Regency_City") are part of the key: Blitar the kabupaten and
     # Blitar the kota share a name and a province.
     seen: dict[tuple, int] = {}
-    cols = ["province_block", "region", *extra, "is_province", "year", "variable"]
+    cols = ["province_block", "region", *extra, "is_province", "year", "variable", "source_column"]
     keys = out[cols].astype(object)
     if not keys.where(keys.notna(), "\x00missing").duplicated().any():
         return

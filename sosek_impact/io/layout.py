@@ -146,8 +146,12 @@ def analyse_layout(
     region_column: str | int | None = None,
     province_column: str | int | None = None,
     label_columns: Sequence[str | int] = (),
+    separator: str | None = None,
 ) -> Layout:
     """Find head, body, tail and column roles of a table.
+
+    ``separator`` is the CSV separator (``None`` for a worksheet); it lets a header written
+    with another separator be recognised.
 
     Raises
     ------
@@ -178,7 +182,13 @@ def analyse_layout(
         texts = [cell_text(c) for c, x in zip(cells, k) if x == "text"]
         if not nums or not all(header_year(t) for t in nums):
             return False
-        return len(nums) >= 2 or any(_is_words(t, _REGION_WORDS | _YEAR_WORDS) for t in texts)
+        if any(_is_words(t, _REGION_WORDS | _YEAR_WORDS) for t in texts):
+            return True
+        # Without a header word, only a run of years in order (2015, 2016, ...) is a header:
+        # a first data row of four-digit counts is seldom strictly monotonic.
+        years = [header_year(t)[0] for t in nums]
+        steps = [b - a for a, b in zip(years, years[1:])]
+        return len(years) >= 2 and (all(d > 0 for d in steps) or all(d < 0 for d in steps))
 
     # Body: from the first row holding text and a number (that is not a row of years)
     # to the last such row.
@@ -188,7 +198,13 @@ def analyse_layout(
         candidates = year_rows
     else:
         candidates = [i for i in nonblank if "text" in kinds[i] and "number" in kinds[i] and i not in notes]
-    while not year_rows and candidates and is_year_header(candidates[0]):
+    def years_only(i: int) -> bool:
+        nums = [cell_text(c) for c, x in zip(records[i].cells, kinds[i]) if x == "number"]
+        return bool(nums) and all(header_year(t) for t in nums)
+
+    # A header of years is followed by rows that are not all years (else they are data).
+    if (not year_rows and candidates and is_year_header(candidates[0])
+            and not (len(candidates) > 1 and years_only(candidates[1]))):
         candidates = candidates[1:]
     if not candidates:
         # A table whose every value is a missing mark ("-") still has its rows.
@@ -297,7 +313,7 @@ def analyse_layout(
                 value=",".join(cell_text(c) for c in rec.cells),
             )
 
-    title_rows, header_rows = _split_head(records, kinds, head, labels, region, width, file)
+    title_rows, header_rows = _split_head(records, kinds, head, labels, region, width, file, separator)
     lay = Layout(
         width=width, head=head, body=body, tail=tail, blank=blank, title_rows=title_rows,
         header_rows=header_rows, region_column=region, province_column=prov,
@@ -368,13 +384,31 @@ def _column_names(records: Sequence[Record], head: list[int], width: int) -> dic
 
 def _split_head(
     records: Sequence[Record], kinds: list[list[str]], head: list[int], labels: list[int],
-    region: int, width: int, file: Any,
+    region: int, width: int, file: Any, separator: str | None,
 ) -> tuple[list[int], list[int]]:
     """Head rows with content over value columns are header rows; so is the last row naming the
     region column. The rest are title rows."""
     header_rows: list[int] = []
     label_set = set(labels) | {region}
-    region_row = max((i for i in head if region < len(kinds[i]) and kinds[i][region] != "empty"), default=None)
+    for i in head:
+        rec = records[i]
+        if len(rec.cells) == 1 and width > 1:
+            # A one-field line is a title, unless another separator splits it into the table's
+            # width: then the header was written with a different separator than the data.
+            text = cell_text(rec.cells[0])
+            for other in (";", "\t", "|", ","):
+                if separator is None or other == separator:
+                    continue
+                if other in text and len(text.split(other)) == width:
+                    raise HeaderError(
+                        f"the header line splits on {other!r}, the data lines on another separator",
+                        file=file, row=rec.line, column=f"column {2}", value=text,
+                    )
+    # The line naming the region column has more than one field (a lone line is a title).
+    region_row = max(
+        (i for i in head if len(records[i].cells) > 1 and region < len(kinds[i]) and kinds[i][region] != "empty"),
+        default=None,
+    )
     for i in head:
         k = kinds[i]
         over_values = any(x != "empty" for j, x in enumerate(k) if j not in label_set)

@@ -251,3 +251,11 @@ def test_years_down_the_rows_regions_across(tmp_path: Path) -> None:
     assert df[df.year == 2024].source_row.unique().tolist() == [4]
     assert set(df[df.year == 2024].flag) == {"provisional"} and set(df[df.year == 2023].flag) == {""}
     assert df.attrs["skipped"].set_index("line").reason.to_dict() == {1: "title", 2: "header", 5: "note"}
+
+
+def test_four_digit_counts_are_data_not_a_year_header(tmp_path: Path) -> None:
+    # Number of villages (desa) and of households in thousands: four-digit values, not years.
+    text = "Jumlah desa dan rumah tangga\nSambas,1934,1901\nLandak,1986,2010\n"
+    df = read_bps_table(_write(tmp_path, "d.csv", text))
+    assert df.region.tolist() == ["Sambas", "Sambas", "Landak", "Landak"]
+    assert df.value.tolist() == [1934.0, 1901.0, 1986.0, 2010.0] and df.year.isna().all()
