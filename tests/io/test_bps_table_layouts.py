@@ -259,3 +259,27 @@ def test_four_digit_counts_are_data_not_a_year_header(tmp_path: Path) -> None:
     df = read_bps_table(_write(tmp_path, "d.csv", text))
     assert df.region.tolist() == ["Sambas", "Sambas", "Landak", "Landak"]
     assert df.value.tolist() == [1934.0, 1901.0, 1986.0, 2010.0] and df.year.isna().all()
+
+
+def test_xlsx_errors_name_sheet_row_and_column(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from sosek_impact.errors import NumberFormatError
+
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["Kabupaten/Kota", "P0"])
+    ws.append(["Sambas", 6.53])
+    ws.append(["Landak", "n.a"])  # 'n.a' (without the final dot) is not a missing mark
+    ws.append(["Sintang", 8.03])
+    path = tmp_path / "bad.xlsx"
+    book.save(path)
+    with pytest.raises(NumberFormatError) as info:
+        read_bps_table(path)
+    assert (info.value.row, info.value.column, info.value.value) == (3, "P0", "n.a")
+
+
+def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    from sosek_impact.errors import InputError
+
+    with pytest.raises(InputError, match="no such file"):
+        read_bps_table(tmp_path / "absent.csv")
