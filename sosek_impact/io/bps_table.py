@@ -244,8 +244,8 @@ def read_bps_table(
     year_range
         Admissible years (inclusive); ``None`` to skip the check.
     allow_duplicates
-        Accept the same (province block, region, extra labels, year, variable) twice; by
-        default it raises :class:`~sosek_impact.errors.DuplicateKeyError`.
+        Accept the same (province block, region, extra labels, year, variable, source column)
+        twice; by default it raises :class:`~sosek_impact.errors.DuplicateKeyError`.
     split_year_suffix
         Read a header that ends in a year (``grdp_pc_2016``, ``POP2000``) as variable
         ``grdp_pc`` / ``POP`` of that year. Off by default: it is a naming convention, not a
