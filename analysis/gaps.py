@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from _common import FIGURES, SOURCE_LINE, TABLES, load_spec, provenance, read_panel, write_results
+from _common import FIGURES, TABLES, load_spec, provenance, read_panel, write_results
 
 SPEC = "analysis/specs/gaps.toml"
 COMPARISONS = {"kalimantan": "non-border Kalimantan", "national": "non-border Indonesia"}
@@ -89,7 +89,7 @@ def figure(table, outcome: str, conf: dict[str, Any], path: Path) -> None:
     ax2.set_title("Gap with 95% Welch interval")
     ax2.legend(fontsize=8)
     fig.suptitle(f"Border vs non-border regencies: {conf['label']} ({conf['unit']})")
-    add_source_note(fig, SOURCE_LINE["idn514"] + " Border = land border with Malaysia in that year.")
+    add_source_note(fig, conf["source"] + " Border = land border with Malaysia in that year (registry).")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     save_figure(fig, path)
 

@@ -132,6 +132,11 @@ def main() -> None:
                      ("synthetic_control_placebos", "Placebo-in-space gaps for each border-post regency")):
         if key in bp.get("figures", {}):
             rep.figure(bp["figures"][key], cap, *src(bp))
+    rep.paragraph("How to read the table below: log GRDP and log population end in 2017, so only Sanggau (from 2017) is treated "
+                  "there, with one post year; with a single treated unit an analytical standard error reflects only the "
+                  "controls' variation and its tiny p-values mean nothing. The few-cluster methods (wild cluster bootstrap, "
+                  "randomisation inference, Conley-Taber) are run for the main outcome; they widen the TWFE intervals "
+                  "considerably (e.g. the national TWFE estimate loses its significance).", "note")
     eff = ROOT / "reports/tables/border_posts_effects.md"
     if eff.exists():
         rows = [r for r in _md_rows(eff)]
