@@ -232,6 +232,9 @@ class SyntheticControlResult:
     p_value_filtered : float or None
         Same, keeping only placebos whose pre-RMSPE is at most ``pre_rmspe_cutoff`` times the
         treated unit's (Abadie et al. 2010 drop poorly fitted placebos).
+    p_value_post : float or None
+        Rank p-value of the post-treatment RMSPE alone. Use it when the pre-period fit is exact
+        (few pre-periods), which makes the RMSPE ratio unbounded and its rank meaningless.
     leave_one_out : pandas.DataFrame or None
         Synthetic paths by period (rows) when dropping each positive-weight donor (columns).
     leave_one_out_att : pandas.Series or None
@@ -256,6 +259,7 @@ class SyntheticControlResult:
     placebo_gaps: pd.DataFrame | None = None
     p_value: float | None = None
     p_value_filtered: float | None = None
+    p_value_post: float | None = None
     leave_one_out: pd.DataFrame | None = None
     leave_one_out_att: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
@@ -270,7 +274,10 @@ class SyntheticControlResult:
             f"  average effect (post) {self.att_avg:.4g}",
         ]
         if self.p_value is not None:
-            lines.append(f"  placebo rank p-value {self.p_value:.4g} (filtered: {self.p_value_filtered:.4g})")
+            lines.append(
+                f"  placebo rank p-value {self.p_value:.4g} (filtered: {self.p_value_filtered:.4g}; "
+                f"post-RMSPE only: {self.p_value_post:.4g})"
+            )
         lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -503,6 +510,19 @@ def synthetic_control(
     pre_rmspe = _rmspe(gap[pre_mask])
     post_rmspe = _rmspe(gap[post_mask])
     ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else float("inf")
+    scale = float(np.nanstd(Yall[pre_mask])) or 1.0
+    if pre_rmspe <= 1e-8 * scale:
+        notes.append(
+            "the pre-period fit is exact (pre-RMSPE ~ 0), so the post/pre RMSPE ratio is unbounded and its placebo "
+            "rank is not informative; read p_value_post (rank of the post-period RMSPE) instead"
+        )
+    pre_treated = Yall[pre_mask, 0].mean()
+    pre_donors = Yall[np.ix_(pre_mask, np.arange(1, Yall.shape[1]))].mean(axis=0)
+    if pre_treated > pre_donors.max() or pre_treated < pre_donors.min():
+        notes.append(
+            "the treated unit's pre-period mean outcome lies outside the donors' range, so no convex combination "
+            "can match its level; consider synthetic DiD (which allows a level shift) or a demeaned outcome"
+        )
     att = path.loc[post_mask, "gap"]
     weights = pd.Series(fit.w, index=pd.Index(donors_, name=unit), name="weight")
     vser = pd.Series(fit.v, index=pd.Index(labels, name="predictor"), name="v")
@@ -544,6 +564,7 @@ def synthetic_control(
         result.p_value = placebo_rank_p_value(ratio, others["ratio"].tolist())
         kept = others.loc[others["pre_rmspe"] <= pre_rmspe_cutoff * pre_rmspe]
         result.p_value_filtered = placebo_rank_p_value(ratio, kept["ratio"].tolist())
+        result.p_value_post = placebo_rank_p_value(post_rmspe, others["post_rmspe"].tolist())
 
     if leave_one_out:
         paths, atts = {}, {}

@@ -128,6 +128,18 @@ def test_two_pre_periods_are_handled_and_flagged(make_convex_panel):
     assert any("only 2 pre-treatment period" in n for n in res.notes)
     assert res.weights.sum() == pytest.approx(1.0)
     assert 0 < res.p_value <= 1
+    # Two pre-periods and ten donors: the fit is exact, the ratio unbounded, and the result says
+    # to read the post-RMSPE rank, which equals the hand-computed rank from the placebo table.
+    assert any("pre-period fit is exact" in n for n in res.notes)
+    post = res.placebo["post_rmspe"]
+    assert res.p_value_post == pytest.approx((post >= post[res.treated_unit]).sum() / len(post))
+
+
+def test_treated_outside_the_donor_range_is_flagged(make_convex_panel):
+    df, _, t0 = make_convex_panel()
+    df.loc[df.unit == "T", "y"] += 1000.0
+    res = synthetic_control(df, "y", "unit", "year", "T", t0, placebo=False, leave_one_out=False)
+    assert any("outside the donors' range" in n for n in res.notes)
 
 
 def test_many_donors_and_multi_treated_average():
