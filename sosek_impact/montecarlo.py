@@ -175,7 +175,7 @@ def run_monte_carlo(
     Returns
     -------
     pandas.DataFrame
-        One row per (replication, method): ``rep, method, estimate, se, ci_low, ci_high,
+        One row per (replication, method), methods in the given order: ``rep, method, estimate, se, ci_low, ci_high,
         truth, seconds, error`` (``error`` is empty unless the method raised; its estimate
         is then NaN). ``attrs["design"]`` holds the design.
     """
@@ -226,7 +226,10 @@ def run_monte_carlo(
     finally:
         _JOB = None
         limiter.restore_original_limits()
-    out = pd.DataFrame(rows).sort_values(["rep", "method"], kind="stable").reset_index(drop=True)
+    order = {name: k for k, name in enumerate(names)}
+    out = pd.DataFrame(rows)
+    out = out.sort_values(["rep", "method"], key=lambda c: c.map(order) if c.name == "method" else c, kind="stable")
+    out = out.reset_index(drop=True)
     out.attrs["design"] = design
     return out
 

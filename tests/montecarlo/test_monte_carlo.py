@@ -28,7 +28,9 @@ from sosek_impact.montecarlo import (
     fit_cs_analytical,
     fit_twfe_cluster,
     fit_twfe_conley_taber,
+    fit_sun_abraham,
     fit_twfe_randomization,
+    fit_twfe_wild,
     randomization_interval,
     run_monte_carlo,
     summarise,
@@ -68,28 +70,42 @@ def test_randomization_interval_of_a_pivot():
 
 
 @pytest.mark.slow
-def test_callaway_santanna_is_unbiased_but_its_analytical_interval_undercovers_with_few_treated():
+def test_callaway_santanna_is_unbiased_and_covers_under_heterogeneous_effects():
     R = 600  # sd of the estimate ~0.40 sigma -> MC se of the bias ~0.016 sigma
     draws = run_monte_carlo([Method("CS", fit_cs_analytical)], R, design=HETEROGENEOUS, seed=101, n_jobs=JOBS)
     s = summarise(draws).loc["CS"]
     assert s["failures"] == 0
     _powered_bias_check(s)
-    # with 2 treated units per cohort the influence-function variance (1/n_g, not 1/(n_g - 1))
-    # misses about half the treated-side variance: coverage ~0.77 in a 1000-replication pilot.
-    # The test asserts the documented failure: coverage clearly below the acceptance band.
-    lo, _ = coverage_band(R)
-    assert s["coverage"] < lo - 3 * s["mcse_coverage"], s.to_dict()
+    lo, hi = coverage_band(R)
+    assert lo <= s["coverage"] <= hi, s.to_dict()
 
 
 @pytest.mark.slow
 def test_callaway_santanna_interval_covers_with_many_treated():
-    R = 300
-    design = {"n_units": 100, "cohorts": {2008: 15, 2012: 15, 2016: 15, 2020: 15}, "effect": "heterogeneous"}
+    # constant effect: no cohort-share term in the aggregated influence function, so this
+    # checks the cell-level variance; 15 units per cohort instead of the study's 2
+    R = 200
+    design = {"n_units": 100, "cohorts": {2008: 15, 2012: 15, 2016: 15, 2020: 15}, "effect": "constant"}
     draws = run_monte_carlo([Method("CS", fit_cs_analytical)], R, design=design, seed=102, n_jobs=JOBS)
     s = summarise(draws).loc["CS"]
     lo, hi = coverage_band(R)
     assert lo <= s["coverage"] <= hi, s.to_dict()
     assert abs(s["bias_sigma"]) < 3 * s["mcse_bias_sigma"] + 1e-12  # unbiased within simulation error
+
+
+@pytest.mark.slow
+def test_sun_abraham_cluster_interval_undercovers_with_few_treated():
+    """Documented failure: cluster-robust errors with 8 treated units of 60 are too small.
+
+    The full run (docs/monte_carlo.md, 300 replications) measures coverage 0.82 (MC se 0.02);
+    the test asserts coverage below the acceptance band, which a correct interval would pass.
+    """
+    R = 300
+    draws = run_monte_carlo([Method("SA", fit_sun_abraham)], R, design=CONSTANT, seed=105, n_jobs=JOBS)
+    s = summarise(draws).loc["SA"]
+    lo, _ = coverage_band(R)
+    assert s["coverage"] < lo, s.to_dict()
+    _powered_bias_check(s, limit=0.1)  # still unbiased (sd ~0.40: MC se 0.023 at R = 300)
 
 
 @pytest.mark.slow
@@ -107,13 +123,18 @@ def test_twfe_is_biased_under_heterogeneous_staggered_effects():
 
 @pytest.mark.slow
 def test_few_treated_inference_covers_at_nominal_rate():
-    """Randomisation inference and Conley-Taber stay valid with 8 treated units (constant effect)."""
+    """Randomisation inference, Conley-Taber and the restricted wild cluster bootstrap stay valid
+    with 8 treated units when TWFE is unbiased (constant effect)."""
     R = 200
-    methods = [Method("RI", fit_twfe_randomization), Method("CT", fit_twfe_conley_taber)]
+    methods = [
+        Method("RI", fit_twfe_randomization),
+        Method("CT", fit_twfe_conley_taber),
+        Method("WCB", fit_twfe_wild),
+    ]
     draws = run_monte_carlo(methods, R, design=CONSTANT, seed=104, n_jobs=JOBS)
     summary = summarise(draws)
     lo, hi = coverage_band(R)
-    for name in ("RI", "CT"):
+    for name in ("RI", "CT", "WCB"):
         s = summary.loc[name]
         assert s["failures"] == 0
         assert lo <= s["coverage"] <= hi, (name, s.to_dict())
