@@ -27,6 +27,11 @@ Standard errors (``se=``): ``"placebo"`` (the one valid with a single treated un
 reassigned as pseudo-treated, Algorithm 4 of the paper), ``"jackknife"`` (leave one unit out,
 weights held fixed; needs at least two treated units) and ``"bootstrap"`` (units resampled,
 weights re-estimated; needs at least two treated units).
+
+Staggered adoption (treated units starting in different periods) is handled as in the Stata
+package ``sdid`` (Clarke, Pailanir, Athey and Imbens 2023): each adoption cohort is estimated
+as a block against the never-treated units over all periods, and the cohort estimates are
+averaged with weights proportional to their treated unit-periods ``N1_g * T1_g``.
 """
 
 from __future__ import annotations
@@ -232,6 +237,9 @@ class SyntheticDiDResult:
         :math:`\\hat\\sigma` and the unit-weight regularisation :math:`\\zeta`.
     leave_one_out : pandas.Series or None
         Estimate when dropping each control with weight > 0.001 (weights re-estimated).
+    cohorts : pandas.DataFrame or None
+        Staggered adoption only: ``cohort, n_treated, n_post, weight, estimate`` per adoption
+        cohort (``unit_weights`` and ``time_weights`` are then the cohort-weighted averages).
     replicates : numpy.ndarray
         The placebo / jackknife / bootstrap estimates behind ``se``.
     notes : list of str
@@ -256,6 +264,7 @@ class SyntheticDiDResult:
     leave_one_out: pd.Series | None = None
     replicates: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     notes: list[str] = field(default_factory=list)
+    cohorts: pd.DataFrame | None = None
 
     def summary(self) -> str:
         """Plain-text summary."""
@@ -302,9 +311,10 @@ class SyntheticDiDResult:
         return fig
 
 
-def _panel_matrix(
+def _panel_frames(
     data: pd.DataFrame, y: str, unit: str, time: str, treat: str
-) -> tuple[NDArray, list[Hashable], list[Hashable], list[Any], int, Any]:
+) -> tuple[pd.DataFrame, pd.Series, list[Hashable]]:
+    """Outcome table (unit x period), first treated period of each treated unit, controls."""
     for col in (y, unit, time, treat):
         if col not in data.columns:
             raise SchemaError("column not found in data", column=col)
@@ -318,9 +328,9 @@ def _panel_matrix(
         raise InputError("treatment must be 0 or 1", row=str(data.index[bad][0]), column=treat, value=data.loc[bad, treat].iloc[0])
     Yw = data.pivot(index=unit, columns=time, values=y).sort_index(axis=1)
     Dw = data.assign(_d=tr).pivot(index=unit, columns=time, values="_d").sort_index(axis=1)
-    if Yw.isna().to_numpy().any():
-        u = Yw.index[Yw.isna().any(axis=1)][0]
-        t = Yw.columns[Yw.loc[u].isna()][0]
+    if Yw.isna().to_numpy().any() or Dw.isna().to_numpy().any():
+        u = Yw.index[Yw.isna().any(axis=1) | Dw.isna().any(axis=1)][0]
+        t = Yw.columns[Yw.loc[u].isna() | Dw.loc[u].isna()][0]
         raise UnbalancedPanelError(f"synthetic DiD needs a balanced panel with no missing outcome; unit {u!r} lacks period {t!r}")
     ever = Dw.max(axis=1) > 0
     treated_units = list(Yw.index[ever])
@@ -329,22 +339,28 @@ def _panel_matrix(
         raise SmallGroupError("no treated unit")
     if len(controls) < 2:
         raise SmallGroupError(f"synthetic DiD needs at least 2 never-treated units; found {len(controls)}")
+    times = list(Yw.columns)
     first = Dw.loc[treated_units].apply(lambda r: r.index[r.to_numpy() > 0][0], axis=1)
+    for u, t0 in first.items():
+        if not (Dw.loc[u, [t for t in times if t >= t0]] == 1).all():
+            raise EstimationError(f"treatment must stay on once it starts (absorbing); unit {u!r} switches off")
+        if t0 == times[0]:
+            raise TreatedInFirstPeriodError(f"unit {u!r} is treated from the first period {t0!r}: no pre-treatment period")
+    return Yw, first, controls
+
+
+def _panel_matrix(
+    data: pd.DataFrame, y: str, unit: str, time: str, treat: str
+) -> tuple[NDArray, list[Hashable], list[Hashable], list[Any], int, Any]:
+    """Block design as a matrix with controls and pre-periods first."""
+    Yw, first, controls = _panel_frames(data, y, unit, time, treat)
     if first.nunique() > 1:
-        raise EstimationError(
-            "synthetic_did handles block designs (all treated units start together); first treated periods differ: "
-            + ", ".join(f"{u}={t}" for u, t in first.items())
-        )
+        raise EstimationError("staggered adoption: use the cohort decomposition")
+    treated_units = list(first.index)
     t0 = first.iloc[0]
     times = list(Yw.columns)
-    post = [t for t in times if t >= t0]
-    if not (Dw.loc[treated_units, post] == 1).all().all():
-        raise EstimationError("treatment must stay on once it starts (absorbing)")
-    T0 = times.index(t0)
-    if T0 == 0:
-        raise TreatedInFirstPeriodError(f"treatment starts in the first period {t0!r}: no pre-treatment period")
     Y = Yw.loc[controls + treated_units].to_numpy(dtype=float)
-    return Y, controls, treated_units, times, T0, t0
+    return Y, controls, treated_units, times, times.index(t0), t0
 
 
 def synthetic_did(
@@ -370,8 +386,9 @@ def synthetic_did(
     y, unit, time
         Outcome, unit and period columns.
     treat
-        0/1 column, 1 for treated units from their first treated period on (all treated units
-        must start in the same period; units never treated are the controls).
+        0/1 column, 1 for treated units from their first treated period on (absorbing); units
+        never treated are the controls. If treated units start in different periods, the
+        cohort decomposition described in the module docstring is used and ``cohorts`` is set.
     estimator
         ``"sdid"`` (default), ``"sc"`` (synthetic control as in ``synthdid::sc_estimate``) or
         ``"did"`` (plain DiD), all through the same code path.
@@ -400,8 +417,11 @@ def synthetic_did(
     SmallGroupError
         No treated unit, fewer than two controls, or (placebo) no more controls than treated.
     EstimationError
-        Staggered or non-absorbing treatment.
+        Non-absorbing treatment (a unit switches treatment off).
     """
+    Yw, first, controls_ = _panel_frames(data, y, unit, time, treat)
+    if first.nunique() > 1:
+        return _staggered_did(Yw, first, controls_, unit, estimator, se, n_reps, seed, alpha, leave_one_out)
     Y, controls, treated_units, times, T0, t0 = _panel_matrix(data, y, unit, time, treat)
     N0 = len(controls)
     N1 = len(treated_units)
@@ -497,3 +517,156 @@ def synthetic_did(
         replicates=np.asarray(reps, dtype=float),
         notes=notes,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Staggered adoption: cohort decomposition (Clarke, Pailanir, Athey and Imbens 2023)
+# ---------------------------------------------------------------------------------------------
+
+
+def _staggered_att(
+    Y: NDArray, control_rows: NDArray, cohort_rows: list[NDArray], cohort_t0: list[int], estimator: Estimator
+) -> tuple[float, list[float], list[float], list[NDArray], list[NDArray]]:
+    """Cohort-weighted ATT on the unit x period matrix ``Y``.
+
+    Each cohort's block holds the controls and that cohort's units over all periods; the cohort
+    estimates are averaged with weights ``N1_g * T1_g`` (treated unit-periods).
+    """
+    T = Y.shape[1]
+    taus, wts, omegas, lams = [], [], [], []
+    for rows, t0 in zip(cohort_rows, cohort_t0):
+        if rows.size == 0:
+            continue
+        block = Y[np.concatenate([control_rows, rows])]
+        tau, omega, lam, _ = sdid_estimate(block, control_rows.size, t0, estimator)
+        taus.append(tau)
+        wts.append(float(rows.size * (T - t0)))
+        omegas.append(omega)
+        lams.append(lam)
+    w = np.asarray(wts) / np.sum(wts)
+    return float(w @ np.asarray(taus)), taus, list(w), omegas, lams
+
+
+def _staggered_did(
+    Yw: pd.DataFrame,
+    first: pd.Series,
+    controls: list[Hashable],
+    unit: str,
+    estimator: Estimator,
+    se: str,
+    n_reps: int,
+    seed: int,
+    alpha: float,
+    leave_one_out: bool,
+) -> SyntheticDiDResult:
+    """Staggered adoption: SDID per adoption cohort against the never-treated, weighted average.
+
+    Variance: ``placebo`` draws as many controls as there are treated units, gives them the
+    treated units' adoption periods, and re-estimates on the controls alone; ``bootstrap``
+    resamples units (cohorts absent from a draw drop out of its average); ``jackknife`` leaves
+    each unit out. Weights are re-estimated in every replication.
+    """
+    times = list(Yw.columns)
+    order = controls + list(first.sort_values(kind="stable").index)
+    Y = Yw.loc[order].to_numpy(dtype=float)
+    N0 = len(controls)
+    cohorts = sorted(first.unique())
+    cohort_rows = [np.array([order.index(u) for u in first.index[first == g]]) for g in cohorts]
+    cohort_t0 = [times.index(g) for g in cohorts]
+    control_rows = np.arange(N0)
+    est, taus, w, omegas, lams = _staggered_att(Y, control_rows, cohort_rows, cohort_t0, estimator)
+    notes = [f"staggered adoption: {len(cohorts)} cohorts ({', '.join(map(str, cohorts))}), each against the never-treated"]
+    few = [g for g, t0 in zip(cohorts, cohort_t0) if t0 <= 3]
+    if few:
+        notes.append(f"cohort(s) {', '.join(map(str, few))} have at most 3 pre-treatment periods")
+    rng = np.random.default_rng(seed)
+    n_tr = sum(r.size for r in cohort_rows)
+    sizes = [r.size for r in cohort_rows]
+    reps: list[float] = []
+    if se == "placebo":
+        if N0 <= n_tr:
+            raise SmallGroupError(f"placebo variance needs more controls ({N0}) than treated units ({n_tr})")
+        for _ in range(n_reps):
+            perm = rng.permutation(N0)
+            fake, rest = perm[:n_tr], np.sort(perm[n_tr:])
+            pieces = np.split(fake, np.cumsum(sizes)[:-1])
+            reps.append(_staggered_att(Y, rest, pieces, cohort_t0, estimator)[0])
+        se_val = float(np.sqrt((n_reps - 1) / n_reps) * np.std(reps, ddof=1))
+    elif se == "bootstrap":
+        n = Y.shape[0]
+        while len(reps) < n_reps:
+            ind = np.sort(rng.integers(0, n, size=n))
+            c = ind[ind < N0]
+            if c.size < 2:
+                continue
+            pieces = [ind[np.isin(ind, r)] for r in cohort_rows]
+            if all(p.size == 0 for p in pieces):
+                continue
+            # Resampled rows become distinct rows of a new matrix.
+            Yb = Y[np.concatenate([c, *pieces])]
+            off = np.cumsum([c.size, *[p.size for p in pieces]])
+            new_pieces = [np.arange(off[i], off[i + 1]) for i in range(len(pieces))]
+            reps.append(_staggered_att(Yb, np.arange(c.size), new_pieces, cohort_t0, estimator)[0])
+        se_val = float(np.sqrt((n_reps - 1) / n_reps) * np.std(reps, ddof=1))
+    elif se == "jackknife":
+        n = Y.shape[0]
+        for i in range(n):
+            keep = np.delete(np.arange(n), i)
+            Yj = Y[keep]
+            c = np.arange(N0 - 1 if i < N0 else N0)
+            pieces, start = [], c.size
+            for r in cohort_rows:
+                k = r.size - int(i in r)
+                pieces.append(np.arange(start, start + k))
+                start += k
+            reps.append(_staggered_att(Yj, c, pieces, cohort_t0, estimator)[0])
+        r = np.asarray(reps)
+        se_val = float(np.sqrt((n - 1) / n * np.sum((r - r.mean()) ** 2)))
+    elif se == "none":
+        se_val = float("nan")
+    else:
+        raise InputError("se must be 'placebo', 'jackknife', 'bootstrap' or 'none'", column="se", value=se)
+    z = stats.norm.ppf(1 - alpha / 2)
+    omega_avg = np.sum([wi * o for wi, o in zip(w, omegas)], axis=0)
+    lam_cal = pd.DataFrame(
+        {g: pd.Series(l_, index=times[: t0]) for g, l_, t0 in zip(cohorts, lams, cohort_t0)}
+    ).reindex(times[: max(cohort_t0)]).fillna(0.0)
+    lam_avg = lam_cal.to_numpy() @ np.asarray(w)
+    loo = None
+    if leave_one_out:
+        vals = {}
+        for i in np.flatnonzero(omega_avg > 1e-3):
+            if N0 - 1 < 2:
+                break
+            keep = np.delete(np.arange(Y.shape[0]), i)
+            shifted = [r - 1 for r in cohort_rows]
+            vals[controls[i]] = _staggered_att(Y[keep], np.arange(N0 - 1), shifted, cohort_t0, estimator)[0]
+        loo = pd.Series(vals, name="estimate", dtype=float)
+        loo.index.name = unit
+    treated_path = Y[N0:].mean(axis=0)
+    paths = pd.DataFrame({"treated": treated_path, "synthetic_control": omega_avg @ Y[:N0]}, index=pd.Index(times, name=Yw.columns.name))
+    res = SyntheticDiDResult(
+        estimate=est,
+        se=se_val,
+        conf_int=(est - z * se_val, est + z * se_val),
+        se_method=se,
+        estimator=estimator,
+        unit_weights=pd.Series(omega_avg, index=pd.Index(controls, name=unit), name="omega"),
+        time_weights=pd.Series(lam_avg, index=pd.Index(times[: max(cohort_t0)], name=Yw.columns.name), name="lambda"),
+        treated_units=list(first.index),
+        treatment_time=min(cohorts),
+        n_control=N0,
+        n_treated=n_tr,
+        n_pre=min(cohort_t0),
+        n_post=len(times) - min(cohort_t0),
+        noise_level=float("nan"),
+        zeta_omega=float("nan"),
+        paths=paths,
+        leave_one_out=loo,
+        replicates=np.asarray(reps, dtype=float),
+        notes=notes,
+    )
+    res.cohorts = pd.DataFrame(
+        {"cohort": cohorts, "n_treated": sizes, "n_post": [len(times) - t for t in cohort_t0], "weight": w, "estimate": taus}
+    )
+    return res

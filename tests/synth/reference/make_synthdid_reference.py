@@ -51,3 +51,21 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def staggered() -> None:
+    """Staggered reference: Nevada and Utah treated from 1985, California from 1989 (made up)."""
+    from synthdid import staggered_synthdid_estimate
+
+    df = pd.read_csv(HERE.parent / "data" / "california_prop99.csv", sep=";")
+    df.loc[df["State"].isin(["Nevada", "Utah"]) & (df["Year"] >= 1985), "treated"] = 1
+    est = staggered_synthdid_estimate(df, unit="State", time="Year", outcome="PacksPerCapita", treatment="treated")
+    path = HERE / "synthdid_reference.json"
+    out = json.loads(path.read_text())
+    out["staggered_att"] = float(est)
+    out["staggered_by_cohort"] = est.by_cohort.astype({c: float for c in est.by_cohort.select_dtypes("number").columns}).to_dict(orient="list")
+    path.write_text(json.dumps(out, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    staggered()
