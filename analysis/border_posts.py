@@ -143,6 +143,9 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
             d, "y", "bps_code", "year", "group", leads=es_conf["leads"], lags=es_conf["lags"], cluster=inf["cluster"]), failures)
         if res is not None:
             extras["event_study"] = res.estimates().to_dict(orient="records")
+            hd = spec.get("sensitivity", {}).get("honest_did")
+            if hd:
+                extras["honest_did"] = attempt(f"{label}: honest_did", lambda: honest(res, hd, label), failures)
             if res.pretrend is not None:
                 extras["event_study_pretrend"] = {"statistic": res.pretrend.statistic, "pvalue": res.pretrend.pvalue,
                                                   "df": list(np.atleast_1d(res.pretrend.df))}
@@ -173,6 +176,30 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
             if agg is not None:
                 rows.append(agg)
     return rows, extras
+
+
+def honest(es, conf: dict[str, Any], label: str) -> dict[str, Any]:
+    """Rambachan-Roth intervals for the average post-period event-study effect."""
+    import numpy as np
+
+    names = [f"e={e}" for e in es.event_times]
+    pre = [n for n, e in zip(names, es.event_times, strict=True) if e < 0]
+    post = [n for n, e in zip(names, es.event_times, strict=True) if e >= 0]
+    betas = es.params.loc[pre + post].to_numpy(float)
+    sigma = es.cov.loc[pre + post, pre + post].to_numpy(float)
+    l_vec = np.full(len(post), 1.0 / len(post))
+    out: dict[str, Any] = {"target": "average of post-period event-study coefficients", "num_pre": len(pre), "num_post": len(post)}
+    if conf.get("smoothness"):
+        r = method("honest_did")(betas, sigma, num_pre=len(pre), num_post=len(post), method="smoothness", l_vec=l_vec)
+        out["original"] = list(r.original)
+        out["smoothness"] = {"table": r.table[["M", "lb", "ub"]].to_dict(orient="records"), "breakdown": r.breakdown}
+    sample = label.split(" / ")[-1]
+    if conf.get("relative_magnitude") and sample in conf.get("relative_magnitude_samples", []):
+        r = method("honest_did")(betas, sigma, num_pre=len(pre), num_post=len(post), method="relative_magnitude",
+                                 Mbar=conf["relative_magnitude"], l_vec=l_vec)
+        out["original"] = list(r.original)
+        out["relative_magnitude"] = {"table": r.table[["M", "lb", "ub"]].to_dict(orient="records"), "breakdown": r.breakdown}
+    return out
 
 
 def _sa_average(res) -> dict[str, Any]:

@@ -68,6 +68,7 @@ def main(spec_path: str = SPEC) -> None:
             entry["sc"] = {
                 "att_avg": sc.att_avg, "pre_rmspe": sc.pre_rmspe, "post_rmspe": sc.post_rmspe,
                 "rmspe_ratio": sc.rmspe_ratio, "p_value": sc.p_value, "p_value_filtered": sc.p_value_filtered,
+                "p_value_post": getattr(sc, "p_value_post", None),
                 "weights": {names.get(int(k), str(k)): v for k, v in w.items()},
                 "path": sc.path.reset_index().rename(columns={sc.path.index.name or "index": "year"}).to_dict(orient="records"),
                 "placebo_gaps": None if sc.placebo_gaps is None else {str(c): sc.placebo_gaps[c].tolist() for c in sc.placebo_gaps.columns},

@@ -114,6 +114,19 @@ class Report:
         """Insert a table with links to the files that made it."""
         from .tables import to_html
 
+        if cell_link is None and targets:
+            # every number in the table links to the first source (the specification that made it)
+            first = self.rel(targets[0][1])
+
+            def cell_link(column: str, value: Any) -> str | None:
+                if isinstance(value, bool):
+                    return None
+                try:
+                    float(value)
+                except (TypeError, ValueError):
+                    return None
+                return first
+
         self._body.append(to_html(df, digits=digits, caption=caption, cell_link=cell_link))
         if targets:
             links = " ".join(self.link(label, p) for label, p in targets)

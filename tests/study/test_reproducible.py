@@ -29,7 +29,8 @@ def _clone(dest):
 
 
 def _run(root):
-    env = {**os.environ, "SOSEK_IMPACT_ROOT": str(root), "PYTHONHASHSEED": "0"}
+    # PYTHONPATH: the copy's own library, not the working tree's (which may change meanwhile)
+    env = {**os.environ, "SOSEK_IMPACT_ROOT": str(root), "PYTHONHASHSEED": "0", "PYTHONPATH": str(root)}
     return subprocess.run([sys.executable, str(root / "analysis" / "pipeline.py")], cwd=root, env=env,
                           capture_output=True, text=True, timeout=600)
 
@@ -56,4 +57,7 @@ def test_two_clean_runs_are_byte_identical_and_rerun_is_a_no_op(tmp_path):
     assert [k for k in da if da[k] != db[k]] == []
     again = _run(a)
     assert again.returncode == 0
+    assert f"{a}/sosek_impact" in subprocess.run(
+        [sys.executable, "-c", "import sosek_impact; print(sosek_impact.__file__)"], env={**os.environ, "PYTHONPATH": str(a)},
+        capture_output=True, text=True, cwd=a).stdout
     assert "0 task(s) ran" in again.stderr  # nothing changed: every task up to date
