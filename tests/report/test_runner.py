@@ -81,3 +81,31 @@ def test_cycle_and_unknown_dependency_are_refused(tmp_path):
         run_tasks([Task("a", print, depends=["b"]), Task("b", print, depends=["a"])], tmp_path, tmp_path / "s")
     with pytest.raises(ValueError, match="unknown"):
         run_tasks([Task("a", print, depends=["zz"])], tmp_path, tmp_path / "s")
+
+
+def test_killed_task_leaves_previous_output_intact(tmp_path):
+    """An action interrupted while writing (atomic write) keeps the last complete output."""
+    from sosek_impact.atomic import atomic_open
+
+    (tmp_path / "in.txt").write_text("v1")
+
+    def write(fail: bool):
+        def action():
+            with atomic_open(tmp_path / "out.txt") as fh:
+                fh.write("partial ")
+                if fail:
+                    raise RuntimeError("killed while writing")
+                fh.write((tmp_path / "in.txt").read_text())
+        return action
+
+    state = tmp_path / "s.json"
+    run_tasks([Task("t", write(False), inputs=["in.txt"], outputs=["out.txt"])], tmp_path, state, log=lambda s: None)
+    assert (tmp_path / "out.txt").read_text() == "partial v1"
+    (tmp_path / "in.txt").write_text("v2")
+    reps = run_tasks([Task("t", write(True), inputs=["in.txt"], outputs=["out.txt"])], tmp_path, state, log=lambda s: None)
+    assert reps[0].status == "failed"
+    assert (tmp_path / "out.txt").read_text() == "partial v1"  # previous output, not a half-written one
+    assert not list(tmp_path.glob(".out.txt.*.tmp"))
+    # and the task is still out of date: the next run redoes it
+    reps = run_tasks([Task("t", write(False), inputs=["in.txt"], outputs=["out.txt"])], tmp_path, state, log=lambda s: None)
+    assert reps[0].status == "ran" and (tmp_path / "out.txt").read_text() == "partial v2"
