@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from math import comb, erfc, sqrt
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,15 @@ from scipy import optimize, stats
 
 from sosek_impact.errors import InputError
 
-__all__ = ["HonestDiDResult", "honest_did", "original_ci", "flci", "flci_weights", "rm_confidence_set"]
+__all__ = [
+    "HonestDiDResult",
+    "honest_did",
+    "honest_did_event_study",
+    "original_ci",
+    "flci",
+    "flci_weights",
+    "rm_confidence_set",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -605,3 +613,46 @@ def honest_did(
                         hi = mid
             breakdown = lo
     return HonestDiDResult(table=table, original=orig, breakdown=breakdown, method=label, restriction=method)
+
+
+def honest_did_event_study(result: Any, *, post_periods: Sequence[int] | None = None, **kwargs: Any) -> HonestDiDResult:
+    """:func:`honest_did` on an event-study result (``sosek_impact.estimators.event_study``).
+
+    Parameters
+    ----------
+    result
+        Any object with ``params`` and ``cov`` (pandas, labelled ``"e=<event time>"``),
+        ``event_times`` and ``ref``; the reference event time must be ``-1`` and the event
+        times consecutive, as the restrictions speak of changes between adjacent periods.
+        With binned end points the outermost coefficients pool several periods: read the
+        smoothness restriction at those end points with care.
+    post_periods
+        Event times ``>= 0`` to keep (default: all); they must start at 0 and be consecutive.
+    **kwargs
+        Passed on to :func:`honest_did` (``method``, ``Mbar``, ``M``, ``l_vec``, ``alpha`` ...).
+
+    Returns
+    -------
+    HonestDiDResult
+    """
+    ref = int(getattr(result, "ref", -1))
+    if ref != -1:
+        raise InputError("HonestDiD needs the event study normalised at event time -1", column="ref", value=ref)
+    times = sorted(int(e) for e in result.event_times)
+    pre = [e for e in times if e < -1]
+    post = [e for e in times if e >= 0]
+    if post_periods is not None:
+        post = [e for e in post if e in set(int(p) for p in post_periods)]
+    if not pre or not post:
+        raise InputError("the event study needs at least one lead (< -1) and one lag (>= 0)", column="event_times", value=times)
+    if pre != list(range(pre[0], -1)) or post != list(range(0, post[-1] + 1)):
+        raise InputError("event times must be consecutive around the reference -1", column="event_times", value=times)
+    names = [f"e={e}" for e in pre + post]
+    params = result.params
+    cov = result.cov
+    missing = [n for n in names if n not in params.index]
+    if missing:
+        raise InputError("event-time coefficient not found in the result", column="params", value=missing[0])
+    betas = params.loc[names].to_numpy(dtype=float)
+    sigma = cov.loc[names, names].to_numpy(dtype=float)
+    return honest_did(betas, sigma, num_pre=len(pre), num_post=len(post), **kwargs)

@@ -173,3 +173,24 @@ def test_plot_returns_figure(medicaid_event_study):
     res = honest_did(b, V, num_pre=5, num_post=2, method="smoothness", M=[0.0, 0.02], refine_breakdown=False)
     fig = res.plot()
     assert fig.axes and len(fig.axes[0].lines) > 0
+
+
+def test_event_study_adapter_passes_the_right_coefficients(medicaid_event_study):
+    # A stand-in with the interface of sosek_impact.estimators.event_study results: labelled
+    # params/cov with the reference -1 left out, plus a covariate that must be ignored.
+    from types import SimpleNamespace
+
+    from sosek_impact.inference.honest_did import honest_did_event_study
+
+    b, V = medicaid_event_study
+    names = ["e=-6", "e=-5", "e=-4", "e=-3", "e=-2", "e=0", "e=1", "x"]
+    params = pd.Series(np.append(b, 9.9), index=names)
+    cov = pd.DataFrame(np.pad(V, ((0, 1), (0, 1))) + np.diag([0] * 7 + [1.0]), index=names, columns=names)
+    res_obj = SimpleNamespace(params=params, cov=cov, event_times=[-6, -5, -4, -3, -2, 0, 1], ref=-1)
+    via = honest_did_event_study(res_obj, method="smoothness", M=[0.01], refine_breakdown=False)
+    direct = honest_did(b, V, num_pre=5, num_post=2, method="smoothness", M=[0.01], refine_breakdown=False)
+    pd.testing.assert_frame_equal(via.table, direct.table)
+    with pytest.raises(InputError, match="-1"):
+        honest_did_event_study(SimpleNamespace(params=params, cov=cov, event_times=[-6, -5], ref=-2))
+    with pytest.raises(InputError, match="consecutive"):
+        honest_did_event_study(SimpleNamespace(params=params, cov=cov, event_times=[-6, -4, -3, -2, 0, 1], ref=-1))
