@@ -37,11 +37,11 @@ from sosek_impact.errors import EstimationError, InputError, SchemaError, SmallG
 from sosek_impact.estimators._simplex import simplex_least_squares
 
 __all__ = [
-    "SyntheticControlResult",
     "MultiSyntheticControlResult",
+    "SyntheticControlResult",
+    "placebo_rank_p_value",
     "synthetic_control",
     "synthetic_control_multi",
-    "placebo_rank_p_value",
 ]
 
 PredictorSpec = str | tuple[str, Sequence[Any]] | tuple[str, Sequence[Any], str]
@@ -63,9 +63,7 @@ def _wide(data: pd.DataFrame, y: str, unit: str, time: str) -> pd.DataFrame:
     dup = data.duplicated([unit, time], keep=False)
     if dup.any():
         row = data.loc[dup].iloc[0]
-        raise InputError(
-            "duplicate (unit, time) rows", row=str(data.index[dup][0]), column=unit, value=(row[unit], row[time])
-        )
+        raise InputError("duplicate (unit, time) rows", row=str(data.index[dup][0]), column=unit, value=(row[unit], row[time]))
     values = pd.to_numeric(data[y], errors="coerce")
     bad = values.isna() & data[y].notna()
     if bad.any():
@@ -173,9 +171,7 @@ def _fit_matrices(
         starts.append(np.log(rng.dirichlet(np.ones(k))))
     best: _Fit | None = None
     for theta0 in starts[: max(1, n_starts)]:
-        res = minimize(
-            outer, theta0, method="Nelder-Mead", options={"maxiter": 200 * k, "xatol": 1e-4, "fatol": 1e-10}
-        )
+        res = minimize(outer, theta0, method="Nelder-Mead", options={"maxiter": 200 * k, "xatol": 1e-4, "fatol": 1e-10})
         v = v_of(res.x)
         w = _weights_given_v(X1, X0, v)
         fit = _Fit(w, v, pre_mspe(w))
@@ -428,12 +424,12 @@ def synthetic_control(
     else:
         pre = [t for t in pre_periods if t in times and t < treatment_time]
         if len(pre) < len(list(pre_periods)):
-            raise InputError("pre_periods must be periods of the data before treatment_time", column=time, value=list(pre_periods))
+            raise InputError(
+                "pre_periods must be periods of the data before treatment_time", column=time, value=list(pre_periods)
+            )
         pre = [t for t in pre if np.isfinite(treated_y.loc[t])]
     if not pre:
-        raise TreatedInFirstPeriodError(
-            f"treated unit {treated_unit!r} has no observed outcome before {treatment_time!r}"
-        )
+        raise TreatedInFirstPeriodError(f"treated unit {treated_unit!r} has no observed outcome before {treatment_time!r}")
     post = [t for t in times if t >= treatment_time]
     if not post:
         raise EstimationError(f"no period at or after treatment_time {treatment_time!r}")
@@ -445,7 +441,10 @@ def synthetic_control(
     complete = [u for u in pool if Y.loc[pre, u].notna().all() and Y.loc[post, u].notna().all()]
     dropped = sorted(set(pool) - set(complete), key=str)
     if dropped:
-        notes.append(f"{len(dropped)} donor(s) dropped for missing outcomes: {', '.join(map(str, dropped[:10]))}" + (" ..." if len(dropped) > 10 else ""))
+        notes.append(
+            f"{len(dropped)} donor(s) dropped for missing outcomes: {', '.join(map(str, dropped[:10]))}"
+            + (" ..." if len(dropped) > 10 else "")
+        )
     if len(complete) < 2:
         raise SmallGroupError(f"synthetic control needs at least 2 donors with complete outcomes; found {len(complete)}")
     donors_ = complete
@@ -482,7 +481,9 @@ def synthetic_control(
         v_spec = v if isinstance(v, str) else np.asarray(v, dtype=float)
     if not isinstance(v_spec, str):
         if v_spec.shape != (len(labels),) or np.any(v_spec < 0) or v_spec.sum() <= 0:
-            raise InputError(f"v must be 'optimize', 'equal' or {len(labels)} non-negative numbers", column="v", value=list(v_spec))
+            raise InputError(
+                f"v must be 'optimize', 'equal' or {len(labels)} non-negative numbers", column="v", value=list(v_spec)
+            )
     elif v_spec not in {"optimize", "equal"}:
         raise InputError("v must be 'optimize', 'equal' or an array", column="v", value=v_spec)
 
@@ -647,9 +648,7 @@ def synthetic_control_multi(
     all_units = pd.unique(data[unit])
     donors = kwargs.pop("donors", None)
     pool = [u for u in (donors if donors is not None else all_units) if u not in treated]
-    fits = {
-        u: synthetic_control(data, y, unit, time, u, t0, donors=pool, seed=seed, **kwargs) for u, t0 in treated.items()
-    }
+    fits = {u: synthetic_control(data, y, unit, time, u, t0, donors=pool, seed=seed, **kwargs) for u, t0 in treated.items()}
     gaps = {}
     for u, fit in fits.items():
         et = pd.Index(np.asarray(fit.path.index) - fit.treatment_time, name="event_time")

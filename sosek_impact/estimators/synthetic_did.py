@@ -54,7 +54,7 @@ from sosek_impact.errors import (
     UnbalancedPanelError,
 )
 
-__all__ = ["SyntheticDiDResult", "synthetic_did", "sdid_estimate"]
+__all__ = ["SyntheticDiDResult", "sdid_estimate", "synthetic_did"]
 
 Estimator = Literal["sdid", "sc", "did"]
 
@@ -64,9 +64,7 @@ Estimator = Literal["sdid", "sc", "did"]
 # ---------------------------------------------------------------------------------------------
 
 
-def _fw_loop_numpy(
-    A: NDArray, b: NDArray, x: NDArray, eta: float, z2: float, threshold: float, max_iter: int
-) -> NDArray:
+def _fw_loop_numpy(A: NDArray, b: NDArray, x: NDArray, eta: float, z2: float, threshold: float, max_iter: int) -> NDArray:
     """Frank–Wolfe iterations (pure NumPy); see :func:`_sc_weight_fw`."""
     n = A.shape[0]
     At = np.ascontiguousarray(A.T)
@@ -83,7 +81,7 @@ def _fw_loop_numpy(
         num = float(half_grad @ x) - float(half_grad[i])
         denom = float(d_err @ d_err) + eta * (xx - 2.0 * xi + 1.0)
         step = num / denom if denom > 0 else 0.0
-        step = 1.0 if step > 1.0 else (0.0 if step < 0.0 else step)
+        step = 1.0 if step > 1.0 else (max(step, 0.0))
         if step > 0.0:
             x *= 1.0 - step
             x[i] += step
@@ -102,9 +100,7 @@ except ImportError:  # pragma: no cover - numba is a declared dependency, but st
     _fw_loop = _fw_loop_numpy
 
 
-def _sc_weight_fw(
-    Y: NDArray, zeta: float, intercept: bool, lam: NDArray | None, min_decrease: float, max_iter: int
-) -> NDArray:
+def _sc_weight_fw(Y: NDArray, zeta: float, intercept: bool, lam: NDArray | None, min_decrease: float, max_iter: int) -> NDArray:
     """Frank–Wolfe for ``min ||A x - b||^2 / n + zeta^2 ||x||^2`` on the simplex.
 
     ``Y`` is ``(n, k + 1)``: the first ``k`` columns are ``A``, the last is ``b``. The iterates
@@ -306,14 +302,19 @@ class SyntheticDiDResult:
         lam = self.time_weights
         if lam.max() > 0:
             lo = ax.get_ylim()[0]
-            ax.bar(lam.index, lam.to_numpy() / lam.max() * 0.1 * np.ptp(ax.get_ylim()), bottom=lo, color="tab:orange", alpha=0.4, label="time weights")
+            ax.bar(
+                lam.index,
+                lam.to_numpy() / lam.max() * 0.1 * np.ptp(ax.get_ylim()),
+                bottom=lo,
+                color="tab:orange",
+                alpha=0.4,
+                label="time weights",
+            )
         ax.legend(frameon=False)
         return fig
 
 
-def _panel_frames(
-    data: pd.DataFrame, y: str, unit: str, time: str, treat: str
-) -> tuple[pd.DataFrame, pd.Series, list[Hashable]]:
+def _panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) -> tuple[pd.DataFrame, pd.Series, list[Hashable]]:
     """Outcome table (unit x period), first treated period of each treated unit, controls."""
     for col in (y, unit, time, treat):
         if col not in data.columns:
@@ -325,7 +326,9 @@ def _panel_frames(
     tr = pd.to_numeric(data[treat], errors="coerce")
     bad = ~tr.isin([0, 1])
     if bad.any():
-        raise InputError("treatment must be 0 or 1", row=str(data.index[bad][0]), column=treat, value=data.loc[bad, treat].iloc[0])
+        raise InputError(
+            "treatment must be 0 or 1", row=str(data.index[bad][0]), column=treat, value=data.loc[bad, treat].iloc[0]
+        )
     Yw = data.pivot(index=unit, columns=time, values=y).sort_index(axis=1)
     Dw = data.assign(_d=tr).pivot(index=unit, columns=time, values="_d").sort_index(axis=1)
     if Yw.isna().to_numpy().any() or Dw.isna().to_numpy().any():
@@ -628,9 +631,11 @@ def _staggered_did(
         raise InputError("se must be 'placebo', 'jackknife', 'bootstrap' or 'none'", column="se", value=se)
     z = stats.norm.ppf(1 - alpha / 2)
     omega_avg = np.sum([wi * o for wi, o in zip(w, omegas)], axis=0)
-    lam_cal = pd.DataFrame(
-        {g: pd.Series(l_, index=times[: t0]) for g, l_, t0 in zip(cohorts, lams, cohort_t0)}
-    ).reindex(times[: max(cohort_t0)]).fillna(0.0)
+    lam_cal = (
+        pd.DataFrame({g: pd.Series(l_, index=times[:t0]) for g, l_, t0 in zip(cohorts, lams, cohort_t0)})
+        .reindex(times[: max(cohort_t0)])
+        .fillna(0.0)
+    )
     lam_avg = lam_cal.to_numpy() @ np.asarray(w)
     loo = None
     if leave_one_out:
@@ -644,7 +649,9 @@ def _staggered_did(
         loo = pd.Series(vals, name="estimate", dtype=float)
         loo.index.name = unit
     treated_path = Y[N0:].mean(axis=0)
-    paths = pd.DataFrame({"treated": treated_path, "synthetic_control": omega_avg @ Y[:N0]}, index=pd.Index(times, name=Yw.columns.name))
+    paths = pd.DataFrame(
+        {"treated": treated_path, "synthetic_control": omega_avg @ Y[:N0]}, index=pd.Index(times, name=Yw.columns.name)
+    )
     res = SyntheticDiDResult(
         estimate=est,
         se=se_val,

@@ -48,11 +48,11 @@ from sosek_impact.errors import InputError
 
 __all__ = [
     "HonestDiDResult",
+    "flci",
+    "flci_weights",
     "honest_did",
     "honest_did_event_study",
     "original_ci",
-    "flci",
-    "flci_weights",
     "rm_confidence_set",
 ]
 
@@ -90,7 +90,13 @@ def _check(betas: Sequence[float], sigma: NDArray, num_pre: int, num_post: int, 
 
 
 def original_ci(
-    betas: Sequence[float], sigma: NDArray, *, num_pre: int, num_post: int, l_vec: Sequence[float] | None = None, alpha: float = 0.05
+    betas: Sequence[float],
+    sigma: NDArray,
+    *,
+    num_pre: int,
+    num_post: int,
+    l_vec: Sequence[float] | None = None,
+    alpha: float = 0.05,
 ) -> tuple[float, float]:
     """Confidence interval for ``l' beta_post`` under exact parallel trends (``delta_post = 0``)."""
     b, S, lv = _check(betas, sigma, num_pre, num_post, l_vec)
@@ -178,21 +184,39 @@ def _flci_parts(S: NDArray, num_pre: int, num_post: int, lv: NDArray, M: float, 
     A_ub = np.block([[Gp, -np.eye(k)], [-Gp, -np.eye(k)]])
     b_ub = np.concatenate([-gq, gq])
     A_eq = np.concatenate([a, np.zeros(k)])[None, :]
-    lp = optimize.linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[-b0], bounds=[(None, None)] * num_pre + [(0, None)] * k, method="highs")
+    lp = optimize.linprog(
+        c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=[-b0], bounds=[(None, None)] * num_pre + [(0, None)] * k, method="highs"
+    )
     vp_min_bias = lp.x[:num_pre] if lp.success else vp_min_var
     h_max = max(sd(vp_min_bias), h_min * (1 + 1e-9))
 
     def min_bias_given_h(h: float, start: NDArray) -> NDArray:
         cons = [
-            {"type": "eq", "fun": lambda x: np.array([a @ x[:num_pre] + b0]), "jac": lambda x: np.concatenate([a, np.zeros(k)])[None, :]},
-            {"type": "ineq", "fun": lambda x: np.concatenate([x[num_pre:] - (Gp @ x[:num_pre] + gq), x[num_pre:] + (Gp @ x[:num_pre] + gq)]),
-             "jac": lambda x: np.block([[-Gp, np.eye(k)], [Gp, np.eye(k)]])},
-            {"type": "ineq", "fun": lambda x: np.array([h * h - full(x[:num_pre]) @ S @ full(x[:num_pre])]),
-             "jac": lambda x: np.concatenate([-2.0 * (S @ full(x[:num_pre]))[:num_pre], np.zeros(k)])[None, :]},
+            {
+                "type": "eq",
+                "fun": lambda x: np.array([a @ x[:num_pre] + b0]),
+                "jac": lambda x: np.concatenate([a, np.zeros(k)])[None, :],
+            },
+            {
+                "type": "ineq",
+                "fun": lambda x: np.concatenate([x[num_pre:] - (Gp @ x[:num_pre] + gq), x[num_pre:] + (Gp @ x[:num_pre] + gq)]),
+                "jac": lambda x: np.block([[-Gp, np.eye(k)], [Gp, np.eye(k)]]),
+            },
+            {
+                "type": "ineq",
+                "fun": lambda x: np.array([h * h - full(x[:num_pre]) @ S @ full(x[:num_pre])]),
+                "jac": lambda x: np.concatenate([-2.0 * (S @ full(x[:num_pre]))[:num_pre], np.zeros(k)])[None, :],
+            },
         ]
         x0 = np.concatenate([start, np.abs(Gp @ start + gq)])
-        res = optimize.minimize(lambda x: x[num_pre:].sum(), x0, jac=lambda x: np.concatenate([np.zeros(num_pre), np.ones(k)]),
-                                constraints=cons, method="SLSQP", options={"ftol": 1e-13, "maxiter": 500})
+        res = optimize.minimize(
+            lambda x: x[num_pre:].sum(),
+            x0,
+            jac=lambda x: np.concatenate([np.zeros(num_pre), np.ones(k)]),
+            constraints=cons,
+            method="SLSQP",
+            options={"ftol": 1e-13, "maxiter": 500},
+        )
         vp = res.x[:num_pre]
         # Guard against small constraint violations of SLSQP: fall back to a feasible mix.
         if sd(vp) > h * (1 + 1e-6) or abs(a @ vp + b0) > 1e-8 * max(1.0, abs(b0)):
@@ -217,7 +241,9 @@ def _flci_parts(S: NDArray, num_pre: int, num_post: int, lv: NDArray, M: float, 
     vals = [half_length(h)[0] for h in hs]
     i = int(np.argmin(vals))
     lo_h, hi_h = hs[max(i - 1, 0)], hs[min(i + 1, len(hs) - 1)]
-    res = optimize.minimize_scalar(lambda h: half_length(h)[0], bounds=(lo_h, hi_h), method="bounded", options={"xatol": 1e-10 * h_max})
+    res = optimize.minimize_scalar(
+        lambda h: half_length(h)[0], bounds=(lo_h, hi_h), method="bounded", options={"xatol": 1e-10 * h_max}
+    )
     best_h = res.x if res.fun <= vals[i] else hs[i]
     hl, vp = half_length(best_h)
     return _FLCIParts(full(vp), sd(vp), bias(vp), hl)
@@ -239,7 +265,14 @@ def flci_weights(
 
 
 def flci(
-    betas: Sequence[float], sigma: NDArray, *, num_pre: int, num_post: int, M: float, l_vec: Sequence[float] | None = None, alpha: float = 0.05
+    betas: Sequence[float],
+    sigma: NDArray,
+    *,
+    num_pre: int,
+    num_post: int,
+    M: float,
+    l_vec: Sequence[float] | None = None,
+    alpha: float = 0.05,
 ) -> tuple[float, float]:
     """Optimal fixed-length confidence interval for ``l' tau_post`` under :math:`\\Delta^{SD}(M)`."""
     b, S, lv = _check(betas, sigma, num_pre, num_post, l_vec)
@@ -299,7 +332,9 @@ def _dual_vertices(X: NDArray, sd: NDArray) -> NDArray | None:
     return np.array(out) if out else np.zeros((0, k))
 
 
-def _eta_and_truncation(Y: NDArray, X: NDArray, Sig: NDArray, sd: NDArray, V: NDArray | None) -> tuple[float, float, float, float]:
+def _eta_and_truncation(
+    Y: NDArray, X: NDArray, Sig: NDArray, sd: NDArray, V: NDArray | None
+) -> tuple[float, float, float, float]:
     """``eta``, its conditional sd, ``v_lo`` and ``v_up`` (ARP sec. 5)."""
     if V is not None:
         vals = V @ Y
@@ -330,8 +365,13 @@ def _eta_and_truncation(Y: NDArray, X: NDArray, Sig: NDArray, sd: NDArray, V: ND
     else:  # Charnes–Cooper linear programmes for the two linear-fractional bounds
         k = Y.size
         Xt = X.T if X.size else np.zeros((0, k))
-        A_eq = np.vstack([np.hstack([Xt, np.zeros((Xt.shape[0], 1))]), np.concatenate([sd, [-1.0]])[None, :],
-                          np.concatenate([-c, [1.0]])[None, :]])
+        A_eq = np.vstack(
+            [
+                np.hstack([Xt, np.zeros((Xt.shape[0], 1))]),
+                np.concatenate([sd, [-1.0]])[None, :],
+                np.concatenate([-c, [1.0]])[None, :],
+            ]
+        )
         b_eq = np.concatenate([np.zeros(Xt.shape[0] + 1), [1.0]])
         lo = optimize.linprog(-np.concatenate([S, [0.0]]), A_eq=A_eq, b_eq=b_eq, bounds=[(0, None)] * (k + 1), method="highs")
         v_lo = float(-lo.fun) if lo.status == 0 else -np.inf
@@ -506,8 +546,15 @@ class HonestDiDResult:
         t = self.table
         step = float(np.min(np.diff(t["M"]))) if len(t) > 1 else 1.0
         x0 = float(t["M"].min()) - step
-        ax.errorbar([x0], [np.mean(self.original)], yerr=[[np.mean(self.original) - self.original[0]], [self.original[1] - np.mean(self.original)]],
-                    fmt="o", color="black", capsize=3, label="original")
+        ax.errorbar(
+            [x0],
+            [np.mean(self.original)],
+            yerr=[[np.mean(self.original) - self.original[0]], [self.original[1] - np.mean(self.original)]],
+            fmt="o",
+            color="black",
+            capsize=3,
+            label="original",
+        )
         mid = (t["lb"] + t["ub"]) / 2
         ax.errorbar(t["M"], mid, yerr=[mid - t["lb"], t["ub"] - mid], fmt="none", color="tab:blue", capsize=3, label=self.method)
         ax.axhline(0, color="grey", linewidth=0.6)
@@ -572,7 +619,9 @@ def honest_did(
         label = "C-LF" if hybrid == "LF" else "Conditional"
 
         def ci(m: float) -> tuple[float, float]:
-            return rm_confidence_set(b, S, num_pre=num_pre, num_post=num_post, Mbar=m, l_vec=lv, alpha=alpha, hybrid=hybrid, seed=seed)
+            return rm_confidence_set(
+                b, S, num_pre=num_pre, num_post=num_post, Mbar=m, l_vec=lv, alpha=alpha, hybrid=hybrid, seed=seed
+            )
     elif method == "smoothness":
         sd1 = float(np.sqrt(S[num_pre, num_pre]))
         grid = np.asarray(M if M is not None else np.linspace(0, 2 * sd1, 6), dtype=float)
@@ -642,10 +691,10 @@ def honest_did_event_study(result: Any, *, post_periods: Sequence[int] | None = 
     pre = [e for e in times if e < -1]
     post = [e for e in times if e >= 0]
     if post_periods is not None:
-        post = [e for e in post if e in set(int(p) for p in post_periods)]
+        post = [e for e in post if e in {int(p) for p in post_periods}]
     if not pre or not post:
         raise InputError("the event study needs at least one lead (< -1) and one lag (>= 0)", column="event_times", value=times)
-    if pre != list(range(pre[0], -1)) or post != list(range(0, post[-1] + 1)):
+    if pre != list(range(pre[0], -1)) or post != list(range(post[-1] + 1)):
         raise InputError("event times must be consecutive around the reference -1", column="event_times", value=times)
     names = [f"e={e}" for e in pre + post]
     params = result.params

@@ -43,8 +43,16 @@ def test_recovery_with_optimised_v_and_predictors(make_convex_panel):
     x = pd.Series(rng.normal(size=len(w_true)), index=w_true.index)
     df["x"] = df["unit"].map(lambda u: float(x @ w_true) if u == "T" else float(x[u]))
     res = synthetic_control(
-        df, "y", "unit", "year", "T", t0, predictors=["x", *[("y", [t]) for t in range(2000, 2012)]],
-        n_starts=2, placebo=False, leave_one_out=False,
+        df,
+        "y",
+        "unit",
+        "year",
+        "T",
+        t0,
+        predictors=["x", *[("y", [t]) for t in range(2000, 2012)]],
+        n_starts=2,
+        placebo=False,
+        leave_one_out=False,
     )
     np.testing.assert_allclose(res.weights.reindex(w_true.index).to_numpy(), w_true.to_numpy(), atol=1e-5)
     assert res.v.sum() == pytest.approx(1.0)
@@ -55,7 +63,9 @@ def test_california_outcome_only_sc_matches_published_estimate(prop99):
     # synthdid package's sc_estimate (outcome-only synthetic control, no intercept, ridge 1e-6
     # sigma). synthdid stops its Frank-Wolfe early (objective decrease < (1e-5 sigma)^2), we
     # solve the same QP exactly, so the estimates differ slightly: tolerance 0.2 packs (1 %).
-    res = synthetic_control(prop99, "PacksPerCapita", "State", "Year", "California", 1989, v="equal", placebo=True, leave_one_out=False)
+    res = synthetic_control(
+        prop99, "PacksPerCapita", "State", "Year", "California", 1989, v="equal", placebo=True, leave_one_out=False
+    )
     assert res.att_avg == pytest.approx(-19.6, abs=0.2)
     # Abadie et al. (2010) find the largest donor weights on Utah, Nevada, Montana, Colorado and
     # Connecticut (with covariates); the outcome-only fit puts its largest weights there too.
@@ -73,15 +83,22 @@ def test_matches_pysyncon_on_simulated_panel():
     df = pd.read_csv(REF / "sim_panel.csv")
     ref = json.loads((REF / "pysyncon_reference.json").read_text())
     preds = ["x1", "x2", ("y", [1995]), ("y", [2000]), ("y", [2004])]
-    fixed = synthetic_control(df, "y", "unit", "year", "u00", 2005, predictors=preds, v=ref["fixed_v"], placebo=False, leave_one_out=False)
+    fixed = synthetic_control(
+        df, "y", "unit", "year", "u00", 2005, predictors=preds, v=ref["fixed_v"], placebo=False, leave_one_out=False
+    )
     w_ref = pd.Series(ref["weights_fixed_v"]).reindex(fixed.weights.index)
     # pysyncon solves the inner QP with SLSQP (default tolerance): weights agree to 5e-3, and our
     # exact solution has a V-weighted predictor loss no larger than pysyncon's.
     assert np.abs(fixed.weights - w_ref).max() < 5e-3
     X = fixed.predictor_balance
     units = ["u00", *fixed.weights.index]
-    raw = pd.DataFrame({u: [df.loc[(df.unit == u) & df.year.between(1990, 2004), c].mean() for c in ("x1", "x2")]
-                        + [df.loc[(df.unit == u) & (df.year == t), "y"].item() for t in (1995, 2000, 2004)] for u in units})
+    raw = pd.DataFrame(
+        {
+            u: [df.loc[(df.unit == u) & df.year.between(1990, 2004), c].mean() for c in ("x1", "x2")]
+            + [df.loc[(df.unit == u) & (df.year == t), "y"].item() for t in (1995, 2000, 2004)]
+            for u in units
+        }
+    )
     sd = raw.std(axis=1, ddof=1).to_numpy()
     np.testing.assert_allclose(X["treated"].to_numpy(), raw["u00"].to_numpy(), rtol=1e-12)
     v = np.asarray(ref["fixed_v"])

@@ -35,7 +35,9 @@ def test_california_weights_match_reference_port(prop99):
     np.testing.assert_allclose(res.unit_weights.to_numpy(), omega.to_numpy(), atol=1e-8)
     np.testing.assert_allclose(res.time_weights.to_numpy(), lam.to_numpy(), atol=1e-8)
     # Regularisation as in the paper: zeta = (N1 T1)^(1/4) * sd of control first differences.
-    pre = prop99[(prop99.Year < 1989) & (prop99.State != "California")].pivot(index="State", columns="Year", values="PacksPerCapita")
+    pre = prop99[(prop99.Year < 1989) & (prop99.State != "California")].pivot(
+        index="State", columns="Year", values="PacksPerCapita"
+    )
     sigma = np.std(np.diff(pre.to_numpy(), axis=1), ddof=1)
     assert res.zeta_omega == pytest.approx((1 * 12) ** 0.25 * sigma, rel=1e-12)
 
@@ -93,11 +95,24 @@ def test_did_standard_errors_against_analytic_and_hand_jackknife():
     # target has N0 - N1 controls -- within 3 Monte Carlo standard errors.
     targets = {"placebo": (1 / t1 + 1 / t0) * (1 / n1 + 1 / (n0 - n1)), "bootstrap": sd_true**2}
     for method, target in targets.items():
-        v = np.array([
-            synthetic_did(_null_panel(s, n0, n1, t0, t1), "y", "unit", "year", "d", estimator="did", se=method,
-                          n_reps=100, seed=s, leave_one_out=False).se ** 2
-            for s in range(30)
-        ])
+        v = np.array(
+            [
+                synthetic_did(
+                    _null_panel(s, n0, n1, t0, t1),
+                    "y",
+                    "unit",
+                    "year",
+                    "d",
+                    estimator="did",
+                    se=method,
+                    n_reps=100,
+                    seed=s,
+                    leave_one_out=False,
+                ).se
+                ** 2
+                for s in range(30)
+            ]
+        )
         assert abs(v.mean() - target) < 3 * v.std(ddof=1) / np.sqrt(v.size), (method, v.mean(), target)
 
 

@@ -41,7 +41,15 @@ def simulate() -> pd.DataFrame:
         x1 = load[i, 0] * 10 + rng.normal(0, 0.3, size=years.size)
         x2 = load[i, 1] * 5 + alpha[i] / 4 + rng.normal(0, 0.3, size=years.size)
         for t, yy, a, b in zip(years, y, x1, x2):
-            rows.append({"unit": f"u{i:02d}", "year": int(t), "y": round(float(yy), 6), "x1": round(float(a), 6), "x2": round(float(b), 6)})
+            rows.append(
+                {
+                    "unit": f"u{i:02d}",
+                    "year": int(t),
+                    "y": round(float(yy), 6),
+                    "x1": round(float(a), 6),
+                    "x2": round(float(b), 6),
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -63,7 +63,9 @@ def staggered() -> None:
     path = HERE / "synthdid_reference.json"
     out = json.loads(path.read_text())
     out["staggered_att"] = float(est)
-    out["staggered_by_cohort"] = est.by_cohort.astype({c: float for c in est.by_cohort.select_dtypes("number").columns}).to_dict(orient="list")
+    out["staggered_by_cohort"] = est.by_cohort.astype({c: float for c in est.by_cohort.select_dtypes("number").columns}).to_dict(
+        orient="list"
+    )
     path.write_text(json.dumps(out, indent=2) + "\n")
 
 
