@@ -270,7 +270,9 @@ def main() -> None:
         rep.paragraph("Sensitivity to violations of parallel trends (Rambachan and Roth, via <code>honest_did</code>) for the average "
                       "post-opening event-study effect: the intervals under smoothness restrictions (M bounds the change in the slope of "
                       "the differential trend) and relative magnitudes (post-period violations at most Mbar times the largest pre-period "
-                      "one). With the strong pre-trends of the national sample, only the Kalimantan and border comparisons are credible.")
+                      "one). Joint pre-trend tests of the event study: "
+                      + "; ".join(f"{html.escape(k)} p = {f((v.get('event_study_pretrend') or {}).get('pvalue'), 3)}" for k, v in res.items())
+                      + ". Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter.")
         rep.table(pd.DataFrame(hrows), "Honest DiD intervals, log GRDP per capita (log points)", *src(bp))
 
     # ---------------------------------------------------------------- claims
