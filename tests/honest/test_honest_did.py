@@ -194,3 +194,17 @@ def test_event_study_adapter_passes_the_right_coefficients(medicaid_event_study)
         honest_did_event_study(SimpleNamespace(params=params, cov=cov, event_times=[-6, -5], ref=-2))
     with pytest.raises(InputError, match="consecutive"):
         honest_did_event_study(SimpleNamespace(params=params, cov=cov, event_times=[-6, -4, -3, -2, 0, 1], ref=-1))
+
+
+@pytest.mark.slow
+def test_rm_confidence_set_covers_at_a_boundary_point():
+    # Truth on the edge of Delta^RM(1): the largest pre-period change is a (= 1, from -1 to 0)
+    # and the post-period change equals Mbar * a. 200 seeded draws; the C-LF set must cover
+    # tau_1 = 0.5 at least at 0.95 - 3 * sqrt(.95 * .05 / 200) = 0.904.
+    rng = np.random.default_rng(5)
+    idx = np.arange(3)
+    Sig = 0.25 * 0.5 ** np.abs(idx[:, None] - idx[None, :])
+    mean = np.array([-1.0, -1.0, 1.0 + 0.5])
+    draws = rng.multivariate_normal(mean, Sig, size=200)
+    covered = [lo <= 0.5 <= hi for lo, hi in (rm_confidence_set(d, Sig, num_pre=2, num_post=1, Mbar=1.0) for d in draws)]
+    assert np.mean(covered) >= 0.904
