@@ -212,3 +212,21 @@ def test_plots_return_figures(make_convex_panel):
     for fig in (res.plot_path(), res.plot_placebos(), res.plot_leave_one_out()):
         assert len(fig.axes[0].lines) >= 2
     assert "Synthetic control" in res.summary()
+
+
+def test_placebo_can_reuse_the_treated_v(make_convex_panel):
+    # With V fixed ("equal") both placebo modes are the same computation: identical tables.
+    # With V optimised, reusing the treated unit's V changes some placebo fits.
+    df, _, t0 = make_convex_panel(seed=8)
+    rng = np.random.default_rng(1)
+    df["x"] = df["unit"].map(dict(zip(df["unit"].unique(), rng.normal(size=df["unit"].nunique()))))
+    preds = ["x", ("y", [2003]), ("y", [2010])]
+    kw = {"predictors": preds, "leave_one_out": False}
+    eq_t = synthetic_control(df, "y", "unit", "year", "T", t0, v="equal", placebo_v="treated", **kw)
+    eq_r = synthetic_control(df, "y", "unit", "year", "T", t0, v="equal", placebo_v="refit", **kw)
+    pd.testing.assert_frame_equal(eq_t.placebo, eq_r.placebo)
+    opt_t = synthetic_control(df, "y", "unit", "year", "T", t0, placebo_v="treated", **kw)
+    opt_r = synthetic_control(df, "y", "unit", "year", "T", t0, placebo_v="refit", **kw)
+    assert (opt_t.placebo["pre_rmspe"] - opt_r.placebo["pre_rmspe"]).abs().max() > 1e-6
+    with pytest.raises(InputError, match="placebo_v"):
+        synthetic_control(df, "y", "unit", "year", "T", t0, placebo_v="nope")
