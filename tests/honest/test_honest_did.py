@@ -208,3 +208,16 @@ def test_rm_confidence_set_covers_at_a_boundary_point():
     draws = rng.multivariate_normal(mean, Sig, size=200)
     covered = [lo <= 0.5 <= hi for lo, hi in (rm_confidence_set(d, Sig, num_pre=2, num_post=1, Mbar=1.0) for d in draws)]
     assert np.mean(covered) >= 0.904
+
+
+def test_linear_programming_fallback_agrees_with_vertex_enumeration(medicaid_event_study, monkeypatch):
+    # With many post periods the dual vertices are too many to enumerate and linear programmes
+    # (HiGHS) take over; both routes must give the same conditional-test confidence set.
+    import sosek_impact.inference.honest_did as hd
+
+    b, V = medicaid_event_study
+    kw = {"num_pre": 5, "num_post": 2, "Mbar": 1.0, "l_vec": [0.5, 0.5], "hybrid": "none"}
+    by_vertices = rm_confidence_set(b, V, **kw)
+    monkeypatch.setattr(hd, "_dual_vertices", lambda X, sd: None)
+    by_lp = rm_confidence_set(b, V, **kw)
+    assert by_lp == pytest.approx(by_vertices, abs=1e-6)
