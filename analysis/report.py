@@ -162,9 +162,13 @@ def main() -> None:
     for code, e in fo.get("results", {}).items():
         sc, sd = e.get("sc", {}), e.get("sdid", {})
         items.append(f"<li>{html.escape(e['province'])} (forum from {e['forum_year']}, {e['n_pre']} pre-forum years): synthetic-control "
-                     f"gap {num(f(sc.get('att_avg'), 3, True), fo, 'forums')} (placebo rank p = {num(f(sc.get('p_value'), 2), fo, 'forums')}, "
+                     f"gap {num(f(sc.get('att_avg'), 3, True), fo, 'forums')} (placebo rank p of the RMSPE ratio = "
+                     f"{num(f(sc.get('p_value'), 2), fo, 'forums')}, of the post-period RMSPE = {num(f(sc.get('p_value_post'), 2), fo, 'forums')}, "
                      f"pre-RMSPE {num(f(sc.get('pre_rmspe'), 3), fo, 'forums')}); synthetic DiD {num(f(sd.get('estimate'), 3, True), fo, 'forums')} "
                      f"[{num(f(sd.get('conf_low'), 3, True), fo, 'forums')}, {num(f(sd.get('conf_high'), 3, True), fo, 'forums')}]</li>")
+    notes = [n for e in fo.get("results", {}).values() for n in e.get("sc", {}).get("notes", [])]
+    if notes:
+        items.append("<li>Estimator notes: " + " ".join(html.escape(n) + "." for n in notes) + "</li>")
     rep.paragraph("<ul>" + "".join(items) + "</ul>West Kalimantan has only two pre-forum years (1983&ndash;84): any weighting fits two "
                   "points, so the post-1985 gap mixes the forum with the province's own faster trend. East Kalimantan's GDP per capita "
                   "(oil and gas) lies above every donor, outside their convex hull: the synthetic control cannot fit it, and only the "
