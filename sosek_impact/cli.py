@@ -43,10 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_extract)
     p = sub.add_parser("build", help="build data/processed/panel.parquet and its documentation from data/raw")
     p.set_defaults(func=_build)
-    p = sub.add_parser("reproduce", help="run the whole study: data/raw -> data/processed -> reports/")
-    p.add_argument("rest", nargs=argparse.REMAINDER, help="options passed to analysis/pipeline.py")
-    p.set_defaults(func=_reproduce)
-    args = parser.parse_args(argv)
+    p = sub.add_parser(
+        "reproduce",
+        help="run the whole study: data/raw -> data/processed -> reports/ (other options go to analysis/pipeline.py)",
+    )
+    p.set_defaults(func=_reproduce, rest=[])
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        if args.command != "reproduce":
+            parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+        args.rest = unknown  # options of analysis/pipeline.py (e.g. --force, --only TASK)
     start = time.perf_counter()
     code = args.func(args)
     print(f"sosek-impact {args.command}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr)
