@@ -69,7 +69,9 @@ def figure(table, outcome: str, conf: dict[str, Any], path: Path) -> None:
     use_study_style()
     t = table.loc[table["outcome"] == outcome]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
-    ylab = f"log of {conf['unit']}" if conf.get("log") else conf["unit"]
+    import textwrap
+
+    ylab = textwrap.fill(f"log of {conf['unit']}" if conf.get("log") else conf["unit"], 32)
     kal = t.loc[t["comparison"] == "kalimantan"]
     nat = t.loc[t["comparison"] == "national"]
     ax1.plot(kal["year"], kal["mean_border"], marker="o", color="crimson", label="border regencies")
@@ -89,7 +91,12 @@ def figure(table, outcome: str, conf: dict[str, Any], path: Path) -> None:
     ax2.set_title("Gap with 95% Welch interval")
     ax2.legend(fontsize=8)
     fig.suptitle(f"Border vs non-border regencies: {conf['label']} ({conf['unit']})")
-    add_source_note(fig, conf["source"] + " Border = land border with Malaysia in that year (registry).")
+    add_source_note(
+        fig,
+        conf["source"]
+        + " Border = land border with Malaysia in that year (registry); the border set changes in 2013,"
+        + " when Mahakam Ulu (split from Kutai Barat) takes over Kutai Barat's border.",
+    )
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     save_figure(fig, path)
 
