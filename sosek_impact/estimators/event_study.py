@@ -146,7 +146,7 @@ def event_study(
     covariates: Sequence[str] | None = None,
     cluster: str | Sequence[str] | None = None,
     weights: str | None = None,
-    backend: str = "panelols",
+    backend: str = "within",
 ) -> EventStudyResults:
     """Event-study regression with unit and time effects and a joint pre-trend test.
 

@@ -19,18 +19,41 @@ COEF_TOL = 1e-8
 SE_RTOL = 1e-6
 
 
+@pytest.mark.parametrize("backend", ["within", "panelols"])
 @pytest.mark.parametrize(
     "cluster, pf_vcov",
     [(None, {"CRV1": "unit"}), ("twoway", {"CRV1": "unit+time"}), ("province", {"CRV1": "province"})],
 )
-def test_matches_pyfixest_simulated(sim_panel, pf, cluster, pf_vcov):
-    res = twfe(sim_panel, "y", "unit", "time", "treat", covariates=["x_tv"], cluster=cluster)
+def test_matches_pyfixest_simulated(sim_panel, pf, cluster, pf_vcov, backend):
+    res = twfe(sim_panel, "y", "unit", "time", "treat", covariates=["x_tv"], cluster=cluster, backend=backend)
     ref = pf.feols("y ~ treat + x_tv | unit + time", data=sim_panel, vcov=pf_vcov)
     np.testing.assert_allclose(res.params.to_numpy(), ref.coef().to_numpy(), atol=COEF_TOL, rtol=0)
     np.testing.assert_allclose(res.std_errors.to_numpy(), ref.se().to_numpy(), rtol=SE_RTOL)
     # intervals: t(G-1) quantiles as fixest
     np.testing.assert_allclose(res.conf_int().to_numpy(), ref.confint().to_numpy(), rtol=SE_RTOL, atol=1e-8)
     np.testing.assert_allclose(res.pvalues.to_numpy(), ref.pvalue().to_numpy(), rtol=1e-5, atol=1e-12)
+
+
+def test_matches_linearmodels_panelols(sim_panel):
+    """The default (within) backend against linearmodels' PanelOLS called directly: coefficients to
+    round-off. Both covariances are the same cluster sandwich times a different scalar: ours
+    ``G/(G-1) (N-1)/(N-K)`` (fixest's CRV1), PanelOLS's ``N/(N - extra_df)`` with ``debiased=False``,
+    ``extra_df`` = the absorbed effects ``N_units + N_periods - 1`` (linearmodels
+    ``ClusteredCovariance``: "always adjusted for extra_df")."""
+    from linearmodels.panel import PanelOLS
+
+    res = twfe(sim_panel, "y", "unit", "time", "treat", covariates=["x_tv"])
+    assert res.info["backend"] == "within"
+    ind = sim_panel.set_index(["unit", "time"])
+    ref = PanelOLS(ind["y"], ind[["treat", "x_tv"]], entity_effects=True, time_effects=True).fit(
+        cov_type="clustered", cluster_entity=True, debiased=False
+    )
+    np.testing.assert_allclose(res.params.to_numpy(), ref.params.to_numpy(), atol=COEF_TOL, rtol=0)
+    n, g, k = len(sim_panel), res.info["n_clusters"], res.info["k"]
+    ours_factor = g / (g - 1) * (n - 1) / (n - k)
+    lm_factor = n / (n - (res.info["n_units"] + res.info["n_periods"] - 1))
+    np.testing.assert_allclose(res.std_errors.to_numpy() / np.sqrt(ours_factor),
+                               ref.std_errors.to_numpy() / np.sqrt(lm_factor), rtol=SE_RTOL)
 
 
 def test_weights_match_pyfixest(sim_panel, pf):
