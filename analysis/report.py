@@ -97,9 +97,10 @@ def main() -> None:
         "Kalimantan regencies, and all non-border regencies. Estimators: two-way fixed effects (TWFE; biased under staggered, "
         "heterogeneous effects, shown for reference), an event study with leads and lags and a joint pre-trend test, "
         "Callaway&ndash;Sant'Anna group-time effects (main estimate), Sun&ndash;Abraham, and a synthetic control for each post "
-        "regency with placebo-in-space inference. With 1&ndash;4 treated regencies, cluster-robust standard errors over-reject; the "
-        "spec also asks for wild cluster bootstrap, randomisation inference and Conley&ndash;Taber intervals (reported where the "
-        "library provides them). Specification: " + rep.link("analysis/specs/border_posts.toml", "analysis/specs/border_posts.toml") + ".")
+        "regency with placebo-in-space inference. With 1&ndash;4 treated regencies, cluster-robust standard errors over-reject, "
+        "so the TWFE contrast of the main outcome is also tested by the restricted wild cluster bootstrap (Webb weights), "
+        "randomisation inference over permuted adoption timing and Conley&ndash;Taber intervals, all reported in the table below. "
+        "Specification: " + rep.link("analysis/specs/border_posts.toml", "analysis/specs/border_posts.toml") + ".")
     rep.paragraph(
         "<b>Forums (analysis 2).</b> West Kalimantan (1985) and East Kalimantan (1995) against provinces without a forum, log GDP "
         "per capita 1983&ndash;2017, synthetic control (outcome in every pre-year as predictors) and synthetic DiD (Arkhangelsky et al. "
