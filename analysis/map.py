@@ -58,9 +58,9 @@ def main(spec_path: str = SPEC) -> None:
     if sm is not None:
         cb = fig.colorbar(sm, ax=ax1, shrink=0.75, pad=0.02)
         cb.set_label("actual - synthetic (log points)")
-    add_source_note(fig, "Polygons: QuaRCS-lab indonesia514 map (simplified), data/raw/district_map.geojson. Triangles: PLBN "
-                         "regency (drawn at the regency centroid, not the post's location); year = first full year open. "
-                         "Red outline: land-border regency (registry).")
+    add_source_note(fig, "Polygons: QuaRCS-lab indonesia514 map, data/raw/district_map.geojson: Thiessen cells around district "
+                         "centroids, not administrative boundaries. Triangles: PLBN regency (at the regency centroid, not the "
+                         "post's location);\nyear = first full year open. Red outline: land-border regency (registry).")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     save_figure(fig, FIGURES / "map_border_regencies.png")
     write_results("map", {"provenance": provenance(spec, spec["data"]["map"], spec["data"]["effects"]),
