@@ -133,7 +133,7 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
         res = attempt(f"{label}: twfe", lambda: method("twfe")(d, "y", "bps_code", "year", "treat", cluster=inf["cluster"]), failures)
         if res is not None:
             t = res.tidy().set_index("term").loc["treat"]
-            rows.append(_row("TWFE", f"cluster-robust by regency (t, G-1 df)", t["estimate"], t["std_error"],
+            rows.append(_row("TWFE", "cluster-robust by regency (t, G-1 df)", t["estimate"], t["std_error"],
                              t["conf_low"], t["conf_high"], t["p_value"]))
             if full:
                 rows += twfe_inference(d, spec, res, failures, label)

@@ -7,7 +7,6 @@ placebo-in-space inference. Reads ``analysis/specs/forums.toml``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from _common import FIGURES, SOURCE_LINE, TABLES, attempt, load_spec, method, provenance, read_panel, write_results

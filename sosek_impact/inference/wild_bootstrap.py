@@ -126,7 +126,7 @@ def _design(
     data: pd.DataFrame, x: Sequence[str], fe: Sequence[str], cl: np.ndarray, weights: None = None
 ) -> tuple[np.ndarray, list[str], list[str], list[str]]:
     """Regressor matrix after partialling out the fixed effects nested in the clusters."""
-    from sosek_impact.estimators.twfe import _nested, factorize, within_transform
+    from sosek_impact.estimators.twfe import _nested, factorize
 
     nested, other = [], []
     for f in fe:

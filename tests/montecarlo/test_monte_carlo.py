@@ -17,7 +17,6 @@ same numbers as one.
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pytest
