@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import html
+import numbers
 import os
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,6 +21,8 @@ from ..atomic import write_text
 
 __all__ = ["Report", "check_report", "linked_number"]
 
+_PLAIN_NUMBER = re.compile(r"^[+\-\u2212]?\d[\d,]*(\.\d+)?%?$")
+
 _CSS = """
 body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}
 h1,h2,h3{font-family:Helvetica,Arial,sans-serif}h2{border-bottom:1px solid #ccc;margin-top:2.5rem}
@@ -26,14 +30,18 @@ table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}th,td{border:1px s
 td.num{text-align:right;font-variant-numeric:tabular-nums}caption{font-weight:bold;text-align:left;padding:.3rem 0}
 figure{margin:1.5rem 0}figure img{max-width:100%}figcaption{font-size:.85rem;color:#444}
 a.num{color:#0645ad;text-decoration:none;border-bottom:1px dotted #0645ad}.src{font-size:.8rem;color:#555}
+.linked .srcs{display:none}.linked:hover .srcs,.linked:focus-within .srcs,#show-sources:checked~* .linked .srcs{display:inline}
+@media print{.linked .srcs{display:inline}}label[for=show-sources]{font-size:.85rem;color:#444}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem 1rem}nav li{margin:.1rem 0}
 """
 
 
 def linked_number(text: str, links: dict[str, str]) -> str:
-    """HTML for a number whose first link is the number itself and others follow as [1], [2].
+    """HTML for a number whose first link is the number itself and the others follow as [label].
 
-    ``links`` maps a label (e.g. ``"spec"``) to a relative URL.
+    ``links`` maps a label (e.g. ``"spec"``) to a relative URL. The other links are shown when
+    the reader hovers over or tabs to the number (and always in print), so that a paragraph of
+    numbers stays readable.
     """
     items = list(links.items())
     if not items:
@@ -44,7 +52,7 @@ def linked_number(text: str, links: dict[str, str]) -> str:
         f'<a class="src" href="{html.escape(url)}" title="{html.escape(label)}">[{html.escape(label)}]</a>'
         for label, url in items[1:]
     )
-    return out + (f"<sup>{rest}</sup>" if rest else "")
+    return f'<span class="linked">{out}<sup class="srcs">{rest}</sup></span>' if rest else out
 
 
 @dataclass
@@ -119,13 +127,12 @@ class Report:
             first = self.rel(targets[0][1])
 
             def cell_link(column: str, value: Any) -> str | None:
+                # numbers only: a text cell such as the commit "19e9397092" parses as a float but is not one
                 if isinstance(value, bool):
                     return None
-                try:
-                    float(value)
-                except (TypeError, ValueError):
-                    return None
-                return first
+                if isinstance(value, numbers.Real) or (isinstance(value, str) and _PLAIN_NUMBER.match(value.strip())):
+                    return first
+                return None
 
         self._body.append(to_html(df, digits=digits, caption=caption, cell_link=cell_link))
         if targets:
@@ -138,7 +145,10 @@ class Report:
         return (
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             f"<title>{html.escape(self.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-            f"<h1>{html.escape(self.title)}</h1>\n<nav><ol>{toc}</ol></nav>\n"
+            f"<h1>{html.escape(self.title)}</h1>\n"
+            '<input type="checkbox" id="show-sources"><label for="show-sources"> show the source links of every number '
+            "(each number links to its specification; hover over it for its script, data and results file)</label>\n"
+            f"<nav><ol>{toc}</ol></nav>\n"
             + "\n".join(self._body)
             + "\n</body>\n</html>\n"
         )

@@ -63,6 +63,24 @@ def test_report_links_and_images_resolve():
         assert f'id="{anchor}"' in text
 
 
+def test_every_number_in_the_text_links_to_spec_script_data_and_result():
+    """Each number of the report's text is a link to its specification, with links to the script,
+    at least one data file and the results file that holds it."""
+    import re
+
+    text = (ROOT / "reports" / "report.html").read_text(encoding="utf-8")
+    numbers = re.findall(r'<a class="num" href="([^"]+)"', text)
+    spans = re.findall(r'<span class="linked"><a class="num" href="([^"]+)"[^>]*>[^<]*</a><sup class="srcs">(.*?)</sup></span>',
+                       text)
+    assert len(numbers) >= 30 and len(spans) == len(numbers)  # no bare number link
+    for spec, rest in spans:
+        hrefs = re.findall(r'href="([^"]+)"', rest)
+        assert re.search(r"analysis/specs/\w+\.toml$", spec), spec
+        assert any(h.endswith(".py") and "analysis/" in h for h in hrefs), rest
+        assert any("data/" in h for h in hrefs), rest
+        assert any(re.search(r"(^|/)results/\w+\.json$", h) for h in hrefs), rest
+
+
 def test_every_spec_is_a_pipeline_task_with_outputs():
     import pipeline
 
