@@ -353,14 +353,15 @@ def fig_cs_dynamic(results, outcome, spec, path: Path, window=(-8, 7)) -> bool:
         dyn = pd.DataFrame(r["cs_dynamic"])
         dyn = dyn.loc[dyn["egt"].between(*window)]
         if "cband_lower" in dyn:
-            ax.fill_between(dyn["egt"], dyn["cband_lower"], dyn["cband_upper"], color="C1", alpha=0.25,
-                            step="mid", label="95% uniform band (multiplier bootstrap)")
+            # one box per event time (a stepped fill_between loses half of the end boxes)
+            ax.bar(dyn["egt"], dyn["cband_upper"] - dyn["cband_lower"], bottom=dyn["cband_lower"], width=0.8,
+                   color="C1", alpha=0.25, label="95% uniform band (multiplier bootstrap)")
         ax.errorbar(dyn["egt"], dyn["att"], yerr=[dyn["att"] - dyn["ci_lower"], dyn["ci_upper"] - dyn["att"]],
                     fmt="o", color="C1", ecolor="0.3", capsize=2, label="ATT(e), 95% pointwise")
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", ls=":")
         ov = r.get("cs_dynamic_overall", {})
-        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\npost average {ov.get('att', float('nan')):.3f} "
+        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\nmean of ATT(e), e >= 0: {ov.get('att', float('nan')):.3f} "
                      f"(SE {ov.get('se', float('nan')):.3f}); {r['n_treated']} treated", fontsize=9.5)
         ax.set_xlabel("years since the post opened")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -123,17 +123,26 @@ def main() -> None:
                                + num(f(row['estimate'], 3, True), bp, "border_posts")
                                + f" log points, 95% CI [{num(f(row['conf_low'], 3, True), bp, 'border_posts')}, "
                                f"{num(f(row['conf_high'], 3, True), bp, 'border_posts')}]</li>")
-    cs_rows = [row for r in res.values() for row in r.get("rows", []) if row["estimator"].startswith("Callaway")]
-    gains = [row for row in cs_rows if (row.get("conf_low") or 0) > 0]
-    losses = [row for row in cs_rows if (row.get("conf_high") or 0) < 0]
+    cs_rows = [(s, row) for s, r in res.items() for row in r.get("rows", []) if row["estimator"].startswith("Callaway")]
+    gains = [html.escape(s) for s, row in cs_rows if (row.get("conf_low") or 0) > 0]
+    losses = [html.escape(s) for s, row in cs_rows if (row.get("conf_high") or 0) < 0]
     verdict = ("No control group shows a gain distinguishable from zero." if not gains else
-               f"{len(gains)} control group(s) show a gain whose interval excludes zero.")
+               f"The interval excludes zero on the positive side with the {' and '.join(gains)} control group(s).")
     if losses:
-        verdict += (f" {len(losses)} interval(s) exclude zero on the negative side; the synthetic-control panels show why: "
+        verdict += (f" With the {' and '.join(losses)} control group(s) the interval excludes zero on the negative side; "
+                    "the synthetic-control panels show why: "
                     "Sambas (and several placebo regencies) drop at the 2019/2020 level break of the source, which falls in "
                     "the post period of the first wave, so a negative estimate is not evidence of harm either.")
+    pre = {s: (r.get("event_study_pretrend") or {}).get("pvalue") for s, r in res.items()}
+    rejected = [s for s, p in pre.items() if p is not None and p < 0.05]
+    pre_text = (" Before reading these: the joint test that the event-study leads are zero gives "
+                + "; ".join(f"{html.escape(s)} p = " + num(f(p, 3), bp, "border_posts") for s, p in pre.items() if p is not None)
+                + ". " + (f"It rejects at 5 % for the {', '.join(html.escape(s) for s in rejected)} control group(s): the treated "
+                          "regencies were already on different paths from those controls before the posts opened, so parallel "
+                          "trends is doubtful there and the Honest DiD bounds under Robustness are the relevant intervals."
+                          if rejected else "No sample rejects at 5 %."))
     rep.paragraph("Callaway&ndash;Sant'Anna average effect of a border post on log GRDP per capita (indonesia514 source):<ul>"
-                  + "".join(bullets) + "</ul>" + verdict)
+                  + "".join(bullets) + "</ul>" + verdict + pre_text)
     for key, cap in (("event_study", "Event study of log GRDP per capita with the joint pre-trend test, by control group"),
                      ("cs_dynamic", "Callaway-Sant'Anna dynamic effects with 95% uniform bands (seeded multiplier bootstrap)"),
                      ("synthetic_control", "Synthetic control for each border-post regency"),
@@ -264,11 +273,14 @@ def main() -> None:
         row = {"control group": smp, "original 95% CI": f"[{f(h['original'][0], 3, True)}, {f(h['original'][1], 3, True)}]"}
         sm = (h.get("smoothness") or {}).get("table") or []
         if sm:
-            row["smoothness M=0"] = f"[{f(sm[0]['lb'], 3, True)}, {f(sm[0]['ub'], 3, True)}]"
-            row[f"smoothness M={f(sm[-1]['M'], 4)}"] = f"[{f(sm[-1]['lb'], 3, True)}, {f(sm[-1]['ub'], 3, True)}]"
+            row["smoothness, M = 0"] = f"[{f(sm[0]['lb'], 3, True)}, {f(sm[0]['ub'], 3, True)}]"
+            row["smoothness, largest M of the grid"] = (f"[{f(sm[-1]['lb'], 3, True)}, {f(sm[-1]['ub'], 3, True)}] "
+                                                         f"at M = {f(sm[-1]['M'], 4)}")
+            zero_in = [t["M"] for t in sm if t["lb"] <= 0 <= t["ub"]]
+            row["smallest M whose interval contains 0"] = f(min(zero_in), 4) if zero_in else "none in the grid"
         rm = (h.get("relative_magnitude") or {}).get("table") or []
         for t in rm:
-            row[f"relative magnitude Mbar={f(t['M'], 1)}"] = f"[{f(t['lb'], 3, True)}, {f(t['ub'], 3, True)}]"
+            row[f"relative magnitude, Mbar = {f(t['M'], 1)}"] = f"[{f(t['lb'], 3, True)}, {f(t['ub'], 3, True)}]"
         hrows.append(row)
     if hrows:
         rep.paragraph("Sensitivity to violations of parallel trends (Rambachan and Roth, via <code>honest_did</code>) for the average "
@@ -276,7 +288,9 @@ def main() -> None:
                       "the differential trend) and relative magnitudes (post-period violations at most Mbar times the largest pre-period "
                       "one). Joint pre-trend tests of the event study: "
                       + "; ".join(f"{html.escape(k)} p = {f((v.get('event_study_pretrend') or {}).get('pvalue'), 3)}" for k, v in res.items())
-                      + ". Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter.")
+                      + ". Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter. "
+                      "M = 0 extrapolates the pre-period trend linearly; an interval that excludes zero there but contains it "
+                      "for a small M is an effect that rests on that extrapolation.")
         rep.table(pd.DataFrame(hrows), "Honest DiD intervals, log GRDP per capita (log points)", *src(bp))
 
     # ---------------------------------------------------------------- claims

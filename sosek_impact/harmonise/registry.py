@@ -133,16 +133,21 @@ class RegionRegistry:
         return sorted({*self.regencies["name"].astype(str), *self.regency_aliases["alias"].astype(str)})
 
     def _closest_names(self, name: str, n: int = 3) -> list[str]:
-        names = self.known_regency_names()
-        keys = {parse_regency_name(x).full_key: x for x in names}
+        """Up to ``n`` known names closest to ``name``, ranked on the name without its prefix.
+
+        The bare name decides ("Kab. Sambbas" -> Sambas), so that a shared prefix such as "Kota"
+        does not crowd out the obvious match; the full key (prefix included) breaks ties.
+        """
         target = parse_regency_name(name)
-        hits = difflib.get_close_matches(target.full_key, list(keys), n=n, cutoff=0.5)
-        core = {parse_regency_name(x).key: x for x in names}
-        for k in difflib.get_close_matches(target.key, list(core), n=n, cutoff=0.5):
-            if core[k] not in [keys[h] for h in hits]:
-                hits.append(parse_regency_name(core[k]).full_key)
-                keys[parse_regency_name(core[k]).full_key] = core[k]
-        return [f"{keys[h]} ({self._code_of_name(keys[h])})" for h in hits[:n]]
+        scored: dict[str, float] = {}
+        for x in self.known_regency_names():
+            parsed = parse_regency_name(x)
+            core = difflib.SequenceMatcher(None, target.key, parsed.key).ratio()
+            full = difflib.SequenceMatcher(None, target.full_key, parsed.full_key).ratio()
+            if max(core, full) >= 0.5:
+                scored[x] = max(scored.get(x, 0.0), core + 0.01 * full)
+        best = sorted(scored, key=lambda x: (-scored[x], x))[:n]
+        return [f"{x} ({self._code_of_name(x)})" for x in best]
 
     def _code_of_name(self, name: str) -> str:
         code = self._alias.get(parse_regency_name(name).full_key)

@@ -121,7 +121,7 @@ def to_vintage(
             raise VintageCoverageError(
                 f"boundaries of {vintage_year} need regency splits outside provinces 61, 64, 65, which the registry "
                 f"does not record ({len(uncovered)} regencies, e.g. {uncovered[:5]}); restrict the panel to "
-                "Kalimantan or pass outside='keep'",
+                "provinces 61, 64 and 65 (West, East and North Kalimantan) or pass outside='keep'",
                 column=unit, value=uncovered[:5],
             )
     if not allow_unverified and "confidence" in cw.columns:

@@ -54,3 +54,16 @@ def test_atomic_csv_and_parquet_are_byte_identical_across_writes(tmp_path: Path)
     assert (tmp_path / "a.parquet").read_bytes() == (tmp_path / "b.parquet").read_bytes()
     back = pd.read_parquet(tmp_path / "a.parquet")
     assert back["v"].isna().sum() == 1  # missing stays missing
+
+
+def test_atomic_write_gives_the_mode_of_a_plain_write(tmp_path: Path):
+    """mkstemp makes private files; an atomic write must not leave outputs readable by the owner only."""
+    import os
+    import stat
+
+    from sosek_impact.atomic import write_text
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    write_text(tmp_path / "atomic.txt", "x")
+    assert stat.S_IMODE(os.stat(tmp_path / "atomic.txt").st_mode) == stat.S_IMODE(os.stat(plain).st_mode)

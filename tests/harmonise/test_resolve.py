@@ -130,3 +130,15 @@ def test_missing_names_and_provinces():
     with pytest.raises(UnknownRegionError) as err:
         resolve_regencies(["Sambas", None, "Atlantis"], rows=[2, 3, 4])
     assert len(err.value.offenders) == 2 and err.value.row == 3
+
+
+def test_closest_matches_rank_the_bare_name_first():
+    """A prefix shared by many names ("Kab.", "Kota") must not crowd out the obvious match."""
+    from sosek_impact.errors import UnknownRegionError
+    from sosek_impact.harmonise.registry import default_registry
+
+    with pytest.raises(UnknownRegionError) as err:
+        resolve_regencies(["Kab. Sambbas", "KAB SANGAU"])
+    text = str(err.value)
+    assert "Sambas (6101)" in text and "Sanggau (6105)" in text
+    assert default_registry()._closest_names("Kab. Sambbas")[0] == "Sambas (6101)"
