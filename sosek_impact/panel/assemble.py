@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UnknownRegionError
+from ..harmonise.crosswalk import COVERED_PROVINCES, STABLE_FROM_YEAR
 from ..registry import is_border, read_table
 from ..registry.tables import UnverifiedRowsWarning, filter_confidence
 from .choice import IDN514, IDN514_COLUMN, choose, split_units
@@ -145,6 +146,11 @@ def regency_panel(raw: RawInputs) -> tuple[pd.DataFrame, BuildLog]:
         mask = (panel["backcast"] & panel[v].notna()).to_numpy()
         if mask.any():
             panel[f"{v}_flag"] = _add_flag(panel[f"{v}_flag"], mask, "backcast")
+    # The registry records splits in provinces 61, 64 and 65 only: elsewhere, before the boundaries
+    # became stable, "not back-cast" is unknown, not false (as harmonise.flag_backcast).
+    unknown = (~panel["backcast"] & ~panel["province_code"].isin(COVERED_PROVINCES)
+               & (panel["year"] < STABLE_FROM_YEAR)).to_numpy()
+    panel["backcast"] = pd.array(np.where(unknown, None, panel["backcast"].to_numpy(dtype=bool)), dtype="boolean")
     provenance = [f"{v}{s}" for v in variables for s in ("_source", "_flag", "_source_row")]
     panel = panel[REGENCY_ID_COLUMNS + variables + provenance]
     panel = panel.sort_values(["bps_code", "year"], kind="mergesort").reset_index(drop=True)

@@ -16,8 +16,9 @@ MEANINGS: dict[str, tuple[str, str]] = {
     "kind": ("'kabupaten' (regency) or 'kota' (city)", "text"),
     "kalimantan": ("province_code in 61–65 (the Kalimantan provinces)", "bool"),
     "border": ("land-border regency with Malaysia in that year (registry; administrative definition)", "bool"),
-    "backcast": ("year before the regency existed (registry splits) or a value the extract flags back-cast",
-                 "bool"),
+    "backcast": ("year before the regency existed (registry splits) or a value the extract flags back-cast; "
+                 "missing where unknown (splits outside provinces 61, 64, 65 before 2014 are not in the registry)",
+                 "bool (nullable)"),
     "grdp": ("gross regional domestic product, constant 2010 prices", "billion IDR"),
     "population": ("population: BPS projections via QuaRCS 2000–2017, DAPOER (World Bank/BPS) 2019", "persons"),
     "grdp_pc": ("GRDP per capita, constant 2010 prices; quarcs_districts 2000–2017, idn514_gdp_pc after",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..harmonise.crosswalk import STABLE_FROM_YEAR
 from ..registry import read_table
 from .assemble import BuildLog
 from .choice import IDN514, IDN514_COLUMN, PRIORITY
@@ -153,7 +154,7 @@ def coverage(panel: pd.DataFrame) -> str:
 
 
 def backcast(panel: pd.DataFrame) -> str:
-    d = panel.loc[panel["backcast"]]
+    d = panel.loc[panel["backcast"].fillna(False).to_numpy(dtype=bool)]
     if d.empty:
         return "_(no back-cast rows)_\n"
     vars_ = _variables(panel)
@@ -261,8 +262,12 @@ def summary(regency: pd.DataFrame, log: BuildLog, province: pd.DataFrame) -> str
         out.append(f"- Level breaks in idn514 GRDP per capita: {int(n_breaks.sum())} in all; the most in "
                    f"{worst_year - 1}→{worst_year} ({int(n_breaks.max())} regencies, median change that year "
                    f"{change[series['year'] == worst_year].median():+.1%}). Reported, not smoothed.")
-    out.append(f"- Back-cast rows (regency not yet created): {int(regency['backcast'].sum())} rows of "
-               f"{regency.loc[regency['backcast'], 'bps_code'].nunique()} regencies, flagged `backcast`.")
+    bc = regency["backcast"].fillna(False).to_numpy(dtype=bool)
+    out.append(f"- Back-cast rows (regency not yet created): {int(bc.sum())} rows of "
+               f"{regency.loc[bc, 'bps_code'].nunique()} regencies, flagged `backcast`. Known only where the registry "
+               f"records the splits (provinces 61, 64, 65) or the source marks a value: "
+               f"{int(regency['backcast'].isna().sum())} rows elsewhere before {STABLE_FROM_YEAR} are unknown (missing), "
+               "not assumed false.")
     fs = province["food_share"].dropna()
     if len(fs):
         out.append(f"- Province food share: {len(fs)} province-years, range {fs.min():.3f}–{fs.max():.3f} "
