@@ -166,3 +166,14 @@ def test_province_panel_against_sources(built: Path):
     assert 100 * prov.loc[(61, 2025), "food_share"] == pytest.approx(53.04, abs=0.005)
     assert 100 * prov.loc[(0, 2017), "food_share"] == pytest.approx(50.94, abs=0.005)
     assert prov.loc[(0, 2017), "province"] == "Indonesia"
+
+
+def test_backcast_is_unknown_where_the_registry_has_no_splits(panel):
+    """Kalimantan splits are known (Mahakam Ulu, created 2013, is back-cast in 2012); outside
+    provinces 61, 64, 65 before 2014 the registry records no splits, so the flag is missing, not
+    False (Pangandaran, 3218, created 2012, has source values from 2000)."""
+    p = panel
+    assert p.loc[(6411, 2012), "backcast"] == True  # noqa: E712 - nullable boolean
+    assert p.loc[(6411, 2013), "backcast"] == False  # noqa: E712
+    assert pd.isna(p.loc[(3218, 2005), "backcast"])
+    assert p.loc[(3218, 2015), "backcast"] == False  # noqa: E712
