@@ -41,16 +41,19 @@ def main(spec_path: str = SPEC) -> None:
     lim = max(abs(v) for v in effects.values()) if effects else 0.1
     kal = [r for r in regions if 61 <= r.key // 100 <= 65]
     sm = plot_regions(ax1, kal, effects, cmap="RdBu", vmin=-lim, vmax=lim, highlight=border, linewidth=0.3)
-    for code in sorted(set(timing) | set(later)):
-        reg = by_code.get(code)
-        if reg is None:
-            continue
+    # Labels in one column in the south-west of the view (no post regency lies there), ordered west to
+    # east, each with a leader line to its regency, so that neighbouring labels cannot overlap.
+    posts = sorted(((code, by_code[code]) for code in set(timing) | set(later) if code in by_code),
+                   key=lambda cr: cr[1].centroid[0])
+    w, h = x1 - x0, y1 - y0
+    for i, (code, reg) in enumerate(posts):
         cx, cy = reg.centroid
         year = timing.get(code, later.get(code))
         ax1.plot(cx, cy, marker="^", color="black", ms=7)
-        label = f"{reg.name}\npost {year}" + (f": {effects[code]:+.2f}" if code in effects else " (after data)")
-        ax1.annotate(label, (cx, cy), fontsize=7, xytext=(5, -12), textcoords="offset points",
-                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "0.6", "alpha": 0.85})
+        label = f"{reg.name}: post {year}" + (f", gap {effects[code]:+.3f}" if code in effects else ", after the data")
+        ax1.annotate(label, (cx, cy), xytext=(x0 + 0.03 * w, y0 + (0.43 - 0.072 * i) * h), textcoords="data", fontsize=7.5,
+                     va="center", bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6", "alpha": 0.9},
+                     arrowprops={"arrowstyle": "-", "color": "0.25", "lw": 0.7, "shrinkB": 4})
     ax1.set_xlim(x0, x1)
     ax1.set_ylim(y0, y1)
     ax1.set_title("Kalimantan: synthetic-control gap after\nthe post opened (log GRDP per capita)")
