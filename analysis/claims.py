@@ -36,6 +36,25 @@ def rule(fn):
     return fn
 
 
+def _cfg(ctx) -> dict[str, Any]:
+    """The ``[rules]`` table of the claims specification (thresholds and periods)."""
+    return ctx["rules"]
+
+
+def _welch(a, b, level: float):
+    """Mean of ``a`` minus mean of ``b`` with a Welch t interval: (diff, low, high)."""
+    import numpy as np
+    from scipy import stats
+
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = float(np.sqrt(va + vb))
+    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    t = float(stats.t.ppf(0.5 + level / 2, df))
+    d = float(a.mean() - b.mean())
+    return d, d - t * se, d + t * se
+
+
 def _growth(panel, var: str, codes, y0: int, y1: int):
     import numpy as np
 
@@ -76,10 +95,14 @@ def kalbar_expenditure_2017(ctx) -> Evidence:
     if v is None:
         return _ev("no value", "", "not testable here", "2017 expenditure of Kalimantan Barat missing", [])
     diff = 100 * (1186868 / v - 1)
+    tol = _cfg(ctx)["expenditure_tolerance_pct"]
+    ok = abs(diff) <= tol
     return _ev(f"Rp {v:,.0f} per person per month (BPS Susenas, urban+rural, 2017); the paper's Rp 1,186,868 is {diff:+.1f}% off",
                "published survey mean (no sampling error given in the table)",
-               "not supported" if abs(diff) > 2 else "supported",
-               "our BPS table gives a different 2017 level; the paper's figure may be another measure or year (e.g. a later Susenas round)",
+               "supported" if ok else "not supported",
+               (f"the paper's figure is within {tol:g}% of our BPS 2017 level" if ok else
+                f"the paper's figure is {abs(diff):.1f}% away from our BPS 2017 level (tolerance {tol:g}%); it may be another measure or "
+                "year (e.g. a later Susenas round)"),
                ["data/processed/province_panel.parquet", "data/raw/province_series.csv"])
 
 
@@ -95,7 +118,9 @@ def kalbar_expenditure_2016(ctx) -> Evidence:
         return _ev(ev, "", "not testable here", "2016 is not covered by the bundled BPS expenditure table",
                    ["data/processed/province_panel.parquet"])
     diff = 100 * (848388 / v - 1)
-    return _ev(f"Rp {v:,.0f} (2016)", "", "not supported" if abs(diff) > 2 else "supported", f"{diff:+.1f}% off", ["data/processed/province_panel.parquet"])
+    tol = _cfg(ctx)["expenditure_tolerance_pct"]
+    return _ev(f"Rp {v:,.0f} (2016)", "", "not supported" if abs(diff) > tol else "supported", f"{diff:+.1f}% off (tolerance {tol:g}%)",
+               ["data/processed/province_panel.parquet"])
 
 
 @rule
@@ -106,10 +131,15 @@ def kalbar_food_share_2017(ctx) -> Evidence:
     q = ctx["province_panel"]
     s = q.loc[(q["province_code"] == 61) & q["food_share"].notna()].set_index("year")["food_share"] * 100
     closest = (s - 51.50).abs().idxmin()
+    tol = _cfg(ctx)["food_share_tolerance_pp"]
+    gap = 100 * v - 51.50
+    ok = abs(gap) <= tol
     return _ev(f"{100 * v:.2f}% food in 2017 (food / total, BPS Susenas); 51.50% is closest to our {closest} value {s[closest]:.2f}%",
                "published survey means; no sampling error in the table",
-               "not supported" if abs(100 * v - 51.50) > 0.5 else "supported",
-               "our 2017 food share differs by more than half a percentage point", ["data/processed/province_panel.parquet"])
+               "supported" if ok else "not supported",
+               (f"our 2017 food share is within {tol:g} pp of the paper's 51.50%" if ok else
+                f"our 2017 food share is {gap:+.2f} pp from the paper's 51.50% (tolerance {tol:g} pp)"),
+               ["data/processed/province_panel.parquet"])
 
 
 @rule
@@ -136,35 +166,77 @@ def _forum(ctx, code: str):
     return f, sc, sd
 
 
+def _sc_p(ctx, sc: dict[str, Any]) -> tuple[float | None, str]:
+    """The informative placebo rank p-value of a synthetic control and what it is.
+
+    With an exact pre-period fit (pre-RMSPE ~ 0) the post/pre RMSPE ratio is unbounded and its
+    rank says nothing (forums.json notes); the rank of the post-period RMSPE
+    (``p_value_post``) is used instead.
+    """
+    pre = sc.get("pre_rmspe")
+    if pre is not None and pre <= _cfg(ctx)["exact_prefit_rmspe"] and sc.get("p_value_post") is not None:
+        return sc["p_value_post"], ("post-period-RMSPE rank p (the RMSPE-ratio rank p "
+                                    f"{sc.get('p_value', float('nan')):.2f} is not informative: exact pre-fit, pre-RMSPE {pre:.1e})")
+    label = "RMSPE-ratio rank p"
+    if any("outside the donors' range" in n for n in sc.get("notes", [])):
+        label += " (the synthetic control cannot fit: pre-period level outside the donors' range)"
+    return sc.get("p_value"), label
+
+
+def _sc_fits(sc: dict[str, Any]) -> bool:
+    return not any("outside the donors' range" in n for n in sc.get("notes", []))
+
+
+def _forum_test(ctx, code: str) -> dict[str, Any] | None:
+    """Evidence of one forum province: SDID interval and synthetic-control gap with its informative p."""
+    f, sc, sd = _forum(ctx, code)
+    if not sd and not sc:
+        return None
+    alpha = _cfg(ctx)["alpha"]
+    p, p_label = _sc_p(ctx, sc)
+    sdid_pos = bool(sd) and sd.get("conf_low") is not None and sd["conf_low"] > 0
+    sc_pos = _sc_fits(sc) and p is not None and p <= alpha and (sc.get("att_avg") or 0) > 0
+    text = (f"{f.get('province')}: SDID {sd.get('estimate', float('nan')):+.3f} [{sd.get('conf_low', float('nan')):+.3f}, "
+            f"{sd.get('conf_high', float('nan')):+.3f}], SC gap {sc.get('att_avg', float('nan')):+.3f} log points, "
+            f"{p_label} = {p if p is not None else float('nan'):.2f}")
+    reasons = []
+    reasons.append("its SDID interval excludes zero" if sdid_pos else "its SDID interval includes zero")
+    if not _sc_fits(sc):
+        reasons.append("its synthetic control does not fit")
+    else:
+        reasons.append(f"the SC placebo p {p:.2f} {'<=' if sc_pos else '>'} {alpha:g}")
+    return {"province": f.get("province"), "n_pre": f.get("n_pre"), "text": text, "positive": sdid_pos and (sc_pos or not _sc_fits(sc)),
+            "reasons": reasons}
+
+
 @rule
 def forum_kalbar(ctx) -> Evidence:
-    f, sc, sd = _forum(ctx, "61")
-    if not sd and not sc:
+    t = _forum_test(ctx, "61")
+    if t is None:
         return _ev("forum estimates not available", "", "not testable here", "the forum analysis did not run", ["reports/results/forums.json"])
-    ev = (f"synthetic control gap {sc.get('att_avg', float('nan')):+.3f} log points (placebo p = {sc.get('p_value', float('nan')):.2f}); "
-          f"synthetic DiD {sd.get('estimate', float('nan')):+.3f}")
-    unc = f"SDID 95% CI [{sd.get('conf_low', float('nan')):+.3f}, {sd.get('conf_high', float('nan')):+.3f}] (placebo SE); only {f.get('n_pre')} pre-forum years"
-    sig = sd and sd.get("conf_low") is not None and sd["conf_low"] > 0
-    return _ev(ev, unc, "supported" if sig else "not supported",
-               "GDP per capita (province) is only a proxy for welfare; with 2 pre-forum years (1983-84) no design can separate the forum from "
-               "Kalimantan Barat's own trend: the data neither show nor rule out an effect" + ("" if sig else "; the interval includes zero"),
+    f, sc, sd = _forum(ctx, "61")
+    unc = f"SDID 95% CI (placebo SE); only {t['n_pre']} pre-forum years, so the SC weights and placebo ranks rest on very few points"
+    verdict = "supported" if t["positive"] else "not supported"
+    why = (f"{'a gain is' if t['positive'] else 'no gain is'} shown: " + " and ".join(t["reasons"])
+           + f". GDP per capita (province) is only a proxy for welfare; with {t['n_pre']} pre-forum years no design can separate the forum "
+           "from Kalimantan Barat's own trend")
+    return _ev(t["text"], unc, verdict, why,
                ["reports/results/forums.json", "analysis/specs/forums.toml", "data/processed/province_panel.parquet"])
 
 
 @rule
 def forum_both(ctx) -> Evidence:
-    parts, sig = [], []
-    for code in ("61", "64"):
-        f, sc, sd = _forum(ctx, code)
-        if sd:
-            parts.append(f"{f.get('province')}: SDID {sd['estimate']:+.3f} [{sd['conf_low']:+.3f}, {sd['conf_high']:+.3f}], SC gap {sc.get('att_avg', float('nan')):+.3f} (p = {sc.get('p_value', float('nan')):.2f})")
-            sig.append(sd["conf_low"] > 0)
-    if not parts:
+    tests = [t for t in (_forum_test(ctx, c) for c in ("61", "64")) if t is not None]
+    if not tests:
         return _ev("not available", "", "not testable here", "forum analysis did not run", ["reports/results/forums.json"])
-    return _ev("; ".join(parts), "placebo-based SE (31 donor provinces); East Kalimantan lies outside the donors' range (oil and gas), so its synthetic control does not fit",
-               "supported" if all(sig) else "not supported",
-               "neither forum province shows a GDP-per-capita gain distinguishable from zero against provinces without a forum" if not any(sig) else "mixed",
-               ["reports/results/forums.json", "analysis/specs/forums.toml"])
+    pos = [t["positive"] for t in tests]
+    verdict = "supported" if all(pos) else "not supported"
+    why = "; ".join(f"{t['province']}: {'gain' if t['positive'] else 'no gain'} ({', '.join(t['reasons'])})" for t in tests)
+    why += (" - neither forum province shows a GDP-per-capita gain distinguishable from zero against provinces without a forum" if not any(pos)
+            else " - only some forum provinces show a gain" if not all(pos) else " - both forum provinces show a gain")
+    return _ev("; ".join(t["text"] for t in tests),
+               "placebo-based SE (31 donor provinces); East Kalimantan lies outside the donors' range (oil and gas), so its synthetic control does not fit",
+               verdict, why, ["reports/results/forums.json", "analysis/specs/forums.toml"])
 
 
 @rule
@@ -178,19 +250,47 @@ def sanggau_post_effect(ctx) -> Evidence:
     return _ev(f"Sanggau (Entikong, from {s['treatment_year']}): synthetic-control gap {s['att_avg']:+.3f} log points, placebo p = {s['p_value']:.2f}; "
                f"other post regencies: " + ", ".join(f"{ctx['names'].get(int(k), k)} {v:+.3f}" for k, v in sorted(others.items())),
                f"rank p-value among {s['n_donors']} placebo donors; the 2019/2020 source break falls in the post period",
-               "supported" if largest == "6105" and (s.get("p_value") or 1) <= 0.1 else "not supported",
-               "Sanggau's post-opening gap is neither the largest nor distinguishable from placebo gaps" if largest != "6105" else
-               "Sanggau's gap is the largest but not distinguishable from placebo gaps",
+               "supported" if largest == "6105" and (s.get("p_value") or 1) <= _cfg(ctx)["alpha"] else "not supported",
+               (f"Sanggau's post-opening gap is {'the largest' if largest == '6105' else 'not the largest (largest: ' + str(ctx['names'].get(int(largest), largest)) + ')'}"
+                f" and its placebo p {s['p_value']:.2f} is {'<=' if (s.get('p_value') or 1) <= _cfg(ctx)['alpha'] else '>'} {_cfg(ctx)['alpha']:g}"),
                ["reports/results/border_posts.json", "analysis/specs/border_posts.toml"])
+
+
+def _registry_forum(ctx, province: str) -> dict[str, Any] | None:
+    """The registry row (data/raw/registry_events.csv) of the regional forum of ``province``."""
+    ev = ctx["registry_events"]
+    rows = ev.loc[(ev["kind"] == "forum") & ev["name"].str.contains(f"{province}\u2013", regex=False)]
+    if rows.empty:
+        return None
+    r = rows.iloc[0].to_dict()
+    r["year"] = int(str(r["date"])[:4])
+    return r
 
 
 @rule
 def forum_duration(ctx) -> Evidence:
-    year = ctx["forums"].get("timing", {}).get("61")
-    if year is None:
-        return _ev("no forum year", "", "not testable here", "", [])
-    return _ev(f"registry: regional forum Kalimantan Barat-Sarawak from {year}; {2019 - year} years by 2019", "", "supported",
-               "consistent with a paper written around 2019 (the year is not stated in the seed)", ["data/raw/registry_events.csv"])
+    # Seed 003, Pembahasan (line 94): "KK Sosek Malindo sendiri sudah berjalan selama 34 tahun yang dimulai pada tahun 1984";
+    # the same seed's abstract (line 16) says the regional forum "terbentuk pada tahun 1985" and line 54 dates
+    # SK Gubernur No. 408 Tahun 1985 to 21 Desember 1985. Its latest reference was accessed on 02 September 2018.
+    seed_start, seed_years, seed_accessed = 1984, 34, 2018
+    reg = _registry_forum(ctx, "Kalimantan Barat")
+    if reg is None:
+        return _ev("no forum year in the registry", "", "not testable here", "the registry has no Kalimantan Barat-Sarawak forum row",
+                   ["data/raw/registry_events.csv"])
+    tol = _cfg(ctx)["start_year_tolerance"]
+    diff = seed_start - reg["year"]
+    ok = abs(diff) <= tol
+    ev = (f"seed: \"sudah berjalan selama {seed_years} tahun yang dimulai pada tahun {seed_start}\" ({seed_start}+{seed_years} = "
+          f"{seed_start + seed_years}, the year of its latest reference access, {seed_accessed}); registry {reg['event_id']}: "
+          f"regional forum Kalimantan Barat-Sarawak from {reg['year']} ({reg['source']}), i.e. {seed_accessed - reg['year']} years by "
+          f"{seed_accessed}: the start years differ by {diff:+d} year(s); the seed's own abstract (line 16) gives 1985")
+    why = (f"the seed's start year {seed_start} {'agrees with' if ok else 'conflicts with'} the registry's {reg['year']} "
+           f"(difference {diff:+d}, tolerance {tol} years)"
+           + ("" if ok else f"; the seed contradicts itself (1985 in the abstract and the SK of 21 Dec 1985); counted from {reg['year']} "
+                            f"the forum had run {seed_accessed - reg['year']} years in {seed_accessed}, not {seed_years}")
+           + "; the registry row is itself compiled from the seeds, so this is a consistency check, not independent evidence")
+    return _ev(ev, "year precision only; the paper's writing year is inferred from its last access date",
+               "supported" if ok else "not supported", why, ["data/raw/registry_events.csv", "reports/results/forums.json"])
 
 
 @rule
@@ -265,29 +365,48 @@ def border_poverty_level(ctx) -> Evidence:
                ["reports/results/gaps.json", "analysis/specs/gaps.toml"])
 
 
+def _island(code: int) -> str | None:
+    """BPS province code -> island group: 11-21 Sumatra (incl. Riau Islands), 3x Java, 6x Kalimantan, 5x/7x/8x/9x other east."""
+    if 11 <= code <= 21:
+        return "Sumatra"
+    return {3: "Java", 6: "Kalimantan", 5: "Bali-Nusa Tenggara", 7: "Sulawesi", 8: "Maluku", 9: "Papua"}.get(code // 10)
+
+
 @rule
 def kalimantan_vs_west(ctx) -> Evidence:
     import numpy as np
 
-    p = ctx["panel"]
-    island = p["province_code"] // 10  # BPS: 1x Sumatra, 3x Java, 6x Kalimantan
-    parts, behind = [], []
-    margin = {"grdp_pc_idn514": 0.1, "hdi": 1.0}  # log points / index points: "far behind" needs a visible gap
-    for var, year, log in (("grdp_pc_idn514", 2024, True), ("hdi", 2024, False)):
-        d = p.loc[p["year"] == year].assign(island=island)
+    p, cfg = ctx["panel"], _cfg(ctx)
+    parts, verdicts, phrases = [], [], []
+    specs = (("grdp_pc_idn514", cfg["west_grdp_year"], True, cfg["behind_margin_log_grdp_pc"], "log GRDP per capita", "log points"),
+             ("hdi", cfg["west_hdi_year"], False, cfg["behind_margin_hdi"], "HDI", "points"))
+    for var, year, log, margin, label, unit in specs:
+        d = p.loc[p["year"] == year].copy()
+        d["island"] = d["province_code"].astype(int).map(_island)
         vals = d[var].astype(float)
-        if log:
-            vals = np.log(vals)
-        m = vals.groupby(d["island"]).mean()
-        k, j, s = m.get(6), m.get(3), m.get(1)
-        if log:
-            parts.append(f"{year} mean log GRDP per capita: Kalimantan {k:.2f}, Java {j:.2f}, Sumatra {s:.2f}")
-        else:
-            parts.append(f"{year} mean HDI: Kalimantan {k:.1f}, Java {j:.1f}, Sumatra {s:.1f}")
-        behind.append(k < j - margin[var] and k < s - margin[var])
-    return _ev("; ".join(parts), "regency means, unweighted", "supported" if all(behind) else "not supported",
-               "Kalimantan's regencies are not behind Java's and Sumatra's on average GRDP per capita or HDI in our data (mining, oil and gas raise Kalimantan's GRDP); the claim may hold for other dimensions (infrastructure) not in the data",
-               ["data/processed/panel.parquet"])
+        d["v"] = np.log(vals) if log else vals
+        m = d.groupby("island")["v"].mean()
+        east = d.loc[d["island"].isin(["Kalimantan", "Sulawesi", "Maluku", "Papua", "Bali-Nusa Tenggara"]), "v"].mean()
+        west = d.loc[d["island"].isin(["Java", "Sumatra"]), "v"].mean()
+        fmt = "{:.2f}" if log else "{:.1f}"
+        parts.append(f"{year} mean {label}: Kalimantan {fmt.format(m['Kalimantan'])}, Java {fmt.format(m['Java'])}, "
+                     f"Sumatra {fmt.format(m['Sumatra'])} (all eastern Indonesia {fmt.format(east)}, Java+Sumatra {fmt.format(west)})")
+        for other in ("Java", "Sumatra"):
+            diff = m["Kalimantan"] - m[other]
+            state = "behind" if diff < -margin else "ahead of" if diff > margin else "level with"
+            verdicts.append(state)
+            phrases.append(f"{state} {other} on {label} ({diff:+.2f} {unit}, margin {margin:g})")
+    if all(v == "behind" for v in verdicts):
+        verdict, head = "supported", "Kalimantan is behind both Java and Sumatra on both measures"
+    elif all(v == "ahead of" for v in verdicts):
+        verdict, head = "not supported", "Kalimantan is ahead of both Java and Sumatra on both measures"
+    else:
+        verdict, head = "not supported", ("mixed result, so 'far behind' is not shown" if "behind" in verdicts
+                                          else "Kalimantan is nowhere behind by more than the margin")
+    why = (head + ": Kalimantan is " + "; ".join(phrases)
+           + ". The rule needs Kalimantan behind both on both measures; mining, oil and gas raise Kalimantan's GRDP, and other dimensions "
+           "the seed names (infrastructure) are not in the data; the seed cites Bappenas 1980 and our series start in 2000 (GRDP) and 2019 (HDI)")
+    return _ev("; ".join(parts), "regency means, unweighted; Sumatra includes Kepulauan Riau", verdict, why, ["data/processed/panel.parquet"])
 
 
 @rule
@@ -305,14 +424,253 @@ def border_regency_list(ctx) -> Evidence:
                ["data/raw/registry_border_regencies.csv"])
 
 
+def _kalimantan_vs_rest(ctx, var: str, year: int) -> dict[str, Any] | None:
+    p = ctx["panel"]
+    d = p.loc[p["year"] == year].dropna(subset=[var])
+    if d.empty:
+        return None
+    k = d.loc[d["kalimantan"].astype(bool), var].astype(float)
+    r = d.loc[~d["kalimantan"].astype(bool), var].astype(float)
+    diff, lo, hi = _welch(k, r, _cfg(ctx)["confidence"])
+    return {"k": k.mean(), "r": r.mean(), "nk": len(k), "nr": len(r), "diff": diff, "lo": lo, "hi": hi}
+
+
 @rule
 def border_labour_poverty(ctx) -> Evidence:
+    cfg = _cfg(ctx)
     u = unemployment_effect(ctx)
     b = border_poverty_level(ctx)
-    return _ev(u["evidence"] + "; " + b["evidence"], "cross-sections; Welch intervals for P0",
-               "supported" if (b["verdict"] == "supported") else "not supported",
-               "border regencies do not show clearly higher unemployment or poverty than other Kalimantan regencies in our data; wages and migration are not in the data",
+    pov = _kalimantan_vs_rest(ctx, "poverty_rate", cfg["poverty_year"])
+    un = _kalimantan_vs_rest(ctx, "unemployment_rate", cfg["unemployment_year"])
+    if pov is None:
+        return _ev("no poverty data", "", "not testable here", "regency P0 missing", ["data/processed/panel.parquet"])
+    lvl = int(100 * cfg["confidence"])
+    parts = [f"Kalimantan vs rest of Indonesia, P0 {cfg['poverty_year']}: {pov['k']:.2f}% (n={pov['nk']}) vs {pov['r']:.2f}% (n={pov['nr']}), "
+             f"difference {pov['diff']:+.2f} pp [{pov['lo']:+.2f}, {pov['hi']:+.2f}]"]
+    if un is not None:
+        parts.append(f"open unemployment {cfg['unemployment_year']}: {un['k']:.2f}% vs {un['r']:.2f}%, difference {un['diff']:+.2f} pp "
+                     f"[{un['lo']:+.2f}, {un['hi']:+.2f}]")
+    parts.append("border vs non-border Kalimantan: " + u["evidence"] + "; " + b["evidence"])
+
+    def state(t):
+        return "higher" if t["lo"] > 0 else "lower" if t["hi"] < 0 else "not different"
+
+    pov_state = state(pov)
+    un_state = state(un) if un is not None else "not measured"
+    verdict = "supported" if pov_state == "higher" else "not supported"
+    why = (f"Kalimantan's regency poverty rate is {pov_state} than the rest of Indonesia's ({pov['diff']:+.2f} pp, {lvl}% interval "
+           f"[{pov['lo']:+.2f}, {pov['hi']:+.2f}]) and its unemployment is {un_state}"
+           + (f" ({un['diff']:+.2f} pp)" if un is not None else "")
+           + "; the rule needs a higher poverty rate. Wages and migration are not in the data")
+    rows = _gap_rows(ctx, "poverty_rate", "kalimantan")
+    if rows:
+        r = rows[-1]
+        why += (f"; within Kalimantan the border regencies' P0 is {r['gap']:+.2f} pp vs the other regencies ({r['year']}, "
+                f"[{r['conf_low']:+.2f}, {r['conf_high']:+.2f}])")
+    return _ev("; ".join(parts), f"Welch {lvl}% intervals over regencies (unweighted); unemployment is one cross-section", verdict, why,
                ["data/processed/panel.parquet", "reports/results/gaps.json"])
+
+
+# ------------------------------------------------------------------ claims added after the audit (C21-C29)
+
+
+@rule
+def border_grdp_share(ctx) -> Evidence:
+    # Seed 002 (Haryatie 2015), Pendahuluan (lines 254-262): "kontribusi ekonomi wilayah perbatasan sangat rendah, yaitu kurang
+    # dari 0,1% (satu per mil) terhadap pertumbuhan ekonomi nasional (Badan Perencanaan Pembangunan Nasional, 1980)".
+    seed_pct = 0.1
+    p, cfg = ctx["panel"], _cfg(ctx)
+    d = p.dropna(subset=["grdp"])
+    parts, shares = [], []
+    for y in cfg["grdp_share_years"]:
+        dy = d.loc[d["year"] == y]
+        b = dy.loc[dy["border"].astype(bool)]
+        s = 100 * b["grdp"].sum() / dy["grdp"].sum()
+        shares.append(s)
+        parts.append(f"{y}: {s:.2f}% ({len(b)} border regencies)")
+    y0, y1 = cfg["grdp_growth_share_period"]
+    growth = []
+    for set_year in (y1, 2012):
+        codes = set(d.loc[(d["year"] == set_year) & d["border"].astype(bool), "bps_code"])
+        w = d.loc[d["year"].isin([y0, y1])].pivot(index="bps_code", columns="year", values="grdp")
+        nat = w[y1].sum() - w[y0].sum()
+        bor = w.loc[w.index.isin(codes), y1].sum() - w.loc[w.index.isin(codes), y0].sum()
+        g = 100 * bor / nat
+        growth.append(g)
+        growth_txt = (f"share of the {y0}-{y1} increase of national GRDP: {g:.2f}% (border set of {set_year}"
+                      + (", Mahakam Ulu back-cast before 2013" if set_year >= 2013 else ", with Kutai Barat") + ")")
+        parts.append(growth_txt)
+    all_vals = shares + growth
+    ok = max(all_vals) < seed_pct
+    verdict = "supported" if ok else "not supported"
+    why = (f"the Kalimantan land-border regencies' share of the national GRDP sum is {min(shares):.2f}-{max(shares):.2f}% and their share of "
+           f"its {y0}-{y1} growth {min(growth):.2f}-{max(growth):.2f}%, i.e. {min(all_vals) / seed_pct:.0f}-{max(all_vals) / seed_pct:.0f} times the "
+           f"seed's {seed_pct:g}%" if not ok else f"all measured shares are below the seed's {seed_pct:g}%")
+    why += ("; measured: GRDP at constant 2010 prices summed over the 514 regencies (our 'national' total); the seed cites Bappenas 1980 "
+            "and our series start in 2000; its 'wilayah perbatasan' covers all of Indonesia's border areas, while ours are the 8 Kalimantan "
+            "regencies on the Malaysian land border, so a wider set would only raise the level share")
+    return _ev("border regencies' share of national GRDP (sum of 514 regencies, constant 2010 prices): " + "; ".join(parts),
+               "GRDP 2016-17 provisional; Mahakam Ulu's values before 2013 are back-cast from Kutai Barat", verdict, why,
+               ["data/processed/panel.parquet", "data/raw/regency_series.csv"])
+
+
+@rule
+def kalbar_sarawak_income(ctx) -> Evidence:
+    # Seed 002 (Haryatie 2015), lines 1498-1506: "pendapatan rata-rata masyarakat atau komunitas antara Kalimantan Barat dan daerah
+    # perbatasan Sarawak berbeda, US $ 700: US $ 4.000 (Badan Perencanaan Pembangunan Daerah, 2007)".
+    p, cfg = ctx["panel"], _cfg(ctx)
+    y = cfg["income_year"]
+    d = p.loc[(p["year"] == y) & (p["province_code"] == 61)].dropna(subset=["grdp", "population"])
+    b = d.loc[d["border"].astype(bool)]
+    pc = 1e6 * b["grdp"].sum() / b["population"].sum()  # billion IDR / persons -> thousand IDR per person
+    per = ", ".join(f"{ctx['names'].get(int(c), c)} {v:,.0f}" for c, v in zip(b["bps_code"], b["grdp_pc"]))
+    fx_cols = [c for c in list(p.columns) + list(ctx["province_panel"].columns) if any(k in c.lower() for k in ("usd", "exchange", "kurs", "fx"))]
+    verdict = "not testable here" if not fx_cols else "not supported"
+    return _ev(f"West Kalimantan border regencies {y}: GRDP per capita {pc:,.0f} thousand IDR per person per year (constant 2010 prices; "
+               f"{per}); no Sarawak data",
+               "GRDP per capita is output per resident, not household income", verdict,
+               ("the Sarawak side needs Malaysian data, which are not bundled; the West Kalimantan side is in IDR at constant 2010 prices and "
+                "no exchange rate (or current-price series) is bundled to turn it into the seed's US$ 700, so we do not convert it"
+                if not fx_cols else f"exchange-rate columns found: {fx_cols}"),
+               ["data/processed/panel.parquet"])
+
+
+def _annual_growth(ctx, var: str, y0: int, y1: int):
+    """Annual log growth (% per year) of ``var`` by regency, with the regency's flags in ``y1``."""
+    import numpy as np
+
+    p = ctx["panel"]
+    d = p.loc[p["year"].isin([y0, y1])]
+    w = d.pivot(index="bps_code", columns="year", values=var).astype(float)
+    flags = d.loc[d["year"] == y1].set_index("bps_code")[["border", "kalimantan", "province_code"]]
+    g = (100 * (np.log(w[y1]) - np.log(w[y0])) / (y1 - y0)).rename("g")
+    out = flags.join(g).dropna(subset=["g"])
+    out["border"] = out["border"].astype(bool)
+    out["kalimantan"] = out["kalimantan"].astype(bool)
+    return out
+
+
+@rule
+def border_low_growth(ctx) -> Evidence:
+    # Seed 002 (Haryatie 2015), lines 240-244: "wilayah perbatasan yang umumnya sangat rendah dalam pertumbuhannya".
+    cfg = _cfg(ctx)
+    y0, y1 = cfg["border_growth_period"]
+    g = _annual_growth(ctx, "grdp_pc", y0, y1)
+    lvl = cfg["confidence"]
+    b = g.loc[g["border"], "g"]
+    comps = {"non-border Kalimantan": g.loc[g["kalimantan"] & ~g["border"], "g"], "non-border Indonesia": g.loc[~g["border"], "g"]}
+    parts = [f"GRDP per capita growth {y0}-{y1} (constant 2010 prices, % per year, regency means): border {b.mean():.2f} (n={len(b)})"]
+    states = []
+    for name, o in comps.items():
+        diff, lo, hi = _welch(b, o, lvl)
+        parts.append(f"{name} {o.mean():.2f} (n={len(o)}), difference {diff:+.2f} [{lo:+.2f}, {hi:+.2f}]")
+        states.append((name, "lower" if hi < 0 else "higher" if lo > 0 else "not distinguishable", diff))
+    ok = all(s == "lower" for _, s, _ in states)
+    why = ("border regencies' GRDP-per-capita growth is " + "; ".join(f"{s} vs {n} ({d:+.2f} points a year)" for n, s, d in states)
+           + f". The rule needs growth below both comparisons with the {int(100 * lvl)}% interval excluding zero; period ends in {y1}, "
+             "before the seed (Dec 2015)")
+    return _ev("; ".join(parts), f"Welch {int(100 * lvl)}% intervals over regencies; border set of {y1} (Mahakam Ulu back-cast before 2013)",
+               "supported" if ok else "not supported", why, ["data/processed/panel.parquet"])
+
+
+@rule
+def kalbar_border_income_growth(ctx) -> Evidence:
+    # Seed 003 (Fahrozi et al.), Kesimpulan (line 166): "peningkatan pendapatan perkapita masyarakat Kalimantan Barat khususnya di
+    # daerah-daerah yang berbatasan langsung dengan wilayah Malaysia".
+    cfg = _cfg(ctx)
+    y0, y1 = cfg["kalbar_growth_period"]
+    g = _annual_growth(ctx, "grdp_pc", y0, y1)
+    g = g.loc[g["province_code"] == 61]
+    b, o = g.loc[g["border"], "g"], g.loc[~g["border"], "g"]
+    diff, lo, hi = _welch(b, o, cfg["confidence"])
+    rising = bool((b > 0).all())
+    faster = diff > 0
+    per = ", ".join(f"{ctx['names'].get(int(c), c)} {v:.2f}" for c, v in b.sort_values(ascending=False).items())
+    ev = (f"West Kalimantan GRDP per capita growth {y0}-{y1} (% per year): border regencies mean {b.mean():.2f} ({per}); other West "
+          f"Kalimantan regencies mean {o.mean():.2f} (n={len(o)}); difference {diff:+.2f} [{lo:+.2f}, {hi:+.2f}]")
+    verdict = "supported" if rising and faster else "not supported"
+    why = (f"GRDP per capita {'rose' if rising else 'did not rise'} in every West Kalimantan border regency, but their growth is "
+           f"{'above' if faster else 'below'} that of the other West Kalimantan regencies ({diff:+.2f} points a year), so "
+           + ("the 'especially in the border regencies' part holds" if faster else "the 'especially in the border regencies' part is not shown")
+           + "; GRDP per capita is output per resident, not household income")
+    return _ev(ev, f"Welch {int(100 * cfg['confidence'])}% interval over regencies (5 vs {len(o)}); 2016-17 values provisional", verdict, why,
+               ["data/processed/panel.parquet", "data/raw/regency_series.csv"])
+
+
+def _forum_start(ctx, province: str, seed_year: int, seed_file: str) -> Evidence:
+    reg = _registry_forum(ctx, province)
+    if reg is None:
+        return _ev("no registry row", "", "not testable here", f"the registry has no {province} forum row", ["data/raw/registry_events.csv"])
+    tol = _cfg(ctx)["start_year_tolerance"]
+    ev_all = ctx["registry_events"]
+    others = ev_all.loc[ev_all["name"].str.contains(province, regex=False) & ev_all["name"].str.contains("Sosek Malindo", regex=False)
+                        & ev_all["date"].astype(str).str[:4].astype(int).eq(seed_year) & ~ev_all["source"].str.contains(seed_file, regex=False)]
+    corro = "; ".join(f"{r.event_id} {r.date} ({r.source})" for r in others.itertuples())
+    diff = seed_year - reg["year"]
+    ev = (f"seed: {seed_year}; registry {reg['event_id']}: {reg['year']} (source {reg['source']}); other registry rows for the same year not "
+          f"taken from this seed: {corro or 'none'}")
+    if abs(diff) > tol:
+        return _ev(ev, "year precision", "not supported", f"the seed's year differs from the registry's by {diff:+d} (tolerance {tol})",
+                   ["data/raw/registry_events.csv"])
+    if not corro:
+        return _ev(ev, "year precision", "not testable here",
+                   f"the registry's {reg['year']} agrees, but its only source is this seed ({seed_file}): no independent record of the start year "
+                   "is bundled", ["data/raw/registry_events.csv"])
+    return _ev(ev, "year precision", "supported",
+               f"the registry's {reg['year']} agrees and is corroborated by a row from another source ({corro}); that source is itself a seed "
+               "paper, not an official record", ["data/raw/registry_events.csv"])
+
+
+@rule
+def forum_start_kalbar(ctx) -> Evidence:
+    # Seed 001, Pendahuluan (lines 112-113): "Kerjasama Sosek Malindo pertama kali dimulai pada tahun 1985 di perbatasan Kalbar-Serawak".
+    return _forum_start(ctx, "Kalimantan Barat", 1985, "001_da676618ea1bb90c.txt")
+
+
+@rule
+def forum_start_kaltim(ctx) -> Evidence:
+    # Seed 001, Pendahuluan (lines 113-114): "Kemudian tahun 1995 di perbatasan Kaltim-Sabah" (also lines 399-405).
+    return _forum_start(ctx, "Kalimantan Timur", 1995, "001_da676618ea1bb90c.txt")
+
+
+@rule
+def kalbar_crossing_count(ctx) -> Evidence:
+    # Seed 003, Pendahuluan (line 48): "Terdapat 13 Pos Lintas Batas (PLB) disepanjang perbatasan darat Kalimantan Barat".
+    seed_n = 13
+    ev = ctx["registry_events"]
+    posts = ev.loc[(ev["kind"] == "border_post") & (pd_num(ev["bps_code"]) // 100 == 61)]
+    locs = sorted(set(posts["location"]))
+    n = len(locs)
+    return _ev(f"registry: {n} national border posts (PLBN, opened, building or planned) listed in West Kalimantan ({'; '.join(locs)}); the seed counts {seed_n} PLB of all types",
+               "", "supported" if n == seed_n else "not testable here",
+               (f"the registry lists only the national posts (PLBN Terpadu, {n}), not the smaller traditional crossings (PLB), so the seed's "
+                f"count of {seed_n} cannot be checked" if n != seed_n else "counts agree"),
+               ["data/raw/registry_events.csv"])
+
+
+def pd_num(s):
+    import pandas as pd
+
+    return pd.to_numeric(s, errors="coerce")
+
+
+@rule
+def border_length_consistency(ctx) -> Evidence:
+    # Seed 001, Kondisi Umum (lines 311-322, citing Koespramoedyo et al. 2003): total "lebih kurang 1.200 km"; "70,58 persen berada di
+    # wilayah Provinsi Kalimantan Barat atau sepanjang lebih kurang 847,3 km"; Kalimantan Timur "lebih kurang sekitar 850 km".
+    total, west, west_pct, east = 1200.0, 847.3, 70.58, 850.0
+    tol = _cfg(ctx)["length_sum_tolerance_pct"]
+    share = 100 * west / total
+    s = west + east
+    off = 100 * (s / total - 1)
+    ok = abs(off) <= tol and abs(share - west_pct) <= tol
+    ev = (f"the seed's own figures: 847.3 / 1,200 = {share:.2f}% (stated 70.58%), but 847.3 + 850 = {s:,.1f} km, {off:+.0f}% over the "
+          f"stated 1,200 km total; 847.3 / (847.3 + 850) = {100 * west / s:.1f}%; no border-length data in the bundled sources")
+    return _ev(ev, "arithmetic on the seed's figures", "not testable here" if ok else "not supported",
+               (f"the parts add up to the total within {tol:g}%, and we hold no length data to check them" if ok else
+                f"the stated figures cannot all hold: the two provincial lengths exceed the stated total by {off:.0f}% (tolerance {tol:g}%); "
+                "which figure is wrong cannot be told from our data (the regency list itself is checked in C16)"),
+               ["../shared/seeds/001_da676618ea1bb90c.txt"])
 
 
 def main(spec_path: str = SPEC) -> None:
@@ -325,7 +683,10 @@ def main(spec_path: str = SPEC) -> None:
     claims = pd.read_csv(spec["data"]["claims"] if spec["data"]["claims"].startswith("/") else
                          __import__("_common").ROOT / spec["data"]["claims"], dtype=str, keep_default_na=False)
     panel = read_panel(spec["data"]["panel"])
+    events = pd.read_csv(__import__("_common").ROOT / spec["data"]["registry_events"], dtype=str, keep_default_na=False)
     ctx = {
+        "rules": spec["rules"],
+        "registry_events": events,
         "panel": panel,
         "province_panel": read_panel(spec["data"]["province_panel"]),
         "names": dict(zip(panel["bps_code"].astype(int), panel["regency"].astype(str))),
@@ -353,7 +714,7 @@ def main(spec_path: str = SPEC) -> None:
                 caption="Claims of the seed papers vs the evidence in our data")
     write_results("claims", {"claims": out, "counts": table["verdict"].value_counts().sort_index().to_dict(),
                              "provenance": {"spec": spec["_path"], "script": spec["analysis"]["script"],
-                                            "data": [spec["data"]["claims"], spec["data"]["panel"], spec["data"]["province_panel"],
+                                            "data": [spec["data"]["claims"], spec["data"]["panel"], spec["data"]["province_panel"], spec["data"]["registry_events"],
                                                      *spec["data"]["results"]]}})
 
 
