@@ -32,8 +32,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 # "Jumlah"/"Total" rows are not national: in a one-province table they are the province total.
 _NATIONAL = {"indonesia", "nasional", "national"}
 _PROVINCE_LEVEL = {"provinsi", "province", "prov", "prov."}
-_YEAR_SUFFIX = re.compile(r"^(.*?[^\d_ -])[_ -]?((?:19|20)\d{2})$")
-_FILENAME_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+_YEAR_SUFFIX = re.compile(r"^(.*?[^0-9_ -])[_ -]?((?:19|20)[0-9]{2})$")
+_FILENAME_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])")
 
 
 class SkippedRows(pd.DataFrame):
@@ -244,8 +244,8 @@ def read_bps_table(
     year_range
         Admissible years (inclusive); ``None`` to skip the check.
     allow_duplicates
-        Accept the same (province block, region, extra labels, year, variable, source column)
-        twice; by default it raises :class:`~sosek_impact.errors.DuplicateKeyError`.
+        Accept the same (province block, region, extra labels, year, variable) twice, from two
+        rows or from two columns; by default it raises :class:`~sosek_impact.errors.DuplicateKeyError`.
     split_year_suffix
         Read a header that ends in a year (``grdp_pc_2016``, ``POP2000``) as variable
         ``grdp_pc`` / ``POP`` of that year. Off by default: it is a naming convention, not a
@@ -445,22 +445,39 @@ def _check_values(out: pd.DataFrame, nonnegative: bool, value_range: tuple[float
 
 
 def _check_duplicates(out: pd.DataFrame, lay: Layout, extra: Sequence[str] = ()) -> None:
-    # Extra label columns (codes, "Regency_City") are part of the key: Blitar the kabupaten and
-    # Blitar the kota share a name and a province.
-    seen: dict[tuple, int] = {}
-    cols = ["province_block", "region", *extra, "is_province", "year", "variable", "source_column"]
+    """Refuse two values for one (province block, region, extra labels, year, variable).
+
+    Extra label columns (codes, "Regency_City") are part of the key: Blitar the kabupaten and
+    Blitar the kota share a name and a province. The source column is not: two columns headed
+    ``2020`` (or two labels mapped to one variable name) give two values for the same key. Only a
+    value column without any header text is told apart by its position, having no name at all.
+    """
+    headerless = {
+        lay.column_names.get(j) or f"column {j + 1}" for j in lay.value_columns if not lay.column_labels.get(j)
+    }
+    cols = ["province_block", "region", *extra, "is_province", "year", "variable"]
     keys = out[cols].astype(object)
+    keys["_column"] = [c if c in headerless else None for c in out["source_column"]]
     if not keys.where(keys.notna(), "\x00missing").duplicated().any():
         return
+    seen: dict[tuple, int] = {}
     for idx, key in enumerate(keys.itertuples(index=False, name=None)):
         key = tuple(None if (k is None or k is pd.NA or (isinstance(k, float) and np.isnan(k))) else k for k in key)
         if key not in seen:
             seen[key] = idx
             continue
         r, first = out.iloc[idx], out.iloc[seen[key]]
+        year = r.year if pd.notna(r.year) else "unknown"
+        if r.source_column != first.source_column:
+            raise DuplicateKeyError(
+                f"columns {first.source_column!r} and {r.source_column!r} both give {r.region!r} "
+                f"(province block {r.province_block!r}) for year {year} and variable {r.variable!r} "
+                f"(rows {int(first.source_row)} and {int(r.source_row)}): same variable and year twice",
+                file=r.source_file, row=int(r.source_row), column=r.source_column, value=r.raw,
+            )
         raise DuplicateKeyError(
             f"{r.region!r} appears twice in province block {r.province_block!r} for year "
-            f"{r.year if pd.notna(r.year) else 'unknown'} (first at row {int(first.source_row)})",
+            f"{year} (first at row {int(first.source_row)})",
             file=r.source_file, row=int(r.source_row),
             column=lay.region_header or f"column {lay.region_column + 1}", value=r.region,
         )

@@ -39,10 +39,14 @@ _VALUE_WORDS = {"nilai", "value", "angka", "jumlah nilai"}
 _ID_HEADER = re.compile(r"^(?:kode|code|kd\w*|id|bps[ _]?code|loc[ _]id|kode[ _]\w+)$|(?:ID|_id|Id)$", re.IGNORECASE)
 _ID_SUFFIX = re.compile(r"(?:ID|_id|Id)$")
 
-_YEAR_LABEL = re.compile(r"^(?:tahun\s+|year\s+)?(\d{4})\s*((?:\*{1,3}|\(r\)|r)?)$", re.IGNORECASE)
+_YEAR_LABEL = re.compile(r"^(?:tahun\s+|year\s+)?([0-9]{4})\s*((?:\*{1,3}|\(r\)|r)?)$", re.IGNORECASE)
+# ``\d`` (any script's digits) on purpose: a cell of full-width digits is a (malformed) number
+# for the layout, so that the number parser (ASCII digits only) refuses it.
 _NUMBERISH = re.compile(r"^[-+\u2212]?\d[\d.,\s]*(?:[*%]|\s*$)")
 _NOTE = re.compile(r"^(?:[*<]|(?:catatan|sumber|keterangan|ket\.|notes?|sources?)\b)", re.IGNORECASE)
-_TITLE_YEAR = re.compile(r"(?:^|,|\btahun|\byear)\s*((?:19|20)\d{2})\s*\W*$", re.IGNORECASE)
+# Footnote numbering at the start of a line: "1) ...", "(1) ...", "1. ...", "a) ...".
+_FOOTNOTE = re.compile(r"^(?:\(?[0-9]{1,2}\)|[0-9]{1,2}[.)]\s|\(?[a-z]\)\s)", re.IGNORECASE)
+_TITLE_YEAR = re.compile(r"(?:^|,|\btahun|\byear)\s*((?:19|20)[0-9]{2})\s*\W*$", re.IGNORECASE)
 
 
 def cell_text(cell: Any) -> str:
@@ -77,9 +81,28 @@ def header_year(text: str) -> tuple[int, str] | None:
 
 
 def _is_note(rec: Record) -> bool:
-    """A note line: its first text starts with Catatan/Sumber/Keterangan/Note/Source, ``*`` or ``<``."""
-    first = next((cell_text(c).strip() for c in rec.cells if cell_text(c).strip()), "")
-    return bool(_NOTE.match(first))
+    """A note line: its first text starts with Catatan/Sumber/Keterangan/Note/Source, ``*`` or ``<``.
+
+    A line whose first text starts with ``*`` or ``<`` is a note only when no other cell holds a
+    number or a missing mark: ``*angka sementara`` is a footnote, ``*Pangandaran,"6,1"`` is a
+    region row (a region marked by a footnote star) and is read, not skipped.
+    """
+    texts = [cell_text(c).strip() for c in rec.cells]
+    pos = next((j for j, t in enumerate(texts) if t), None)
+    if pos is None:
+        return False
+    match = _NOTE.match(texts[pos])
+    if not match:
+        return False
+    if match.group(0) in ("*", "<"):
+        return all(_kind(c) in ("empty", "text") for c in rec.cells[pos + 1:])
+    return True
+
+
+def _note_like(text: str) -> bool:
+    """Text that reads as a note line rather than a region name (used on rows after the body)."""
+    return bool(_NOTE.match(text) or _FOOTNOTE.match(text) or any(ch in text for ch in ":<>=")
+                or len(text.split()) > 7)
 
 
 def _kind(cell: Any) -> str:
@@ -289,14 +312,16 @@ def analyse_layout(
             and any(x != "empty" for x in vals)
 
     pos_end, pos_start = nonblank.index(end), nonblank.index(start)
-    while pos_end + 1 < len(nonblank) and value_row(nonblank[pos_end + 1]):
-        pos_end += 1
     while pos_start > 0 and value_row(nonblank[pos_start - 1]) and not is_year_header(nonblank[pos_start - 1]):
         pos_start -= 1
-    start, end = nonblank[pos_start], nonblank[pos_end]
+    start = nonblank[pos_start]
     head = [i for i in nonblank if i < start]
     body = [i for i in nonblank if start <= i <= end and i not in notes]
-    tail = [i for i in nonblank if i > end or (start <= i <= end and i in notes)]
+    late = _late_body_rows(records, kinds, nonblank[pos_end + 1:], notes, region, values, width,
+                           bool(year_rows))
+    body += late
+    late_set = set(late)
+    tail = [i for i in nonblank if (i > end and i not in late_set) or (start <= i <= end and i in notes)]
 
     for i in body:
         rec, k = records[i], kinds[i]
@@ -324,6 +349,51 @@ def analyse_layout(
     _label_columns(records, lay, file)
     _unique_value_names(lay)
     return lay
+
+
+def _late_body_rows(
+    records: Sequence[Record], kinds: list[list[str]], after: Sequence[int], notes: set[int],
+    region: int, values: list[int], width: int, years_down: bool,
+) -> list[int]:
+    """Rows after the last row of a region label and a valid number that still belong to the body.
+
+    Without this a malformed value in the *last* row(s) (``Bengkayang,x``, ``"(1,5)"``) would end
+    the body above it and the row would be skipped as a note, while the same row in mid-table
+    raises NumberFormatError. A row after the body is a body row (so its values are parsed, and a
+    bad one is refused with its row and column) when it is not a note and
+
+    - its region cell holds a label that does not read as a note (``1) ...``, ``...:``, a
+      sentence) and one of its value cells is not empty: ``Mempawah,abc``, ``Kapuas Hulu,-``;
+    - or its region cell holds such a label, every value cell is empty and the row has the
+      table's width and follows the body directly (blank lines aside): ``Landak,`` (NaN);
+    - or its region cell is empty and a value cell holds a number or a missing mark (refused
+      later as values without a region name);
+    - or, in a table with years down the rows, it starts with a year and holds a value.
+    """
+    out: list[int] = []
+    straight = True
+    for i in after:
+        if i in notes:
+            straight = False
+            continue
+        cells, k = records[i].cells, kinds[i]
+        vals = [k[j] for j in values if j < len(k)]
+        filled = any(x != "empty" for x in vals)
+        label = cell_text(cells[region]).strip() if region < len(cells) else ""
+        if years_down:
+            first = cell_text(cells[0]).strip() if cells else ""
+            keep = bool(header_year(first)) and filled
+        elif label and region < len(k) and k[region] == "text" and not _note_like(label):
+            keep = filled or (straight and len(cells) >= width)
+        elif not label:
+            keep = any(x in ("number", "missing") for x in vals)
+        else:
+            keep = False
+        if keep:
+            out.append(i)
+        else:
+            straight = False
+    return out
 
 
 def _unique_value_names(lay: Layout) -> None:
@@ -423,6 +493,17 @@ def _split_head(
         title_rows = [i for i in title_rows if i < first_header]
     for i in header_rows:
         rec, k = records[i], kinds[i]
+        for j, x in enumerate(k[:width]):
+            # A header names columns; a cell such as "7,5" or "6.71" is a value of a data row that
+            # was not recognised as one (e.g. a first row without a region label).
+            text = cell_text(rec.cells[j]).strip()
+            if x == "number" and header_year(text) is None and any(m in text for m in ",.") \
+                    and readings(split_flags(text)[0]):
+                raise HeaderError(
+                    "a number with a decimal mark in the table head: a data row above the first data "
+                    "row (without a region label?)",
+                    file=file, row=rec.line, column=_head_column_name(records, head, i, j), value=text,
+                )
         if len(rec.cells) < width or any(x != "empty" for x in k[width:]):
             beyond = next((j for j in range(width, len(k)) if k[j] != "empty"), None)
             raise HeaderError(
@@ -432,6 +513,12 @@ def _split_head(
                 value=",".join(cell_text(c) for c in rec.cells),
             )
     return title_rows, header_rows
+
+
+def _head_column_name(records: Sequence[Record], head: list[int], row: int, j: int) -> str:
+    """Name of column ``j`` from the head rows above ``row`` (``column j+1`` when they name none)."""
+    names = _column_names(records, [i for i in head if i < row], j + 1)
+    return names.get(j) or f"column {j + 1}"
 
 
 def _label_columns(records: Sequence[Record], lay: Layout, file: Any) -> None:

@@ -61,14 +61,16 @@ _MINUS = {"-": "-", "\u2212": "-", "\u2013": "-"}
 
 # Footnote marks after a number, in any order: *, **, ***, r, (r), (*), (**).
 # The marks must follow a digit or a space, so that a word ending in "r" is not flagged.
-_FLAG_TAIL = re.compile(r"(?<=[\d\s])(?:\s*(?:\(\*{1,3}\)|\*{1,3}|\(r\)|r\b|R\b))+\s*$")
+_FLAG_TAIL = re.compile(r"(?<=[0-9\s])(?:\s*(?:\(\*{1,3}\)|\*{1,3}|\(r\)|r\b|R\b))+\s*$")
 _FLAG_TOKEN = re.compile(r"\*{1,3}|\(r\)|r|R")
 
-_DIGITS = re.compile(r"^\d+$")
+# Digits are ASCII 0-9 only: ``\d`` would also take full-width (``７``) and Arabic-Indic digits,
+# which ``float`` reads, so a cell such as ``７,５`` would pass as 7.5 instead of being refused.
+_DIGITS = re.compile(r"^[0-9]+$")
 # A number written with one decimal mark ``d`` and thousands mark ``t`` (or spaces).
 _PATTERNS: dict[str, re.Pattern[str]] = {
-    ".": re.compile(r"^(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d{0,2}(?: \d{3})+|\d+)?(?:\.\d+)?$"),
-    ",": re.compile(r"^(?:[1-9]\d{0,2}(?:\.\d{3})+|[1-9]\d{0,2}(?: \d{3})+|\d+)?(?:,\d+)?$"),
+    ".": re.compile(r"^(?:[1-9][0-9]{0,2}(?:,[0-9]{3})+|[1-9][0-9]{0,2}(?: [0-9]{3})+|[0-9]+)?(?:\.[0-9]+)?$"),
+    ",": re.compile(r"^(?:[1-9][0-9]{0,2}(?:\.[0-9]{3})+|[1-9][0-9]{0,2}(?: [0-9]{3})+|[0-9]+)?(?:,[0-9]+)?$"),
 }
 
 
@@ -132,7 +134,7 @@ def _normalise_spaces(magnitude: str) -> str:
 
 def _read_as(magnitude: str, decimal: str) -> float | None:
     """Value of ``magnitude`` under decimal mark ``decimal``; None if it is not well-formed."""
-    if not magnitude or not any(ch.isdigit() for ch in magnitude):
+    if not magnitude or not any("0" <= ch <= "9" for ch in magnitude):
         return None
     if not _PATTERNS[decimal].match(magnitude):
         return None

@@ -74,6 +74,16 @@ def test_not_numbers(text: str) -> None:
     assert info.value.value == text and info.value.row == 3
 
 
+@pytest.mark.parametrize("text", ["\uff17,\uff15", "\uff11\uff12\uff13", "\u0667,\u0665", "\u06f7.\u06f5", "1\u0662,5"])
+def test_only_ascii_digits_are_digits(text: str) -> None:
+    # float() reads full-width and Arabic-Indic digits; a BPS cell written with them is refused.
+    for decimal in (None, ",", "."):
+        with pytest.raises(NumberFormatError):
+            parse_number(text, decimal, file="t.csv", row=3, column="P0")
+    with pytest.raises(NumberFormatError):
+        detect_decimal(["7,5", text], column="P0")
+
+
 def test_numbers_pass_through() -> None:
     assert parse_number(7.4).value == 7.4
     assert parse_number(12).value == 12.0

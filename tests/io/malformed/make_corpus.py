@@ -134,6 +134,38 @@ CASES: list[tuple[str, str | bytes, str, int | str, str, dict, str]] = [
     ("not_really.xlsx", "Provinsi,P0\nAceh,14.23\n", "EncodingError", "", "", {}, "a CSV saved with .xlsx suffix"),
     ("truncated_zip.xlsx", b"PK\x03\x04\x14\x00\x00\x00\x08\x00garbage", "EncodingError", "", "", {},
      "a workbook cut after its zip header"),
+    # A malformed value in the LAST data row(s) must raise like one in mid-table (it used to end
+    # the body above it, and the row was skipped as a note).
+    ("text_in_last_row.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nMempawah,\"5,1\"\nBengkayang,x\n",
+     "NumberFormatError", 4, "P0", {}, "a word in the value cell of the last data row"),
+    ("parenthesised_last_row.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nBengkayang,\"(1,5)\"\n",
+     "NumberFormatError", 3, "P0", {}, "an accounting-style negative (1,5) in the last row"),
+    ("superscript_last_row.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nMempawah,\"5,1\"\nLandak,\"6,5\u00b9\"\n",
+     "NumberFormatError", 4, "P0", {}, "a superscript footnote digit after the last value"),
+    ("text_before_missing_last_row.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nMempawah,abc\nKapuas Hulu,-\n",
+     "NumberFormatError", 3, "P0", {}, "a word in the next-to-last row, a missing mark in the last"),
+    ("text_in_last_row_second_column.csv", "Kabupaten/Kota,P0,IPM\nSambas,\"7,5\",\"67,1\"\n"
+     "Landak,\"5,0\",xx\n", "NumberFormatError", 3, "IPM", {}, "a word in the second value column of the last row"),
+    ("text_after_note.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nBengkayang,\"6,1\"\nCatatan,\nLandak,abc\n",
+     "NumberFormatError", 5, "P0", {}, "a data row with a word for its value after a Catatan line"),
+    ("star_in_last_row.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nBengkayang,\"6,1\"\nLandak,*\n",
+     "NumberFormatError", 4, "P0", {}, "a footnote star without a number in the last row"),
+    ("years_down_text_last_row.csv", "Tahun,Kalimantan Barat,Kalimantan Utara\n2015,8.44,6.23\n2016,8.00,6.99\n"
+     "2017,abc,7.10\n", "NumberFormatError", 4, "Kalimantan Barat", {},
+     "years down the rows, a word in the last year's row"),
+    ("values_without_region_last_row.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nBengkayang,\"6,1\"\n,\"5,0\"\n",
+     "SchemaError", 4, "Kabupaten/Kota", {}, "the last row has a value but no region name"),
+    ("number_in_head.csv", "Kabupaten/Kota,P0\n,\"7,5\"\nBengkayang,\"6,1\"\nLandak,\"5,0\"\n", "HeaderError", 2,
+     "P0", {}, "a first data row without a region label, which would be read as a header row"),
+    ("duplicate_year_columns.csv", "Kabupaten/Kota,2020,2020\nSambas,\"7,5\",\"7,6\"\nLandak,\"5,0\",\"5,1\"\n",
+     "DuplicateKeyError", 2, "2020 (column 3)", {}, "two columns headed with the same year"),
+    ("duplicate_mapped_variable.csv", "Kabupaten/Kota,P0 2020,Miskin 2020\nSambas,\"7,5\",\"7,6\"\n",
+     "DuplicateKeyError", 2, "Miskin 2020", {"variable": {"Miskin 2020": "p0", "P0 2020": "p0"}},
+     "two column labels mapped to one variable name"),
+    ("fullwidth_digits.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nBengkayang,\"\uff16,\uff11\"\nLandak,\"5,0\"\n",
+     "NumberFormatError", 3, "P0", {}, "full-width digits (\uff16,\uff11) in a cell"),
+    ("arabic_indic_digits.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nBengkayang,\"\u0666,\u0661\"\n",
+     "NumberFormatError", 3, "P0", {}, "Arabic-Indic digits in the last row"),
 ]
 
 
