@@ -374,7 +374,8 @@ def fig_cs_dynamic(results, outcome, spec, path: Path, window=(-8, 7)) -> bool:
     return True
 
 
-def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, path_placebo: Path) -> bool:
+def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, path_placebo: Path,
+                  max_pre_rmspe_ratio: float = 5.0) -> bool:
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
@@ -424,8 +425,8 @@ def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, p
         for k, gaps in sorted(r["placebo_gaps"].items()):
             if k == u:
                 continue
-            if pre.get(k) is not None and pre[k] > 5 * own:
-                continue  # badly fitted placebos hide the picture (Abadie et al. 2010)
+            if pre.get(k) is not None and pre[k] > max_pre_rmspe_ratio * own:
+                continue  # badly fitted placebos hide the picture (Abadie et al. 2010); ratio from the spec
             ax.plot(years, np.asarray(gaps, float), color="0.75", lw=0.7)
         ax.plot(years, np.asarray(r["placebo_gaps"][u], float), color="crimson", lw=2, label=names.get(int(u), u))
         ax.axhline(0, color="black", lw=0.6)
@@ -460,7 +461,7 @@ def main(spec_path: str = SPEC) -> None:
     units = sorted(panel["bps_code"].astype(int).unique())
     first, beyond = timing(spec, units, years[1])
     names = dict(zip(panel["bps_code"].astype(int), panel["regency"].astype(str)))
-    border_now = border_codes(spec["data"]["last_year"]) | border_codes(2016)
+    border_now = set().union(*(border_codes(y) for y in spec["data"]["border_set_years"]))
     ever = ever_border_codes()
     samples_units = {s: sample_units(c["units"], panel, first, border_now, ever) for s, c in spec["samples"].items()}
     failures: list[dict[str, str]] = []
@@ -506,7 +507,8 @@ def main(spec_path: str = SPEC) -> None:
         figures["event_study"] = f"reports/figures/event_study_{main_outcome}.png"
     if fig_cs_dynamic(results, main_outcome, spec, FIGURES / f"cs_dynamic_{main_outcome}.png"):
         figures["cs_dynamic"] = f"reports/figures/cs_dynamic_{main_outcome}.png"
-    if fig_synthetic(sc, names, FIGURES / "synthetic_control_regencies.png", FIGURES / "synthetic_control_regencies_placebos.png"):
+    if fig_synthetic(sc, names, FIGURES / "synthetic_control_regencies.png", FIGURES / "synthetic_control_regencies_placebos.png",
+                     max_pre_rmspe_ratio=float(spec["estimators"]["synthetic_control"]["plot_max_pre_rmspe_ratio"])):
         figures["synthetic_control"] = "reports/figures/synthetic_control_regencies.png"
         figures["synthetic_control_placebos"] = "reports/figures/synthetic_control_regencies_placebos.png"
 
