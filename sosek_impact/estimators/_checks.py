@@ -100,7 +100,14 @@ def check_missing(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
     for col in columns:
         if col is None:
             continue
-        isna = data[col].isna().to_numpy()
+        values = data[col]
+        if pd.api.types.is_float_dtype(values) and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
+            rows = data.index[np.isinf(values.to_numpy(dtype=float, na_value=np.nan))]
+            raise MissingValueError(
+                f"column {col!r} has {len(rows)} infinite value(s), first at row label(s) {_listing(rows)} "
+                "(a log of zero?); drop or recode them before estimating"
+            )
+        isna = values.isna().to_numpy()
         if isna.any():
             rows = data.index[isna]
             raise MissingValueError(
@@ -178,6 +185,11 @@ def check_group_column(
     g = data[group]
     if not (pd.api.types.is_numeric_dtype(g) or g.isna().all()):
         bad = g[pd.to_numeric(g, errors="coerce").isna() & g.notna()]
+        if bad.empty:  # every value reads as a number, but the column is text
+            raise GroupColumnError(
+                f"group column {group!r} holds text (dtype {g.dtype}) that reads as numbers, e.g. "
+                f"{_py(g.dropna().iloc[0])!r}; convert it to numeric periods first (pd.to_numeric)"
+            )
         raise GroupColumnError(
             f"group column {group!r} must hold first-treated periods (numbers); "
             f"non-numeric value {_py(bad.iloc[0])!r} at row label {_py(bad.index[0])!r}"

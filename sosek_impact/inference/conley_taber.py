@@ -147,8 +147,8 @@ def conley_taber(
     # M[j, ℓ] = Σ_t d̃_jt η̂_ℓt: treated path j paired with control ℓ's residuals
     M = Dt @ eta[~treated].T
 
-    total = float(n0) ** n1
-    exact = total <= max_pairings
+    # n0 ** n1 pairings; compared in logs, which cannot overflow with many treated units
+    exact = n1 * np.log(max(n0, 1)) <= np.log(max_pairings)
     if exact:
         sums = np.zeros(1)
         for j in range(n1):

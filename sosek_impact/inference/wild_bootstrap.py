@@ -21,6 +21,8 @@ interval costs ``O(B)`` per evaluated ``r``. The cost of the draws is one ``(B×
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -387,33 +389,45 @@ def _wild_core(
     )
 
 
-def _invert(pval: Any, est: float, se: float, alpha: float, tol: float = 1e-7) -> tuple[float, float]:
+def _invert(pval: Any, est: float, se: float, alpha: float, tol: float = 1e-7,
+            max_se: float = 1e3, max_bisections: int = 200) -> tuple[float, float]:
     """Endpoints where the p-value function falls below ``alpha``, by bracketing and bisection.
 
     Starting from the estimate (where p = 1) the search steps outwards in multiples of the CRV1
     standard error until ``p < alpha``, then bisects to ``tol · se``. The p-value is a step
     function of ``r``; the endpoint returned is the outermost ``r`` (within tolerance) at which the
-    test does not reject, found along the search direction.
+    test does not reject, found along the search direction. If the test does not reject within
+    ``max_se`` standard errors of the estimate — with few clusters the smallest attainable p-value
+    (``2 / 2**G`` for Rademacher weights) can exceed ``alpha`` — that end is infinite (with a
+    warning): the interval is unbounded, as test inversion says, and the search never runs into
+    the round-off of huge ``r`` (where the restricted bootstrap variances cancel).
     """
     bounds = []
     for sign in (-1.0, 1.0):
         inner, step = est, se
         outer = est + sign * step
-        n = 0
         while pval(outer) >= alpha:
             inner = outer
             step *= 2
+            if step > max_se * se:
+                warnings.warn(
+                    f"the wild bootstrap test does not reject within {max_se:g} standard errors on the "
+                    f"{'lower' if sign < 0 else 'upper'} side: that end of the {1 - alpha:.0%} interval is infinite "
+                    "(too few clusters for this confidence level)", stacklevel=3)
+                inner = outer = sign * np.inf
+                break
             outer = est + sign * step
-            n += 1
-            if n > 60:
-                raise EstimationError("confidence interval is unbounded: the test does not reject far from the estimate")
-        while abs(outer - inner) > tol * se:
+        for _ in range(max_bisections):
+            if not np.isfinite(outer) or abs(outer - inner) <= tol * se:
+                break
             mid = 0.5 * (inner + outer)
+            if mid in (inner, outer):
+                break
             if pval(mid) >= alpha:
                 inner = mid
             else:
                 outer = mid
-        bounds.append(0.5 * (inner + outer))
+        bounds.append(outer if not np.isfinite(outer) else 0.5 * (inner + outer))
     return bounds[0], bounds[1]
 
 

@@ -102,3 +102,20 @@ def test_small_groups(mpdta):
     df = mpdta[mpdta["first.treat"] > 0]
     with pytest.raises(SmallGroupError, match="never-treated"):
         run(df, need_never_treated=True)
+
+
+def test_text_group_column_and_infinite_outcome_get_typed_errors():
+    """A group column of numeric strings and an infinite outcome (log of zero) are named, not a
+    traceback from inside pandas or NaN effects."""
+    from sosek_impact.errors import GroupColumnError
+    from sosek_impact.estimators._checks import MissingValueError
+    from sosek_impact.estimators import att_gt
+    from sosek_impact.simulate import simulate_staggered_panel
+
+    d = simulate_staggered_panel(n_units=20, n_periods=8, n_treated=6, cohorts={2004: 6}, seed=2)
+    with pytest.raises(GroupColumnError, match="convert it to numeric"):
+        att_gt(d.assign(group=d["group"].astype(str)), y="y", unit="unit", time="time", group="group")
+    bad = d.copy()
+    bad.loc[bad.index[4], "y"] = -np.inf
+    with pytest.raises(MissingValueError, match="infinite"):
+        att_gt(bad, y="y", unit="unit", time="time", group="group")

@@ -159,3 +159,23 @@ def test_bad_input():
         wild_cluster_bootstrap(d, "y", ["x"], "x", "unit", weights_type="gauss")
     with pytest.raises(EstimationError, match="two-way"):
         wild_cluster_bootstrap_from(twfe(d, "y", "unit", "time", "treat", cluster="twoway"), "treat")
+
+
+def test_three_clusters_give_an_infinite_interval_quickly():
+    """With 3 clusters and Rademacher weights the smallest attainable p-value (2/2**3 = 0.25 with
+    full enumeration) exceeds 0.05: test inversion gives an unbounded 95 % interval, reported as
+    infinite ends with a warning (it used to search into round-off and never end)."""
+    import warnings
+
+    from sosek_impact.inference import wild_cluster_bootstrap
+    from sosek_impact.simulate import simulate_staggered_panel
+
+    d = simulate_staggered_panel(n_units=30, n_periods=10, n_treated=10, cohorts={2005: 10}, effect="constant", seed=3)
+    d["c"] = d["unit"].to_numpy() % 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = wild_cluster_bootstrap(d, "y", ["treat"], "treat", "c", fe=["unit", "time"], weights_type="rademacher",
+                                     B=999, seed=1)
+    lo, hi = res.conf_int
+    assert np.isinf(lo) and np.isinf(hi) and lo < 0 < hi
+    assert any("infinite" in str(w.message) for w in caught)
