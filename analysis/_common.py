@@ -135,3 +135,23 @@ def method(name: str):
 
     module = importlib.import_module(f"sosek_impact.{_MODULES[name]}")
     return getattr(module, name)
+
+
+def welch_gap(a, b, level: float) -> dict[str, float]:
+    """Difference of means a - b with Welch's standard error and t interval."""
+    import numpy as np
+    from scipy import stats
+
+    a = np.asarray(a, float)
+    b = np.asarray(b, float)
+    na, nb = len(a), len(b)
+    out = {"mean_border": a.mean() if na else float("nan"), "mean_other": b.mean() if nb else float("nan"),
+           "n_border": na, "n_other": nb}
+    if na < 2 or nb < 2:
+        return out | {"gap": float("nan"), "se": float("nan"), "conf_low": float("nan"), "conf_high": float("nan")}
+    va, vb = a.var(ddof=1) / na, b.var(ddof=1) / nb
+    se = float(np.sqrt(va + vb))
+    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
+    t = stats.t.ppf(0.5 + level / 2, df)
+    gap = a.mean() - b.mean()
+    return out | {"gap": gap, "se": se, "conf_low": gap - t * se, "conf_high": gap + t * se}

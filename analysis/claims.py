@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from _common import TABLES, load_spec, read_panel, read_results, write_results
+from _common import TABLES, load_spec, read_panel, read_results, welch_gap, write_results
 
 SPEC = "analysis/specs/claims.toml"
 VERDICTS = ("supported", "not supported", "not testable here")
@@ -41,18 +41,10 @@ def _cfg(ctx) -> dict[str, Any]:
     return ctx["rules"]
 
 
-def _welch(a, b, level: float):
-    """Mean of ``a`` minus mean of ``b`` with a Welch t interval: (diff, low, high)."""
-    import numpy as np
-    from scipy import stats
-
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = float(np.sqrt(va + vb))
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    t = float(stats.t.ppf(0.5 + level / 2, df))
-    d = float(a.mean() - b.mean())
-    return d, d - t * se, d + t * se
+def _welch(a, b, level: float) -> tuple[float, float, float]:
+    """Mean of ``a`` minus mean of ``b`` with its Welch t interval: (diff, low, high)."""
+    w = welch_gap(a, b, level)
+    return float(w["gap"]), float(w["conf_low"]), float(w["conf_high"])
 
 
 def _growth(panel, var: str, codes, y0: int, y1: int):

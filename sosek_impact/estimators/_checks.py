@@ -101,8 +101,9 @@ def check_missing(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
         if col is None:
             continue
         values = data[col]
-        if pd.api.types.is_float_dtype(values) and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
-            rows = data.index[np.isinf(values.to_numpy(dtype=float, na_value=np.nan))]
+        isinf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan)) if pd.api.types.is_float_dtype(values) else None
+        if isinf is not None and isinf.any():
+            rows = data.index[isinf]
             raise MissingValueError(
                 f"column {col!r} has {len(rows)} infinite value(s), first at row label(s) {_listing(rows)} "
                 "(a log of zero?); drop or recode them before estimating"

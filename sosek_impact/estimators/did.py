@@ -359,7 +359,8 @@ def _recode_after_last(g_unit: np.ndarray, last: float, anticipation: int, group
         )
     warnings.warn(
         f"{int(late.sum())} unit(s) first treated after the last period {last:g} (groups "
-        f"{[int(g) if float(g).is_integer() else g for g in sorted(set(g_unit[late].tolist()))]}) are untreated in the sample and count as never treated",
+        f"{', '.join(f'{g:g}' for g in sorted(set(g_unit[late].tolist())))}) are untreated in the sample and count as "
+        "never treated",
         stacklevel=3,
     )
     return np.where(late, 0.0, g_unit)

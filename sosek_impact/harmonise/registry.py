@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import paths
 from ..errors import SchemaError, UnknownRegionError
-from .names import key, parse_regency_name
+from .names import ParsedName, key, parse_regency_name
 
 _HERE = Path(__file__).parent
 NATIONAL_CODE = 0
@@ -77,6 +77,7 @@ class RegionRegistry:
     _by_code: dict[int, Regency] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self._parsed_names: list[tuple[str, ParsedName]] | None = None
         self._by_code = {}
         self._by_key = {}
         for r in self.regencies.itertuples(index=False):
@@ -132,6 +133,12 @@ class RegionRegistry:
         """Registry names and aliases (used for suggestions)."""
         return sorted({*self.regencies["name"].astype(str), *self.regency_aliases["alias"].astype(str)})
 
+    def _parsed_known_names(self) -> list[tuple[str, ParsedName]]:
+        """Known names with their parsed keys, parsed once per registry (an error may list hundreds)."""
+        if self._parsed_names is None:
+            self._parsed_names = [(x, parse_regency_name(x)) for x in self.known_regency_names()]
+        return self._parsed_names
+
     def _closest_names(self, name: str, n: int = 3) -> list[str]:
         """Up to ``n`` known names closest to ``name``, ranked on the name without its prefix.
 
@@ -140,8 +147,7 @@ class RegionRegistry:
         """
         target = parse_regency_name(name)
         scored: dict[str, float] = {}
-        for x in self.known_regency_names():
-            parsed = parse_regency_name(x)
+        for x, parsed in self._parsed_known_names():
             core = difflib.SequenceMatcher(None, target.key, parsed.key).ratio()
             full = difflib.SequenceMatcher(None, target.full_key, parsed.full_key).ratio()
             if max(core, full) >= 0.5:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -189,6 +190,21 @@ def to_vintage(
     return out.sort_values([unit, time], kind="stable").reset_index(drop=True)
 
 
+def backcast_status(codes: Any, years: Any, born: dict[int, int]) -> pd.arrays.BooleanArray:
+    """Back-cast status of (regency, year) rows given the creation year of split regencies.
+
+    ``True`` for a year before the regency was created (``born``), ``False`` when it existed,
+    missing where nobody knows: years before 2014 in provinces whose splits the registry does
+    not record (outside 61, 64, 65). The one rule behind :func:`flag_backcast` and the panel build.
+    """
+    codes = np.asarray(codes, dtype="int64")
+    years = np.asarray(years, dtype="int64")
+    created = pd.Series(codes).map(born).to_numpy(dtype=float)  # NaN: no recorded creation
+    recorded = ~np.isnan(created)
+    unknown = ~recorded & ~np.isin(codes // 100, list(COVERED_PROVINCES)) & (years < STABLE_FROM_YEAR)
+    return pd.array(np.where(unknown, None, recorded & (years < created)), dtype="boolean")
+
+
 def flag_backcast(
     panel: pd.DataFrame,
     *,
@@ -206,15 +222,7 @@ def flag_backcast(
     the registry does not record (outside 61, 64, 65) — unknown, not assumed false.
     """
     cw = split_crosswalk(raw) if crosswalk is None else crosswalk
-    born = creation_years(cw)
     out = panel.copy()
-    codes = out[unit].astype("int64").to_numpy()
-    years = out[time].astype("int64").to_numpy()
-    flag = pd.array([False] * len(out), dtype="boolean")
-    for i, (c, y) in enumerate(zip(codes, years)):
-        if c in born:
-            flag[i] = bool(y < born[c])
-        elif c // 100 not in COVERED_PROVINCES and y < STABLE_FROM_YEAR:
-            flag[i] = pd.NA
+    flag = backcast_status(out[unit], out[time], creation_years(cw))
     out[column] = flag
     return out

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UnknownRegionError
-from ..harmonise.crosswalk import COVERED_PROVINCES, STABLE_FROM_YEAR
+from ..harmonise.vintage import backcast_status
 from ..registry import is_border, read_table
 from ..registry.tables import UnverifiedRowsWarning, filter_confidence
 from .choice import IDN514, IDN514_COLUMN, choose, split_units
@@ -134,23 +134,18 @@ def regency_panel(raw: RawInputs) -> tuple[pd.DataFrame, BuildLog]:
     panel["kind"] = panel["bps_code"].map(reg["kind"]).astype("string")
     panel["kalimantan"] = panel["province_code"].isin(KALIMANTAN)
     panel["border"] = is_border(panel["bps_code"].to_numpy(), panel["year"].to_numpy(), root=raw.root)
-    created = _creation_years(raw)
-    created_year = panel["bps_code"].map(created)
-    panel["backcast"] = (created_year.notna() & (panel["year"] < created_year)).to_numpy()
+    # True / False where the registry records the splits, missing elsewhere before 2014 (unknown)
+    panel["backcast"] = backcast_status(panel["bps_code"], panel["year"], _creation_years(raw))
     panel = _finish_types(panel, variables)
-    # A value the source itself marks as back-cast also makes the row a back-cast row.
+    # A value the source itself marks as back-cast also makes the row a back-cast row (True | NA = True).
     for v in variables:
         marked = panel[f"{v}_flag"].fillna("").str.contains(r"(?:^|;)backcast(?:;|$)", regex=True)
         panel["backcast"] = panel["backcast"] | marked.to_numpy(dtype=bool)
+    is_backcast = panel["backcast"].fillna(False).to_numpy(dtype=bool)
     for v in variables:
-        mask = (panel["backcast"] & panel[v].notna()).to_numpy()
+        mask = is_backcast & panel[v].notna().to_numpy()
         if mask.any():
             panel[f"{v}_flag"] = _add_flag(panel[f"{v}_flag"], mask, "backcast")
-    # The registry records splits in provinces 61, 64 and 65 only: elsewhere, before the boundaries
-    # became stable, "not back-cast" is unknown, not false (as harmonise.flag_backcast).
-    unknown = (~panel["backcast"] & ~panel["province_code"].isin(COVERED_PROVINCES)
-               & (panel["year"] < STABLE_FROM_YEAR)).to_numpy()
-    panel["backcast"] = pd.array(np.where(unknown, None, panel["backcast"].to_numpy(dtype=bool)), dtype="boolean")
     provenance = [f"{v}{s}" for v in variables for s in ("_source", "_flag", "_source_row")]
     panel = panel[REGENCY_ID_COLUMNS + variables + provenance]
     panel = panel.sort_values(["bps_code", "year"], kind="mergesort").reset_index(drop=True)
