@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_drdid import ESTIMATORS
+from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, normal_tidy, plain, pvalue_phrase
 
 __all__ = ["att_gt", "ATTgtResult", "PreTest"]
 
@@ -52,9 +54,15 @@ class PreTest:
     pvalue: float | None
 
 
-@dataclass
-class ATTgtResult:
+@dataclass(repr=False, eq=False)
+class ATTgtResult(ResultsProtocol):
     """Result of :func:`att_gt`.
+
+    In the package's results protocol: ``print(result)`` / ``summary()`` show a compact table,
+    ``tidy()`` has one row per (group, time) with term ``"ATT(g,t)"`` and the extras ``group``,
+    ``time``, ``event_time`` (integers where the periods are), ``post`` and, with the bootstrap,
+    the uniform band ``cband_low, cband_high``; ``conf_int()`` gives the pointwise intervals;
+    ``plot()`` draws the dynamic aggregate (``aggregate("dynamic").plot()``).
 
     Attributes
     ----------
@@ -113,19 +121,52 @@ class ATTgtResult:
         """
         if self._cells is None:
             raise EstimationError("this result carries no cell estimates to aggregate")
-        return aggregate_cells(self._cells, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm)
+        agg = aggregate_cells(self._cells, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm)
+        if kind == "dynamic" and self.settings.get("base_period") == "universal":
+            agg = replace(agg, reference=-1 - int(self.settings.get("anticipation") or 0))
+        return agg
 
-    def summary(self) -> str:
-        """Plain-text table of ATT(g,t) with the pre-test."""
+    # ------------------------------------------------------------------ results protocol
+    def _stored_alpha(self) -> float | None:
+        return float(self.settings.get("alpha", 0.05))
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        t = self.table
+        g, tt = as_event_times(t["group"]), as_event_times(t["time"])
+        e = t["time"].to_numpy(dtype=float) - t["group"].to_numpy(dtype=float)  # as aggregate("dynamic")
+        out = normal_tidy([f"ATT({plain(a)},{plain(b)})" for a, b in zip(g, tt)], t["att"], t["se"], alpha=alpha,
+                          group=g, time=tt, event_time=as_event_times(e), post=t["post"].astype("int64"))
+        if "cband_lower" in t and np.isclose(alpha, self._stored_alpha()):
+            out["cband_low"], out["cband_high"] = t["cband_lower"].to_numpy(), t["cband_upper"].to_numpy()
+        return out
+
+    def _summary_header(self) -> list[str]:
         s = self.settings
-        lines = [
-            f"Group-time ATT (Callaway & Sant'Anna 2021): method={s.get('method')}, control={s.get('control')}, "
-            f"base_period={s.get('base_period')}, n_units={self.n_units}",
-            self.table.to_string(index=False, float_format=lambda v: f"{v: .5f}"),
+        inference = f"multiplier bootstrap ({s.get('n_boot')} draws)" if s.get("bootstrap") else "analytical influence function"
+        return [
+            "Group-time ATT(g,t) (Callaway & Sant'Anna 2021)",
+            f"method: {s.get('method')}    control: {s.get('control')}    base period: {s.get('base_period')}    "
+            f"anticipation: {s.get('anticipation')}    units: {format_number(self.n_units)}    cells: {len(self.table)}",
+            f"standard errors: {inference}" + (f", clustered by {s.get('cluster')}" if s.get("cluster") else ""),
         ]
+
+    def _summary_footer(self) -> list[str]:
+        lines = []
         if self.pretest.W is not None:
-            lines.append(f"Pre-test of parallel trends: W = {self.pretest.W:.4f}, df = {self.pretest.df}, p = {self.pretest.pvalue:.4f}")
-        return "\n".join(lines)
+            lines.append(f"Pre-test of parallel trends: W = {format_number(self.pretest.W)}, df = {self.pretest.df}, "
+                         f"{pvalue_phrase(self.pretest.pvalue)}")
+        if self._cells is not None:
+            try:
+                simple = self.aggregate("simple", na_rm=True)
+                lines.append(f"Simple ATT (aggregate('simple')): {format_number(simple.estimate)} "
+                             f"(SE {format_number(simple.std_error)})")
+            except EstimationError:
+                pass
+        return lines
+
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None, **kwargs: Any) -> Any:
+        """The event-time figure of the dynamic aggregate, ``aggregate("dynamic", na_rm=True).plot()``."""
+        return self.aggregate("dynamic", na_rm=True).plot(alpha, level=level, ax=ax, **kwargs)
 
 
 def _unit_constant(data: pd.DataFrame, unit: str, col: str, what: str) -> None:
