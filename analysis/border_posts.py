@@ -158,15 +158,15 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
         if res is not None:
             simple = attempt(f"{label}: att_gt simple", lambda: res.aggregate("simple", na_rm=True), failures)
             if simple is not None:
-                att, se = simple.overall_att, simple.overall_se
+                att, se = simple.estimate, simple.std_error
                 z = stats.norm.ppf(0.975)
                 rows.append(_row("Callaway-Sant'Anna (simple)", f"influence function, {control} controls",
                                  att, se, att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None))
             if full:
                 dyn = attempt(f"{label}: att_gt dynamic", lambda: res.aggregate("dynamic", na_rm=True), failures)
                 if dyn is not None:
-                    extras["cs_dynamic"] = dyn.reset_index(drop=True).to_dict(orient="records")
-                    extras["cs_dynamic_overall"] = {"att": dyn.overall_att, "se": dyn.overall_se, "crit_val": dyn.crit_val}
+                    extras["cs_dynamic"] = dyn.to_frame().to_dict(orient="records")
+                    extras["cs_dynamic_overall"] = {"att": dyn.estimate, "se": dyn.std_error, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
     if est.get("sun_abraham") and full:
@@ -206,7 +206,7 @@ def _sa_average(res) -> dict[str, Any]:
     """The post-period average effect of a Sun-Abraham result, with a normal interval."""
     from scipy import stats
 
-    att, se = float(res.overall_att), float(res.overall_se)
+    att, se = float(res.estimate), float(res.std_error)
     z = stats.norm.ppf(0.975)
     return _row("Sun-Abraham (post average)", "cluster-robust by regency", att, se, att - z * se, att + z * se,
                 2 * stats.norm.sf(abs(att / se)) if se else None)
@@ -247,9 +247,7 @@ def _inference_row(r, estimator: str, method: str, base) -> dict[str, Any]:
                 return v
         return None
 
-    ci = pick("conf_int", "ci", "interval")
-    if callable(getattr(r, "conf_int", None)):
-        ci = r.conf_int()
+    ci = pick("interval", "ci")
     lo, hi = (None, None)
     if ci is not None:
         try:

@@ -81,7 +81,7 @@ def bench_cs(repeat: int) -> list[Row]:
     def ours() -> tuple[pd.DataFrame, float, float]:
         res = att_gt(df, y="lemp", unit="countyreal", time="year", group="first.treat", control="never", method="dr")
         agg = res.aggregate("simple")
-        return res.table, agg.overall_att, agg.overall_se
+        return res.table, agg.estimate, agg.std_error
 
     def csdid() -> tuple[pd.DataFrame, float, float]:
         out = CsdidATTgt(

@@ -336,7 +336,7 @@ def fit_twfe_wild(data: pd.DataFrame, seed: int) -> Estimate:
         data, y="y", x="treat", param="treat", cluster="unit", fe=["unit", "time"], B=999,
         weights_type="rademacher", restricted=True, seed=seed, ci=True,
     )
-    lo, hi = r.conf_int if r.conf_int is not None else (math.nan, math.nan)
+    lo, hi = r.interval if r.interval is not None else (math.nan, math.nan)
     return Estimate(float(r.estimate), float(lo), float(hi), float(r.std_error))
 
 
@@ -345,7 +345,7 @@ def fit_twfe_conley_taber(data: pd.DataFrame, seed: int) -> Estimate:
     from sosek_impact.inference import conley_taber
 
     r = conley_taber(data, treat="treat", max_pairings=20_000, seed=seed, **_COLS)
-    return Estimate(float(r.estimate), float(r.conf_int[0]), float(r.conf_int[1]))
+    return Estimate(float(r.estimate), float(r.interval[0]), float(r.interval[1]))
 
 
 def randomization_interval(
@@ -425,7 +425,7 @@ def fit_sun_abraham(data: pd.DataFrame, seed: int) -> Estimate:
 
     r = sun_abraham(data, group="group", **_COLS)
     z = 1.959963984540054
-    return Estimate(float(r.overall_att), r.overall_att - z * r.overall_se, r.overall_att + z * r.overall_se, float(r.overall_se))
+    return Estimate(float(r.estimate), r.estimate - z * r.std_error, r.estimate + z * r.std_error, float(r.std_error))
 
 
 def _fit_cs(data: pd.DataFrame, rep_seed: int, **kwargs: Any) -> Estimate:

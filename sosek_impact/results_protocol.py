@@ -153,7 +153,11 @@ def normal_tidy(
         }
     )
     for name, values in extras.items():
-        out[name] = list(values)
+        if isinstance(values, pd.Series):
+            values = values.array  # keep the dtype (e.g. nullable Int64), drop the index
+        elif not isinstance(values, (np.ndarray, pd.api.extensions.ExtensionArray)):
+            values = list(values)
+        out[name] = values
     return out
 
 

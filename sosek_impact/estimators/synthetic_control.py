@@ -35,6 +35,7 @@ from scipy.optimize import minimize
 
 from sosek_impact.errors import EstimationError, InputError, SchemaError, SmallGroupError, TreatedInFirstPeriodError
 from sosek_impact.estimators._simplex import simplex_least_squares
+from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, format_pvalue, plain
 
 __all__ = [
     "MultiSyntheticControlResult",
@@ -197,9 +198,14 @@ def placebo_rank_p_value(treated_ratio: float, placebo_ratios: Sequence[float]) 
     return rank / (ratios.size + 1)
 
 
-@dataclass
-class SyntheticControlResult:
+@dataclass(repr=False, eq=False)
+class SyntheticControlResult(ResultsProtocol):
     """Outcome of :func:`synthetic_control` for one treated unit.
+
+    In the package's results protocol: ``tidy()`` has the post-period average effect (term
+    ``"ATT"``, with the placebo rank ``p_value``) then the gap in each post period (``"t=2015"``,
+    extras ``time`` and ``event_time``); there is no standard error or interval (NaN): inference
+    is by placebo ranks. The path itself is ``path``.
 
     Attributes
     ----------
@@ -260,26 +266,44 @@ class SyntheticControlResult:
     leave_one_out_att: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        """Plain-text summary of the fit, the effect and the placebo inference."""
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        post = self.path.loc[self.path["post"].astype(bool)]
+        times = list(post.index)
+        try:
+            event = as_event_times([np.nan, *(float(t) - float(self.treatment_time) for t in times)])
+        except (TypeError, ValueError):  # non-numeric periods: no event time
+            event = None
+        n = len(times)
+        out = pd.DataFrame({
+            "term": ["ATT", *(f"t={plain(t)}" for t in times)],
+            "estimate": [self.att_avg, *post["gap"].to_numpy(dtype=float)],
+            "std_error": np.nan, "statistic": np.nan,
+            "p_value": [np.nan if self.p_value is None else self.p_value, *([np.nan] * n)],
+            "conf_low": np.nan, "conf_high": np.nan,
+        })
+        out["time"] = pd.Series([None, *times], dtype=object)
+        if event is not None:
+            out["event_time"] = event.array
+        return out
+
+    def _summary_header(self) -> list[str]:
         lines = [
-            f"Synthetic control: {self.treated_unit!r}, treated from {self.treatment_time}",
-            f"  pre-treatment periods: {self.n_pre}; donors with weight > 0.001: "
-            + ", ".join(f"{k}={w:.3f}" for k, w in self.weights[self.weights > 1e-3].sort_values(ascending=False).items()),
-            f"  pre-RMSPE {self.pre_rmspe:.4g}, post-RMSPE {self.post_rmspe:.4g}, ratio {self.rmspe_ratio:.4g}",
-            f"  average effect (post) {self.att_avg:.4g}",
+            f"Synthetic control: {plain(self.treated_unit)!r}, treated from {plain(self.treatment_time)}",
+            f"pre-treatment periods: {self.n_pre}; donors with weight > 0.001: "
+            + ", ".join(f"{plain(k)}={w:.3f}" for k, w in self.weights[self.weights > 1e-3].sort_values(ascending=False).items()),
+            f"pre-RMSPE {format_number(self.pre_rmspe)}, post-RMSPE {format_number(self.post_rmspe)}, "
+            f"ratio {format_number(self.rmspe_ratio)}",
         ]
         if self.p_value is not None:
             lines.append(
-                f"  placebo rank p-value {self.p_value:.4g} (filtered: {self.p_value_filtered:.4g}; "
-                f"post-RMSPE only: {self.p_value_post:.4g})"
+                f"p_value of 'ATT': placebo rank of the RMSPE ratio {format_pvalue(self.p_value)} (filtered: "
+                f"{format_pvalue(self.p_value_filtered)}; post-RMSPE only: {format_pvalue(self.p_value_post)}); "
+                "rows t=...: gap treated - synthetic"
             )
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        return lines
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per period: ``time, treated, synthetic, gap, post``."""
-        return self.path.reset_index()
+    def _summary_footer(self) -> list[str]:
+        return [f"note: {n}" for n in self.notes]
 
     def plot_path(self, ax: Any = None) -> Any:
         """Treated path against its synthetic control; returns the matplotlib Figure."""
@@ -601,9 +625,12 @@ def synthetic_control(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class MultiSyntheticControlResult:
+@dataclass(repr=False, eq=False)
+class MultiSyntheticControlResult(ResultsProtocol):
     """Separate synthetic controls for several treated units and their average.
+
+    ``tidy()`` has the average effect (term ``"ATT"``, with ``p_value``) then the mean gap at each
+    event time ``>= 0`` (``"e=0"``, extra ``event_time``); no standard error or interval (NaN).
 
     Attributes
     ----------
@@ -627,6 +654,24 @@ class MultiSyntheticControlResult:
     att_by_event_time: pd.Series
     att_avg: float
     p_value: float | None
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        e = as_event_times(self.att_by_event_time.index)
+        n = len(e)
+        return pd.DataFrame({
+            "term": ["ATT", *(f"e={plain(v)}" for v in e)],
+            "estimate": [self.att_avg, *self.att_by_event_time.to_numpy(dtype=float)],
+            "std_error": np.nan, "statistic": np.nan,
+            "p_value": [np.nan if self.p_value is None else self.p_value, *([np.nan] * n)],
+            "conf_low": np.nan, "conf_high": np.nan,
+            "event_time": as_event_times([np.nan, *e]).array,
+        })
+
+    def _summary_header(self) -> list[str]:
+        return [f"Synthetic controls for {len(self.fits)} treated units: "
+                + ", ".join(str(plain(u)) for u in self.fits),
+                "Row 'ATT': mean of the units' post-period average gaps; p_value: placebo test of the mean RMSPE ratio; "
+                "rows e=...: mean gap at each event time"]
 
 
 def synthetic_control_multi(

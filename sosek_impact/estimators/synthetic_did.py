@@ -53,6 +53,7 @@ from sosek_impact.errors import (
     TreatedInFirstPeriodError,
     UnbalancedPanelError,
 )
+from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, legacy_conf_int, normal_tidy, plain
 
 __all__ = ["SyntheticDiDResult", "sdid_estimate", "synthetic_did"]
 
@@ -207,18 +208,24 @@ def sdid_estimate(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SyntheticDiDResult:
-    """Outcome of :func:`synthetic_did`.
+@dataclass(repr=False, eq=False)
+class SyntheticDiDResult(ResultsProtocol):
+    """Outcome of :func:`synthetic_did`, in the package's results protocol.
+
+    ``tidy()`` has one row (term ``"ATT"``) with a normal-approximation interval and p-value from
+    ``std_error`` (NaN where ``se_method`` gives none) and the extras ``estimator``, ``se_method``.
 
     Attributes
     ----------
     estimate : float
         Average effect on the treated units over the post-periods.
-    se : float
-        Standard error by ``se_method`` (NaN where the method is undefined).
-    conf_int : tuple of float
-        Normal-approximation confidence interval at level ``1 - alpha``.
+    std_error : float
+        Standard error by ``se_method`` (NaN where the method is undefined); ``se`` is a
+        deprecated alias.
+    interval : tuple of float
+        Normal-approximation confidence interval at level ``1 - alpha`` (the attribute
+        ``conf_int`` until 0.2; ``conf_int`` is now the protocol method, still unpackable as a
+        tuple for one release with a ``FutureWarning``).
     unit_weights : pandas.Series
         :math:`\\hat\\omega` over control units (sum to one).
     time_weights : pandas.Series
@@ -237,13 +244,15 @@ class SyntheticDiDResult:
         Staggered adoption only: ``cohort, n_treated, n_post, weight, estimate`` per adoption
         cohort (``unit_weights`` and ``time_weights`` are then the cohort-weighted averages).
     replicates : numpy.ndarray
-        The placebo / jackknife / bootstrap estimates behind ``se``.
+        The placebo / jackknife / bootstrap estimates behind ``std_error``.
     notes : list of str
+    alpha : float
+        1 − coverage of ``interval``.
     """
 
     estimate: float
-    se: float
-    conf_int: tuple[float, float]
+    std_error: float
+    interval: tuple[float, float]
     se_method: str
     estimator: str
     unit_weights: pd.Series
@@ -261,34 +270,28 @@ class SyntheticDiDResult:
     replicates: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     notes: list[str] = field(default_factory=list)
     cohorts: pd.DataFrame | None = None
+    alpha: float = 0.05
 
-    def summary(self) -> str:
-        """Plain-text summary."""
+    se = deprecated_alias("std_error", "se")
+    conf_int = legacy_conf_int("interval")
+
+    def _stored_alpha(self) -> float | None:
+        return self.alpha
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        return normal_tidy(["ATT"], [self.estimate], [self.std_error], alpha=alpha,
+                           estimator=[self.estimator], se_method=[self.se_method])
+
+    def _summary_header(self) -> list[str]:
         top = self.unit_weights[self.unit_weights > 1e-3].sort_values(ascending=False).head(10)
-        lines = [
+        return [
             f"Synthetic DiD ({self.estimator}): {self.n_treated} treated, {self.n_control} controls, "
-            f"{self.n_pre} pre / {self.n_post} post periods",
-            f"  estimate {self.estimate:.4g}, se ({self.se_method}) {self.se:.4g}, "
-            f"CI [{self.conf_int[0]:.4g}, {self.conf_int[1]:.4g}]",
-            "  largest unit weights: " + ", ".join(f"{k}={w:.3f}" for k, w in top.items()),
+            f"{self.n_pre} pre / {self.n_post} post periods; standard error: {self.se_method}",
+            "largest unit weights: " + ", ".join(f"{plain(k)}={w:.3f}" for k, w in top.items()),
         ]
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
 
-    def tidy(self) -> pd.DataFrame:
-        """One row: ``estimator, estimate, se, conf_low, conf_high, se_method``."""
-        return pd.DataFrame(
-            [
-                {
-                    "estimator": self.estimator,
-                    "estimate": self.estimate,
-                    "se": self.se,
-                    "conf_low": self.conf_int[0],
-                    "conf_high": self.conf_int[1],
-                    "se_method": self.se_method,
-                }
-            ]
-        )
+    def _summary_footer(self) -> list[str]:
+        return [f"note: {n}" for n in self.notes]
 
     def plot(self, ax: Any = None) -> Any:
         """Treated mean against the weighted control mean (shifted), time weights shaded; returns Figure."""
@@ -501,8 +504,9 @@ def synthetic_did(
     paths = pd.DataFrame({"treated": treated_path, "synthetic_control": synth + shift}, index=pd.Index(times, name=time))
     return SyntheticDiDResult(
         estimate=est,
-        se=se_val,
-        conf_int=ci,
+        std_error=se_val,
+        interval=ci,
+        alpha=float(alpha),
         se_method=se,
         estimator=estimator,
         unit_weights=pd.Series(omega, index=pd.Index(controls, name=unit), name="omega"),
@@ -654,8 +658,9 @@ def _staggered_did(
     )
     res = SyntheticDiDResult(
         estimate=est,
-        se=se_val,
-        conf_int=(est - z * se_val, est + z * se_val),
+        std_error=se_val,
+        interval=(est - z * se_val, est + z * se_val),
+        alpha=float(alpha),
         se_method=se,
         estimator=estimator,
         unit_weights=pd.Series(omega_avg, index=pd.Index(controls, name=unit), name="omega"),

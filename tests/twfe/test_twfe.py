@@ -112,8 +112,8 @@ def test_results_interface(sim_panel):
     res = twfe(sim_panel, "y", "unit", "time", "treat")
     tidy = res.tidy()
     assert list(tidy.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
-    ci90, ci95 = res.conf_int(0.90), res.conf_int(0.95)
-    assert (ci90["upper"] - ci90["lower"]).iloc[0] < (ci95["upper"] - ci95["lower"]).iloc[0]
+    ci90, ci95 = res.conf_int(level=0.90), res.conf_int(alpha=0.05)
+    assert (ci90["conf_high"] - ci90["conf_low"]).iloc[0] < (ci95["conf_high"] - ci95["conf_low"]).iloc[0]
     assert "treat" in res.summary() and "CRV1" in res.summary()
     before = res.params["treat"]
     p = res.params
