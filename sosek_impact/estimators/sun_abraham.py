@@ -116,8 +116,10 @@ class SunAbrahamResult(ResultsProtocol):
         from sosek_impact.estimators.plotting import event_time_plot
 
         a = self._resolve_alpha(alpha, level)
+        bins = self.settings.get("bin")
+        ends = "" if bins is None else f"; end bins e <= {bins[0]}, e >= {bins[1]}"
         kwargs.setdefault("title", f"Sun & Abraham event study; post average {format_number(self.estimate, 3)} "
-                                   f"(SE {format_number(self.std_error, 3)})")
+                                   f"(SE {format_number(self.std_error, 3)}){ends}")
         return event_time_plot(self.tidy(a), ref=int(self.settings.get("ref_period", -1)), level=1 - a, ax=ax, **kwargs)
 
 
