@@ -281,9 +281,11 @@ class SyntheticControlResult(ResultsProtocol):
             "p_value": [np.nan if self.p_value is None else self.p_value, *([np.nan] * n)],
             "conf_low": np.nan, "conf_high": np.nan,
         })
-        out["time"] = pd.Series([None, *times], dtype=object)
-        if event is not None:
+        if event is not None:  # numeric periods: integers where whole
+            out["time"] = as_event_times([np.nan, *(float(t) for t in times)]).array
             out["event_time"] = event.array
+        else:
+            out["time"] = pd.Series([None, *times], dtype=object)
         return out
 
     def _summary_header(self) -> list[str]:

@@ -96,7 +96,7 @@ def test_same_lines_work_on_every_result(name):
     for col in TIDY_COLUMNS[1:]:
         assert tidy[col].dtype == np.float64, (col, tidy[col].dtype)
     for col in ("event_time", "group", "time", "post", "n_obs"):
-        if col in tidy and name not in ("synthetic_control",):
+        if col in tidy:
             assert pd.api.types.is_integer_dtype(tidy[col]), (col, tidy[col].dtype)
 
     ci = res.conf_int()
