@@ -116,6 +116,28 @@ class UnbalancedPanelError(EstimationError):
     """The estimator needs a balanced panel and the data are not one."""
 
 
+class MissingValueError(UnbalancedPanelError):
+    """A variable the estimator needs (outcome, covariate, weight, cluster) is missing or infinite.
+
+    Derives from :class:`UnbalancedPanelError`: dropping the row would leave the panel
+    unbalanced, and estimators never drop it silently. The message names the column and the
+    first offending (unit, period); the same are kept as attributes.
+
+    Parameters
+    ----------
+    message
+        What is wrong, naming the column and where.
+    column, unit, period
+        The column and the first offending unit and period (``None`` when unknown).
+    """
+
+    def __init__(self, message: str, *, column: str | None = None, unit: Any = None, period: Any = None) -> None:
+        self.column = column
+        self.unit = unit
+        self.period = period
+        super().__init__(message)
+
+
 class TreatedInFirstPeriodError(EstimationError):
     """Units treated in (or before) the first period have no pre-treatment period."""
 
