@@ -35,6 +35,7 @@ from sosek_impact.estimators._checks import check_panel, never_treated_mask, war
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_drdid import ESTIMATORS
+from sosek_impact.results_protocol import plain
 
 __all__ = ["att_gt", "ATTgtResult", "PreTest"]
 
@@ -134,7 +135,7 @@ def _unit_constant(data: pd.DataFrame, unit: str, col: str, what: str) -> None:
     varying = data.groupby(unit, sort=False)[col].nunique(dropna=False)
     if (varying > 1).any():
         u = varying.index[varying > 1][0]
-        raise EstimationError(f"{what} column {col!r} must be constant within a unit; {unit}={u!r} has several values")
+        raise EstimationError(f"{what} column {col!r} must be constant within a unit; {unit}={plain(u)!r} has several values")
 
 
 def att_gt(
@@ -389,7 +390,8 @@ def _wald_pretest(
                    f"functions span a covariance of rank at most {n_clusters - 1}")
         else:
             why = (f"{k - rank} of the {k} pre-treatment ATT(g,t) are exact linear combinations of the others "
-                   "(perfectly collinear cells, e.g. cohorts sharing the same few comparison units and periods)")
+                   "(perfectly collinear cells: e.g. cohorts of a single unit compared in the same periods with the same "
+                   "comparison units have identical influence functions, since one treated unit contributes no variance)")
         note = (f"pre-test of parallel trends not computed: the covariance of the pre-treatment ATT(g,t) is singular "
                 f"(rank {rank} < {k}) because {why}; test fewer contrasts instead, e.g. the pre-treatment event times "
                 "of res.aggregate('dynamic') jointly, or use randomisation inference (sosek_impact.inference)")
