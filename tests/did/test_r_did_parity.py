@@ -83,6 +83,19 @@ def test_singular_pretest_says_why_and_what_instead():
     assert res.pretest.W is None and res.pretest.df == 6 and "rank" in res.pretest.note
 
 
+def test_singular_pretest_from_collinear_single_unit_cohorts():
+    """Two single-unit cohorts (2005, 2006) against the same never-treated units: a lone treated
+    unit's influence function is zero (its outcome change minus its own mean), so the pre-cells of
+    the two cohorts in the same period have identical influence functions and equal SEs."""
+    d = simulate_staggered_panel(n_units=30, n_periods=8, cohorts={2002: 2, 2003: 2, 2005: 1, 2006: 1}, seed=2)
+    with pytest.warns(UserWarning, match=r"singular \(rank \d+ < 12\) because \d+ of the 12 pre-treatment ATT\(g,t\) "
+                                         r"are exact linear combinations.*cohorts of a single unit"):
+        res = att_gt(d, y="y", unit="unit", time="time", group="group")
+    t = res.table.set_index(["group", "time"])
+    assert t.loc[(2005, 2001), "se"] == pytest.approx(t.loc[(2006, 2001), "se"], rel=1e-12)
+    assert res.pretest.W is None and res.pretest.pvalue is None
+
+
 def test_text_outcome_in_att_gt_is_a_schema_error_naming_column_and_cell():
     d = simulate_staggered_panel(n_units=12, n_periods=6, cohorts={2003: 4}, seed=2)
     d["y"] = d["y"].astype(object)
