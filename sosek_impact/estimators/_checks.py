@@ -22,7 +22,8 @@ Typical use in an estimator::
 or the single checks (:func:`check_columns`, :func:`check_numeric`, :func:`check_missing`,
 :func:`check_balanced`, :func:`check_group_column`, :func:`check_not_treated_first`,
 :func:`check_group_sizes`). :func:`check_panel` returns the panel with the two sample rules above
-applied; estimators go on with the returned frame.
+applied (they live in :mod:`sosek_impact.estimators._group_rules` and are re-exported here);
+estimators go on with the returned frame.
 
 Conventions
 -----------
@@ -32,11 +33,7 @@ never treated. Time must be numeric (integer periods such as years).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
-
-import sys
-import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -51,7 +48,18 @@ from sosek_impact.errors import (
     UnbalancedPanelError,
     ValueRangeError,
 )
-from sosek_impact.results_protocol import plain
+from sosek_impact.estimators._group_rules import (
+    drop_early_treated,
+    early_treated,
+    early_treated_message,
+    recode_late_groups,
+    warn_single_unit_cohorts,
+)
+from sosek_impact.estimators._panel_common import cell as _cell
+from sosek_impact.estimators._panel_common import listing as _listing
+from sosek_impact.estimators._panel_common import never_treated_mask
+from sosek_impact.estimators._panel_common import unit_codes as _unit_codes
+from sosek_impact.results_protocol import plain as _py
 
 __all__ = [
     "MissingValueError",
@@ -69,39 +77,6 @@ __all__ = [
     "warn_single_unit_cohorts",
     "never_treated_mask",
 ]
-
-_MAX_LISTED = 5
-
-
-def _warn(message: str) -> None:
-    """Warn with the stack level of the first caller outside :mod:`sosek_impact`."""
-    frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("sosek_impact"):
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, UserWarning, stacklevel=level)
-
-
-def _listing(values: Iterable[Any]) -> str:
-    values = list(values)
-    shown = ", ".join(repr(_py(v)) for v in values[:_MAX_LISTED])
-    more = len(values) - _MAX_LISTED
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-_py = plain  # plain Python scalar for readable messages (``2004`` rather than ``np.int64(2004)``)
-
-
-def _cell(data: pd.DataFrame, mask: np.ndarray, unit: str | None, time: str | None) -> tuple[str, Any, Any]:
-    """Text naming the first row of ``mask`` by (unit, period), with its unit and period values.
-
-    Falls back to the row label when ``unit``/``time`` are not given or not columns of ``data``.
-    """
-    i = int(np.flatnonzero(mask)[0])
-    if unit is not None and time is not None and unit in data.columns and time in data.columns:
-        u, t = _py(data[unit].iloc[i]), _py(data[time].iloc[i])
-        return f"({unit}, {time}) = ({u!r}, {t!r})", u, t
-    return f"row label {_py(data.index[i])!r}", None, None
-
 
 def check_columns(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
     """Raise :class:`~sosek_impact.errors.SchemaError` if ``data`` lacks a named column.
@@ -224,27 +199,6 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
         )
 
 
-def _unit_codes(units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer code of each row's unit and the row index of each unit's first row."""
-    uc, uniq = pd.factorize(units)
-    first_idx = np.full(len(uniq), -1, dtype=np.int64)
-    valid = uc >= 0
-    # first occurrence: scatter row numbers in reverse so the earliest wins
-    rows = np.flatnonzero(valid)[::-1]
-    first_idx[uc[rows]] = rows
-    return uc, first_idx
-
-
-def never_treated_mask(g: pd.Series | np.ndarray) -> np.ndarray:
-    """Boolean mask of never-treated entries of a group column (``0`` or missing)."""
-    arr = g.to_numpy(dtype=float, na_value=np.nan) if isinstance(g, pd.Series) and g.dtype.kind in "fiub" else np.asarray(g)
-    if arr.dtype.kind in "fiub":
-        a = arr.astype(float, copy=False)
-        return np.isnan(a) | (a == 0)
-    s = pd.Series(arr)
-    return (s.isna() | (s == 0)).to_numpy()
-
-
 def check_group_column(
     data: pd.DataFrame, unit: str, time: str, group: str, *, allow_after_last: bool = False
 ) -> None:
@@ -301,33 +255,6 @@ def check_group_column(
         )
 
 
-def _early_treated(
-    data: pd.DataFrame, unit: str, time: str, group: str, anticipation: int
-) -> tuple[np.ndarray, list[Any], list[Any]]:
-    """Row mask, units and groups of units treated in or before the first period (after anticipation)."""
-    periods = np.sort(pd.unique(data[time]))
-    g = data[group]
-    treated = ~never_treated_mask(g)
-    # position of the group among the periods (anticipation counts periods, not time units)
-    g_pos = np.searchsorted(periods, np.where(treated, g.to_numpy(dtype=float, na_value=np.nan), np.inf))
-    early = treated & (g_pos - anticipation <= 0)
-    if not early.any():
-        return early, [], []
-    units = [_py(u) for u in pd.unique(data.loc[early, unit])]
-    groups = [_py(v) for v in sorted(pd.unique(g[early]))]
-    return early, units, groups
-
-
-def _early_message(data: pd.DataFrame, unit: str, time: str, group: str, anticipation: int,
-                   units: list[Any], groups: list[Any]) -> str:
-    first = _py(np.sort(pd.unique(data[time]))[0])
-    return (
-        f"{len(units)} unit(s) that were already treated in the first period {first!r}"
-        + (f" (accounting for anticipation = {anticipation})" if anticipation else "")
-        + f": {unit} {_listing(units)} ({group} {_listing(groups)}); they have no pre-treatment period"
-    )
-
-
 def check_not_treated_first(
     data: pd.DataFrame, unit: str, time: str, group: str, anticipation: int = 0
 ) -> None:
@@ -338,110 +265,12 @@ def check_not_treated_first(
     its effect. ``anticipation`` counts periods (positions among the sorted distinct times).
     :func:`drop_early_treated` drops such units with a warning instead.
     """
-    early, units, groups = _early_treated(data, unit, time, group, anticipation)
+    early, units, groups = early_treated(data, unit, time, group, anticipation)
     if units:
         raise TreatedInFirstPeriodError(
-            _early_message(data, unit, time, group, anticipation, units, groups)
+            early_treated_message(data, unit, time, group, anticipation, units, groups)
             + ": drop them (att_gt drops them with a warning unless strict=True)"
         )
-
-
-def drop_early_treated(
-    data: pd.DataFrame, unit: str, time: str, group: str, anticipation: int = 0, *, strict: bool = False
-) -> pd.DataFrame:
-    """Drop units treated in or before the first period (after anticipation), with a warning.
-
-    This is R ``did``'s pre-processing rule (``pre_process_did``: "Dropped ... units that were
-    already treated in the first period"): such units have no pre-treatment period, identify no
-    ATT(g,t) and would only serve as comparison units, which they are not. The warning names how
-    many units and which. With ``strict=True`` the same finding raises
-    :class:`~sosek_impact.errors.TreatedInFirstPeriodError` instead.
-
-    Parameters
-    ----------
-    data
-        Long panel.
-    unit, time, group
-        Column names; ``group`` is the first treated period (0 or missing = never treated).
-    anticipation
-        Periods of anticipation (positions among the sorted distinct periods).
-    strict
-        Raise instead of dropping.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``data`` itself when no unit is dropped, else the rows of the other units.
-    """
-    early, units, groups = _early_treated(data, unit, time, group, anticipation)
-    if not units:
-        return data
-    message = _early_message(data, unit, time, group, anticipation, units, groups)
-    if strict:
-        raise TreatedInFirstPeriodError(message + ": drop them, or pass strict=False to drop them with a warning")
-    _warn(f"Dropped {message} (R did drops them the same way); pass strict=True to raise instead")
-    return data.loc[~early]
-
-
-def recode_late_groups(
-    data: pd.DataFrame, unit: str, time: str, group: str, anticipation: int = 0
-) -> pd.DataFrame:
-    """Count units first treated after the last period as never treated, with a warning.
-
-    Such units are untreated throughout the sample, so they are valid comparison units
-    ("not yet treated" in every period, "never treated" within the sample). With anticipation
-    they may already react inside the sample, which nothing in the data shows: that is a
-    :class:`~sosek_impact.errors.GroupColumnError`. This is the one rule of every staggered
-    estimator of the package (``att_gt``, ``sun_abraham``, ``event_study``, ``did_imputation``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``data`` itself when no group lies after the last period, else a copy with those
-        groups set to 0.
-    """
-    last = _py(data[time].max())
-    g = data[group]
-    late = (g.to_numpy(dtype=float, na_value=np.nan) > float(last)) & ~never_treated_mask(g)
-    if not late.any():
-        return data
-    units = [_py(u) for u in pd.unique(data.loc[late, unit])]
-    groups = [_py(v) for v in sorted(pd.unique(g[late]))]
-    what = (f"{len(units)} unit(s) first treated after the last period {last!r} ({group} {_listing(groups)}; "
-            f"{unit} {_listing(units)})")
-    if anticipation:
-        raise GroupColumnError(
-            f"{what}: with anticipation {anticipation} they may react inside the sample; recode them "
-            "explicitly (0 = never treated) or drop them"
-        )
-    _warn(f"{what} are untreated in the sample and count as never treated (not yet treated)")
-    return data.assign(**{group: g.where(~late, 0)})
-
-
-def warn_single_unit_cohorts(data: pd.DataFrame, unit: str, group: str, estimator: str) -> None:
-    """Warn when a treatment cohort holds a single unit.
-
-    With one treated unit in a cohort its own outcome noise enters the estimate once and
-    cannot be estimated from the cohort: the analytical (influence-function or cluster-robust)
-    standard errors reflect only the comparison units' variation and understate the
-    uncertainty, often by far. The warning names the cohorts and units and points to the
-    few-treated inference of :mod:`sosek_impact.inference`.
-    """
-    _, first_idx = _unit_codes(data[unit])
-    per_unit = data[group].to_numpy()[first_idx]
-    units = data[unit].to_numpy()[first_idx]
-    treated = ~never_treated_mask(per_unit)
-    values, counts = np.unique(per_unit[treated], return_counts=True)
-    single = values[counts == 1]
-    if len(single) == 0:
-        return
-    who = [_py(units[treated][per_unit[treated] == v][0]) for v in single]
-    _warn(
-        f"{estimator}: {len(single)} cohort(s) have a single treated unit ({group} {_listing(single)}; "
-        f"{unit} {_listing(who)}): analytical standard errors for those cohorts (and aggregates weighting them) "
-        "reflect only the comparison units' variation, not the treated unit's, and understate the uncertainty; "
-        "use sosek_impact.inference.few_treated_inference for intervals that hold with few treated units"
-    )
 
 
 def check_group_sizes(
