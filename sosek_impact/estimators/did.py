@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sosek_impact.errors import EstimationError, GroupColumnError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.errors import EstimationError, SmallGroupError
+from sosek_impact.estimators._checks import check_panel, never_treated_mask, warn_single_unit_cohorts
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_drdid import ESTIMATORS
@@ -46,12 +46,14 @@ class PreTest:
     """Wald pre-test of parallel trends: all pre-treatment ATT(g,t) are zero.
 
     ``W = a' V^{-1} a`` over the pre-treatment cells, chi-squared with ``df`` degrees of freedom
-    under the null. ``None`` fields when there is no pre-treatment cell or ``V`` is singular.
+    under the null. ``None`` fields when there is no pre-treatment cell or ``V`` is singular;
+    ``note`` then says why and what to do instead.
     """
 
     W: float | None
     df: int
     pvalue: float | None
+    note: str | None = None
 
 
 @dataclass(repr=False, eq=False)
@@ -173,7 +175,7 @@ def _unit_constant(data: pd.DataFrame, unit: str, col: str, what: str) -> None:
     varying = data.groupby(unit, sort=False)[col].nunique(dropna=False)
     if (varying > 1).any():
         u = varying.index[varying > 1][0]
-        raise EstimationError(f"{what} column {col!r} must be constant within a unit; {unit}={u!r} has several values")
+        raise EstimationError(f"{what} column {col!r} must be constant within a unit; {unit}={plain(u)!r} has several values")
 
 
 def att_gt(
@@ -193,6 +195,7 @@ def att_gt(
     bootstrap: bool = False,
     n_boot: int = 999,
     seed: int | None = None,
+    strict: bool = False,
 ) -> ATTgtResult:
     """Group-time average treatment effects ATT(g,t) on a balanced panel.
 
@@ -207,7 +210,9 @@ def att_gt(
     group
         First treated period of the unit (a value of ``time``); 0 or missing = never treated.
         Values after the last period are accepted: such units are untreated in the sample and
-        count as never treated (with a warning; an error if ``anticipation > 0``).
+        count as never treated (with a warning; an error if ``anticipation > 0``). Units treated
+        in or before the first period (after anticipation) have no pre-treatment period and are
+        dropped with a warning naming them, as R ``did`` does (``strict=True`` raises).
     covariates
         Column names of covariates; taken at the earlier of the two periods of each comparison
         (as R ``did``), an intercept is added.
@@ -233,6 +238,16 @@ def att_gt(
         Use the multiplier bootstrap (Mammen weights) for standard errors and a uniform band.
     n_boot, seed
         Bootstrap draws and seed (same seed, same draws).
+    strict
+        Raise :class:`~sosek_impact.errors.TreatedInFirstPeriodError` for units treated in or
+        before the first period instead of dropping them with a warning.
+
+    Warns
+    -----
+    UserWarning
+        Units dropped (treated in the first period), late groups counted as never treated,
+        cohorts of a single unit (their analytical standard errors reflect only the comparison
+        units' variation), a singular pre-test covariance.
 
     Returns
     -------
@@ -252,11 +267,12 @@ def att_gt(
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
     covariates = list(covariates or [])
-    check_panel(
+    data = check_panel(
         data, y=y, unit=unit, time=time, group=group, covariates=covariates, weights=weights,
         cluster=cluster, anticipation=anticipation, need_never_treated=(control == "never"),
-        allow_after_last=True,
+        allow_after_last=True, early_treated="raise" if strict else "drop",
     )
+    warn_single_unit_cohorts(data, unit, group, "att_gt")
     if weights is not None:
         _unit_constant(data, unit, weights, "weights")
     if cluster is not None:
@@ -271,7 +287,6 @@ def att_gt(
     first_rows = np.arange(n) * n_t
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[first_rows]
     g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)
-    g_unit = _recode_after_last(g_unit, tlist[-1], anticipation, group)
     w_unit = np.ones(n) if weights is None else df[weights].to_numpy(dtype=float)[first_rows]
     x_wide = np.ones((n_t, n, 1 + len(covariates)))
     if covariates:
@@ -375,7 +390,8 @@ def att_gt(
         table["cband_upper"] = att_arr + crit * se
     table["post"] = np.asarray(post, dtype=int)
 
-    pretest = _wald_pretest(att_arr, vcov, se, g_arr, t_arr)
+    n_clusters = n if cluster_codes is None else int(cluster_codes.max()) + 1
+    pretest = _wald_pretest(att_arr, vcov, se, g_arr, t_arr, n_clusters)
     cells = CellEstimates(
         group=g_arr, time=t_arr, att=att_arr, psi=psi_mat, unit_group=g_unit, unit_weight=w_unit,
         cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
@@ -388,40 +404,39 @@ def att_gt(
                        settings=settings, _cells=cells)
 
 
-def _recode_after_last(g_unit: np.ndarray, last: float, anticipation: int, group: str) -> np.ndarray:
-    """Units first treated after the last period are untreated in the sample: never treated."""
-    late = g_unit > last
-    if not late.any():
-        return g_unit
-    if anticipation:
-        raise GroupColumnError(
-            f"{int(late.sum())} unit(s) have {group!r} after the last period {last}; with anticipation "
-            f"{anticipation} they may react inside the sample: recode them explicitly"
-        )
-    warnings.warn(
-        f"{int(late.sum())} unit(s) first treated after the last period {last:g} (groups "
-        f"{', '.join(f'{g:g}' for g in sorted(set(g_unit[late].tolist())))}) are untreated in the sample and count as "
-        "never treated",
-        stacklevel=3,
-    )
-    return np.where(late, 0.0, g_unit)
-
-
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:
     if pd.api.types.is_integer_dtype(like):
         return values.astype(like.dtype)
     return values
 
 
-def _wald_pretest(att: np.ndarray, vcov: np.ndarray, se: np.ndarray, g: np.ndarray, t: np.ndarray) -> PreTest:
-    """Wald test that all pre-treatment ATT(g,t) (g > t) with a non-degenerate variance are zero."""
+def _wald_pretest(
+    att: np.ndarray, vcov: np.ndarray, se: np.ndarray, g: np.ndarray, t: np.ndarray, n_clusters: int
+) -> PreTest:
+    """Wald test that all pre-treatment ATT(g,t) (g > t) with a non-degenerate variance are zero.
+
+    A singular covariance gets a warning and a ``note`` saying why (more pre-treatment cells than
+    the units or clusters whose influence functions span the covariance, or cells that are exact
+    linear combinations of others) and what to do instead.
+    """
     pre = np.flatnonzero((g > t) & ~np.isnan(att) & ~np.isnan(se))
     if len(pre) == 0:
         return PreTest(None, 0, None)
     v = vcov[np.ix_(pre, pre)]
     if 1.0 / np.linalg.cond(v) <= np.finfo(float).eps:
-        warnings.warn("covariance of pre-treatment ATT(g,t) is singular; pre-test not computed", stacklevel=3)
-        return PreTest(None, len(pre), None)
+        k, rank = len(pre), int(np.linalg.matrix_rank(v))
+        if k >= n_clusters:
+            why = (f"there are {k} pre-treatment ATT(g,t) but only {n_clusters} units/clusters, whose influence "
+                   f"functions span a covariance of rank at most {n_clusters - 1}")
+        else:
+            why = (f"{k - rank} of the {k} pre-treatment ATT(g,t) are exact linear combinations of the others "
+                   "(perfectly collinear cells: e.g. cohorts of a single unit compared in the same periods with the same "
+                   "comparison units have identical influence functions, since one treated unit contributes no variance)")
+        note = (f"pre-test of parallel trends not computed: the covariance of the pre-treatment ATT(g,t) is singular "
+                f"(rank {rank} < {k}) because {why}; test fewer contrasts instead, e.g. the pre-treatment event times "
+                "of res.aggregate('dynamic') jointly, or use randomisation inference (sosek_impact.inference)")
+        warnings.warn(note, stacklevel=3)
+        return PreTest(None, len(pre), None, note)
     a = att[pre]
     w_stat = float(a @ np.linalg.solve(v, a))
     return PreTest(w_stat, len(pre), float(stats.chi2.sf(w_stat, len(pre))))

@@ -174,7 +174,9 @@ def event_study(
     y, unit, time
         Outcome, unit and period columns.
     group
-        First treated period of each unit (constant within unit); 0 or missing = never treated.
+        First treated period of each unit (constant within unit); 0 or missing = never treated;
+        a value after the last period counts as never treated (with a warning), as in
+        :func:`~sosek_impact.estimators.att_gt`.
     leads
         Earliest event time shown is ``-leads``; ``None`` → the earliest observed.
     lags
@@ -198,8 +200,8 @@ def event_study(
         From the shared panel checks.
     """
     covariates = list(covariates or [])
-    check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates,
-                weights=weights, balanced=False)
+    data = check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates,
+                       weights=weights, balanced=False, allow_after_last=True)
     rel = event_times_of(data, time, group)
     treated = ~np.isnan(rel)
     lo = int(np.nanmin(rel)) if leads is None else -int(leads)

@@ -219,8 +219,8 @@ def sun_abraham(
     if control not in ("never", "last"):
         raise ValueError(f"control must be 'never' or 'last', got {control!r}")
     covariates = list(covariates or [])
-    check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates, cluster=cluster,
-                need_never_treated=(control == "never"), allow_after_last=True)
+    data = check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates, cluster=cluster,
+                       need_never_treated=(control == "never"), allow_after_last=True)
     if isinstance(bin, str) and bin != "sparse":
         raise ValueError(f"bin must be (lo, hi), 'sparse' or None, got {bin!r}")
     if bin is not None and not isinstance(bin, str):
@@ -237,12 +237,7 @@ def sun_abraham(
     n_u = len(units)
     yv = df[y].to_numpy(dtype=float).reshape(n_u, n_t)
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[:: n_t]
-    g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)
-    late = g_unit > tlist[-1]
-    if late.any():
-        warnings.warn(f"{int(late.sum())} unit(s) first treated after the last period {tlist[-1]} count as never treated",
-                      stacklevel=2)
-        g_unit = np.where(late, 0.0, g_unit)
+    g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)  # late groups recoded by check_panel
     xv = df[covariates].to_numpy(dtype=float).reshape(n_u, n_t, len(covariates))
     cl_col = unit if cluster is None else cluster
     cl_codes = pd.factorize(df[cl_col].to_numpy(), sort=True)[0].reshape(n_u, n_t)

@@ -55,6 +55,10 @@ from sosek_impact.errors import (
 )
 from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, legacy_conf_int, normal_tidy, plain
 
+from sosek_impact.estimators._checks import check_columns, check_numeric
+from sosek_impact.estimators.synthetic_control import placebo_rank_p_value, rmspe_ratio
+from sosek_impact.results_protocol import plain
+
 __all__ = ["SyntheticDiDResult", "sdid_estimate", "synthetic_did"]
 
 Estimator = Literal["sdid", "sc", "did"]
@@ -248,6 +252,17 @@ class SyntheticDiDResult(ResultsProtocol):
     notes : list of str
     alpha : float
         1 − coverage of ``interval``.
+    rmspe_ratio : float or None
+        Post/pre RMSPE ratio of the gap ``paths["treated"] - paths["synthetic_control"]``
+        (``placebo_rank=True``).
+    placebo : pandas.DataFrame or None
+        ``placebo_rank=True``: one row per unit (treated first) with ``pre_rmspe, post_rmspe,
+        ratio, estimate, treated``; each control refitted as if treated, the other controls as
+        its donors.
+    placebo_p_value : float or None
+        Placebo-in-space rank p-value of ``rmspe_ratio``, ``rank / (N0 + 1)``, the same
+        statistic and definition as :func:`~sosek_impact.estimators.synthetic_control`'s
+        ``p_value`` (:func:`~sosek_impact.estimators.synthetic_control.placebo_rank_p_value`).
     """
 
     estimate: float
@@ -271,6 +286,9 @@ class SyntheticDiDResult(ResultsProtocol):
     notes: list[str] = field(default_factory=list)
     cohorts: pd.DataFrame | None = None
     alpha: float = 0.05
+    rmspe_ratio: float | None = None
+    placebo: pd.DataFrame | None = None
+    placebo_p_value: float | None = None
 
     se = deprecated_alias("std_error", "se")
     conf_int = legacy_conf_int("interval")
@@ -319,13 +337,12 @@ class SyntheticDiDResult(ResultsProtocol):
 
 def _panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) -> tuple[pd.DataFrame, pd.Series, list[Hashable]]:
     """Outcome table (unit x period), first treated period of each treated unit, controls."""
-    for col in (y, unit, time, treat):
-        if col not in data.columns:
-            raise SchemaError("column not found in data", column=col)
+    check_columns(data, [y, unit, time, treat])
+    check_numeric(data, [y], unit, time)
     dup = data.duplicated([unit, time], keep=False)
     if dup.any():
         r = data.loc[dup].iloc[0]
-        raise InputError("duplicate (unit, time) rows", row=str(data.index[dup][0]), column=unit, value=(r[unit], r[time]))
+        raise InputError("duplicate (unit, time) rows", column=unit, value=(plain(r[unit]), plain(r[time])))
     tr = pd.to_numeric(data[treat], errors="coerce")
     bad = ~tr.isin([0, 1])
     if bad.any():
@@ -337,7 +354,7 @@ def _panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) 
     if Yw.isna().to_numpy().any() or Dw.isna().to_numpy().any():
         u = Yw.index[Yw.isna().any(axis=1) | Dw.isna().any(axis=1)][0]
         t = Yw.columns[Yw.loc[u].isna() | Dw.loc[u].isna()][0]
-        raise UnbalancedPanelError(f"synthetic DiD needs a balanced panel with no missing outcome; unit {u!r} lacks period {t!r}")
+        raise UnbalancedPanelError(f"synthetic DiD needs a balanced panel with no missing outcome; unit {plain(u)!r} lacks period {plain(t)!r}")
     ever = Dw.max(axis=1) > 0
     treated_units = list(Yw.index[ever])
     controls = list(Yw.index[~ever])
@@ -349,9 +366,11 @@ def _panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) 
     first = Dw.loc[treated_units].apply(lambda r: r.index[r.to_numpy() > 0][0], axis=1)
     for u, t0 in first.items():
         if not (Dw.loc[u, [t for t in times if t >= t0]] == 1).all():
-            raise EstimationError(f"treatment must stay on once it starts (absorbing); unit {u!r} switches off")
+            raise EstimationError(f"treatment must stay on once it starts (absorbing); unit {plain(u)!r} switches off")
         if t0 == times[0]:
-            raise TreatedInFirstPeriodError(f"unit {u!r} is treated from the first period {t0!r}: no pre-treatment period")
+            raise TreatedInFirstPeriodError(
+                f"unit {plain(u)!r} is treated from the first period {plain(t0)!r}: no pre-treatment period"
+            )
     return Yw, first, controls
 
 
@@ -382,6 +401,7 @@ def synthetic_did(
     seed: int = 0,
     alpha: float = 0.05,
     leave_one_out: bool = True,
+    placebo_rank: bool = False,
 ) -> SyntheticDiDResult:
     """Synthetic difference-in-differences for a block design, with variance and leave-one-out.
 
@@ -409,6 +429,10 @@ def synthetic_did(
         One minus the confidence level of ``conf_int``.
     leave_one_out
         Re-estimate dropping each control with unit weight above 0.001.
+    placebo_rank
+        Block design only: refit with each control as the treated unit (the other controls as
+        donors, weights re-estimated) and rank the treated post/pre RMSPE ratio among theirs
+        (``rmspe_ratio``, ``placebo``, ``placebo_p_value``; N0 extra fits).
 
     Returns
     -------
@@ -427,6 +451,11 @@ def synthetic_did(
     """
     Yw, first, controls_ = _panel_frames(data, y, unit, time, treat)
     if first.nunique() > 1:
+        if placebo_rank:
+            raise EstimationError(
+                "placebo_rank needs a block design (all treated units start together); fit each adoption cohort "
+                "against the never-treated units separately"
+            )
         return _staggered_did(Yw, first, controls_, unit, estimator, se, n_reps, seed, alpha, leave_one_out)
     Y, controls, treated_units, times, T0, t0 = _panel_matrix(data, y, unit, time, treat)
     N0 = len(controls)
@@ -502,7 +531,15 @@ def synthetic_did(
     # Shift the weighted controls by the lambda-weighted pre-period difference, as SDID does.
     shift = float((treated_path[:T0] - synth[:T0]) @ lam) if lam.sum() > 0 else 0.0
     paths = pd.DataFrame({"treated": treated_path, "synthetic_control": synth + shift}, index=pd.Index(times, name=time))
+    placebo_table, ratio, p_rank = None, None, None
+    if placebo_rank:
+        placebo_table = _placebo_rmspe(Y, N0, T0, estimator, controls, treated_units, unit)
+        ratio = float(placebo_table["ratio"].iloc[0])
+        p_rank = placebo_rank_p_value(ratio, placebo_table.loc[~placebo_table["treated"], "ratio"].tolist())
     return SyntheticDiDResult(
+        rmspe_ratio=ratio,
+        placebo=placebo_table,
+        placebo_p_value=p_rank,
         estimate=est,
         std_error=se_val,
         interval=ci,
@@ -524,6 +561,36 @@ def synthetic_did(
         replicates=np.asarray(reps, dtype=float),
         notes=notes,
     )
+
+
+def _gap_path(Y: NDArray, N0: int, T0: int, omega: NDArray, lam: NDArray) -> NDArray:
+    """Treated mean minus the weighted controls shifted by the lambda-weighted pre-period difference.
+
+    The post-period mean of this gap is the SDID estimate; it is the ``paths`` difference.
+    """
+    treated = Y[N0:].mean(axis=0)
+    synth = omega @ Y[:N0]
+    shift = float((treated[:T0] - synth[:T0]) @ lam) if lam.sum() > 0 else 0.0
+    return treated - synth - shift
+
+
+def _placebo_rmspe(
+    Y: NDArray, N0: int, T0: int, estimator: Estimator, controls: list[Hashable], treated_units: list[Hashable],
+    unit: str,
+) -> pd.DataFrame:
+    """RMSPE ratios of the treated units (their mean) and of each control refitted as if treated."""
+    T = Y.shape[1]
+    pre_mask, post_mask = np.arange(T) < T0, np.arange(T) >= T0
+    est, omega, lam, _ = sdid_estimate(Y, N0, T0, estimator)
+    label = treated_units[0] if len(treated_units) == 1 else "treated (mean)"
+    rows = [(label, *rmspe_ratio(_gap_path(Y, N0, T0, omega, lam), pre_mask, post_mask), est, True)]
+    for j in range(N0):
+        order = [k for k in range(N0) if k != j] + [j]
+        Yj = Y[order]
+        e_j, w_j, l_j, _ = sdid_estimate(Yj, N0 - 1, T0, estimator)
+        rows.append((controls[j], *rmspe_ratio(_gap_path(Yj, N0 - 1, T0, w_j, l_j), pre_mask, post_mask), e_j, False))
+    table = pd.DataFrame(rows, columns=[unit, "pre_rmspe", "post_rmspe", "ratio", "estimate", "treated"])
+    return table.set_index(unit)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def conley_taber(
 
     covariates = list(covariates or [])
     check_columns(data, [y, unit, time, treat, *covariates])
-    check_missing(data, [y, unit, time, treat, *covariates])
+    check_missing(data, [y, unit, time, treat, *covariates], unit, time)
     check_balanced(data, unit, time)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")

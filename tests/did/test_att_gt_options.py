@@ -170,8 +170,9 @@ def test_bad_inputs_raise_typed_errors(mpdta):
     with pytest.raises(MissingValueError):
         att_gt(mpdta.assign(lemp=mpdta["lemp"].where(mpdta.index != 4)), **KW)
     first = mpdta["countyreal"].iloc[0]
-    with pytest.raises(TreatedInFirstPeriodError):
-        att_gt(mpdta.assign(**{"first.treat": np.where(mpdta["countyreal"] == first, 2003, mpdta["first.treat"])}), **KW)
+    with pytest.raises(TreatedInFirstPeriodError, match=str(first)):  # strict mode; the default drops them
+        att_gt(mpdta.assign(**{"first.treat": np.where(mpdta["countyreal"] == first, 2003, mpdta["first.treat"])}), **KW,
+               strict=True)
     with pytest.raises(GroupColumnError):
         att_gt(mpdta, **dict(KW, group="treat"))
     with pytest.raises(SmallGroupError):
