@@ -47,7 +47,7 @@ def test_early_treated_units_dropped_as_r_did(mpdta, control, method):
     by_hand = att_gt(df[~df["countyreal"].isin(early)], **KW, control=control, method=method, covariates=["lpop"])
     pd.testing.assert_frame_equal(res.table, by_hand.table, rtol=0, atol=1e-12)
     assert res.n_units == by_hand.n_units == 500 - 3
-    np.testing.assert_allclose(res.aggregate("dynamic")["se"], by_hand.aggregate("dynamic")["se"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(res.aggregate("dynamic").table["std_error"], by_hand.aggregate("dynamic").table["std_error"], rtol=0, atol=1e-12)
     with pytest.raises(TreatedInFirstPeriodError, match=rf"3 unit\(s\).*{early[0]}"):
         att_gt(df, **KW, control=control, method=method, strict=True)
 

@@ -72,7 +72,7 @@ def test_conley_taber_pvalue_by_hand_enumeration():
     assert res.pvalue == pytest.approx(p_hand, abs=1e-12)
     assert abs(p_hand - 0.5) > 0.1  # so that 1 - p could not pass by accident
     lo, hi = np.quantile(gammas, [0.1, 0.9])
-    assert res.conf_int == pytest.approx((a_hat - hi, a_hat - lo), abs=1e-12)
+    assert res.interval == pytest.approx((a_hat - hi, a_hat - lo), abs=1e-12)
 
 
 def test_randomisation_strata_respected_on_random_path():

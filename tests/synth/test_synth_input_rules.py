@@ -75,7 +75,7 @@ def test_sdid_placebo_se_is_synthdid_definition():
     reps = np.asarray(res.replicates)
     assert reps.size == r and np.isfinite(reps).all() and reps.std() > 0
     by_definition = np.sqrt(np.sum((reps - reps.mean()) ** 2) / r)  # sqrt((r-1)/r) * sd, sd with n-1
-    assert res.se == pytest.approx(by_definition, rel=1e-12)
+    assert res.std_error == pytest.approx(by_definition, rel=1e-12)
 
 
 def test_sdid_placebo_se_staggered_is_synthdid_definition():
@@ -85,7 +85,7 @@ def test_sdid_placebo_se_staggered_is_synthdid_definition():
     res = synthetic_did(df, "y", "unit", "year", "d", se="placebo", n_reps=r, seed=4, leave_one_out=False)
     assert res.cohorts is not None and len(res.cohorts) == 2
     reps = np.asarray(res.replicates)
-    assert res.se == pytest.approx(np.sqrt(np.sum((reps - reps.mean()) ** 2) / r), rel=1e-12)
+    assert res.std_error == pytest.approx(np.sqrt(np.sum((reps - reps.mean()) ** 2) / r), rel=1e-12)
 
 
 def test_synthetic_control_refuses_fractional_treatment_time(make_convex_panel):
