@@ -109,7 +109,7 @@ def wb_dapoer_series(shared: Path, registry: RegionRegistry, crosswalk: pd.DataF
     df = _district_rows(read_csv_lines(path), path)
     for c, (name, _v, _u) in WB_SERIES.items():
         names = set(df.loc[df["Series Code"].str.strip() == c, "Series Name"].str.strip())
-        if names != {name}:
+        if names and names != {name}:
             raise SchemaError(f"series {c} has name(s) {sorted(names)}, expected {name!r}", file=path,
                               column="Series Name")
     empty = df["Region Name"].isin(EMPTY_DUPLICATES)

@@ -14,6 +14,7 @@ from ..registry import read_table
 from .assemble import BuildLog
 from .choice import IDN514, IDN514_COLUMN, PRIORITY
 from .markdown import table
+from .validate_welfare import welfare_sections
 
 #: Plausible closed ranges; values outside are listed (not changed).
 RANGES: dict[str, tuple[float, float]] = {
@@ -295,6 +296,7 @@ def validation_report(regency: pd.DataFrame, regency_log: BuildLog, province: pd
         "### Level breaks in the idn514 GRDP-per-capita series\n", level_breaks(regency),
         "### Source disagreements (poverty rate, HDI and others)\n", disagreements(regency_log, "bps_code"),
         "### Coverage by variable and year\n", coverage(regency),
+        *welfare_sections(regency),
         "### Back-cast rows\n", backcast(regency),
         "### Flags carried from the sources\n", flag_counts(regency),
         "## Province panel (`province_panel.parquet`)\n",

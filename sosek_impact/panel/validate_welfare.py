@@ -1,0 +1,137 @@
+"""``validation.md`` sections on the welfare series: coverage, survey basis, seams between sources.
+
+Reports only; no value is changed. The seams compared: World Bank P0 2002–2014 → (no value
+2015–2018) → DAPOER 2019 → BPS 2020–2024; QuaRCS unemployment 2008–2020 → the ~2021 cross-section;
+QuaRCS mean years of schooling (25+) 2010–2018 → the ~2021 cross-section (15+); the old-method HDI
+(2004–2013) → the new-method HDI (2019–2024).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .comparability import comparability_section
+from .markdown import table
+
+WELFARE_COLUMNS = ("poverty_rate_wb", "poverty_gap_wb", "poverty_line_wb", "poverty_rate", "hdi_old_method_wb",
+                   "hdi", "unemployment_rate", "mean_years_schooling", "mean_years_schooling_kemiskinan_2021")
+#: A year-on-year change of P0 (percentage points) this far from that year's median change is a break.
+P0_BREAK_PP = 2.0
+
+
+def welfare_coverage(panel: pd.DataFrame) -> str:
+    """Number of regencies with a value, per welfare column and year (empty = none)."""
+    cols = [c for c in WELFARE_COLUMNS if c in panel]
+    years = range(2002, int(panel["year"].max()) + 1)
+    rows = []
+    for c in cols:
+        n = panel.loc[panel[c].notna()].groupby("year").size()
+        src = panel.loc[panel[c].notna()].groupby("year")[f"{c}_source"].agg(lambda s: ",".join(sorted(set(s))))
+        row = {"column": c}
+        row.update({str(y): (str(int(n[y])) if y in n.index else "") for y in years})
+        row["sources"] = "; ".join(f"{s} {int(g.min())}–{int(g.max())}" for s, g in
+                                   src.reset_index().groupby(f"{c}_source")["year"])
+        rows.append(row)
+    return ("Regencies with a value (of 514), by year; an empty cell is a year without any value (e.g. P0 "
+            "2015–2018: no source).\n\n" + table(pd.DataFrame(rows)))
+
+
+def survey_basis_breaks(panel: pd.DataFrame) -> str:
+    """Year-on-year changes of ``poverty_rate_wb``: median and breaks, with the 2010→2011 basis change."""
+    if "poverty_rate_wb" not in panel:
+        return "_(no poverty_rate_wb)_\n"
+    d = panel.loc[panel["poverty_rate_wb"].notna(), ["bps_code", "year", "poverty_rate_wb", "poverty_survey_basis"]]
+    d = d.sort_values(["bps_code", "year"])
+    d["prev"] = d.groupby("bps_code")["poverty_rate_wb"].shift()
+    d["prev_year"] = d.groupby("bps_code")["year"].shift()
+    d = d.loc[d["prev"].notna() & (d["prev_year"] == d["year"] - 1)].copy()
+    d["change"] = d["poverty_rate_wb"] - d["prev"]
+    d["excess"] = d["change"] - d.groupby("year")["change"].transform("median")
+    g = d.groupby("year").agg(regencies=("change", "size"), median_change=("change", "median"),
+                              sd_change=("change", "std"),
+                              breaks=("excess", lambda e: int((e.abs() > P0_BREAK_PP).sum()))).reset_index()
+    g["years"] = (g["year"] - 1).astype(str) + "→" + g["year"].astype(str)
+    g["share breaks"] = g["breaks"] / g["regencies"]
+    seam = g.loc[g["year"] == 2011]
+    other = g.loc[g["year"] != 2011]
+    note = ""
+    if len(seam) and len(other):
+        s = seam.iloc[0]
+        worst = g.sort_values(["share breaks", "year"], ascending=[False, True]).iloc[0]
+        note = (f"\n2010→2011 (survey basis change, flag `basis_susenas_to_2010` → `basis_susenas_from_2011`): "
+                f"median change {s.median_change:+.2f} pp, SD {s.sd_change:.2f}, {s['share breaks']:.1%} breaks; "
+                f"other years: median SD {other['sd_change'].median():.2f}, median share of breaks "
+                f"{other['share breaks'].median():.1%}; the most breaks in {worst.years} "
+                f"({worst['share breaks']:.1%}, median change {worst.median_change:+.2f} pp). The panel keeps both sides in one column with the basis "
+                "per value in `poverty_survey_basis`; an estimator using 2002–2014 should allow a level shift "
+                "at 2011 (year effects absorb a common one).\n")
+    return (f"Year-on-year change of `poverty_rate_wb` (percentage points); break = |change − median change "
+            f"of the year| > {P0_BREAK_PP:g} pp. Reported, not smoothed.\n\n"
+            + table(g[["years", "regencies", "median_change", "sd_change", "breaks", "share breaks"]], 3) + note)
+
+
+def _pair(panel: pd.DataFrame, a: str, ya: int, b: str, yb: int) -> dict[str, object]:
+    x = panel.loc[panel["year"] == ya, ["bps_code", a]].rename(columns={a: "a"})
+    y = panel.loc[panel["year"] == yb, ["bps_code", b]].rename(columns={b: "b"})
+    m = x.merge(y, on="bps_code").dropna()
+    out: dict[str, object] = {"first": f"{a} {ya}", "second": f"{b} {yb}", "regencies": len(m)}
+    if len(m) >= 3:
+        diff = m["b"] - m["a"]
+        out.update({"correlation": float(np.corrcoef(m["a"], m["b"])[0, 1]), "mean_difference": float(diff.mean()),
+                    "sd_difference": float(diff.std()), "median_abs_difference": float(diff.abs().median())})
+    return out
+
+
+#: (column, year, column, year, what the comparison shows)
+SEAMS = (
+    ("unemployment_rate", 2019, "unemployment_rate", 2020, "reference: two years of quarcs_okun"),
+    ("unemployment_rate", 2020, "unemployment_rate", 2021, "seam quarcs_okun → kemiskinan_2021"),
+    ("mean_years_schooling", 2017, "mean_years_schooling", 2018, "reference: two years of quarcs_mys"),
+    ("mean_years_schooling", 2018, "mean_years_schooling_kemiskinan_2021", 2021,
+     "25+ (quarcs_mys) vs 15+ (kemiskinan_2021), three years apart: different definitions"),
+    ("poverty_rate_wb", 2013, "poverty_rate_wb", 2014, "reference: two years of the World Bank series"),
+    ("poverty_rate_wb", 2014, "poverty_rate", 2019, "World Bank 2014 vs DAPOER 2019 (5 years apart; no overlap)"),
+    ("poverty_rate", 2019, "poverty_rate", 2020, "DAPOER 2019 vs BPS 2020"),
+    ("hdi_old_method_wb", 2013, "hdi", 2019, "old-method HDI vs new-method HDI: never spliced"),
+)
+
+
+def seams(panel: pd.DataFrame) -> str:
+    """Overlap and adjacent-year comparisons across the source seams of :data:`SEAMS`."""
+    rows = []
+    for a, ya, b, yb, what in SEAMS:
+        if a in panel and b in panel:
+            rows.append({**_pair(panel, a, ya, b, yb), "what": what})
+    text = ("Same regency, two years (difference = second − first). No source overlaps another in the same "
+            "year for these columns; adjacent years of one source are shown as a reference.\n\n")
+    return text + table(pd.DataFrame(rows), 3)
+
+
+def boundary_flags(panel: pd.DataFrame) -> str:
+    """Counts of ``old_boundary`` values per regency in the World Bank columns."""
+    rows = []
+    for c in ("poverty_rate_wb", "poverty_gap_wb", "poverty_line_wb", "hdi_old_method_wb"):
+        if c not in panel:
+            continue
+        f = panel[f"{c}_flag"].fillna("").str.contains(r"(?:^|;)old_boundary(?:;|$)", regex=True)
+        f &= panel[c].notna()
+        for (code, name), g in panel.loc[f].groupby(["bps_code", "regency"]):
+            rows.append({"column": c, "bps_code": int(code), "regency": name,
+                         "years": f"{int(g['year'].min())}–{int(g['year'].max())}", "values": len(g)})
+    return ("World Bank values of a parent regency before a child (registry `regency_splits`, provinces 61, 64, "
+            "65) has a value of its own: on the old, larger boundary (flag `old_boundary`). Outside these "
+            "provinces the registry records no split: the parents of the 2012–2013 splits (e.g. Ciamis, Muna, "
+            "Buton, Morowali, Belu, Mamuju) are on their old boundaries in 2002–2012 without a flag (their "
+            "2010 DataBank population exceeds QuaRCS' 2017-boundary one: test_wb_names_resolve_to_the_right_regency).\n\n" + table(pd.DataFrame(rows)))
+
+
+def welfare_sections(panel: pd.DataFrame) -> list[str]:
+    """The welfare sections of ``validation.md`` (headings and bodies, in order)."""
+    return [
+        "### Welfare series: coverage by year\n", welfare_coverage(panel),
+        "### World Bank P0: survey basis and breaks\n", survey_basis_breaks(panel),
+        "### Welfare series: seams between sources\n", seams(panel),
+        "### Comparability of the 2019 cross-section with the BPS 2020–2024 series\n", comparability_section(panel),
+        "### World Bank values on old boundaries\n", boundary_flags(panel),
+    ]
