@@ -446,6 +446,8 @@ def _column_names(records: Sequence[Record], head: list[int], width: int) -> dic
     """The last non-empty head text above each column (its name, as a user would call it)."""
     names: dict[int, str] = {}
     for i in head:
+        if is_numbering_row(records[i]):
+            continue  # "(1),(2)" numbers the columns; the header above names them
         for j, c in enumerate(records[i].cells[:width]):
             text = cell_text(c).strip()
             if text:
