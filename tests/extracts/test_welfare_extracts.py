@@ -102,9 +102,10 @@ def test_wb_names_resolve_to_the_right_regency():
     A name resolved to the wrong regency would show as a large relative gap; both are BPS
     population figures for 2010 (census year). QuaRCS is on 2017 boundaries, the DataBank on the
     boundaries of the year, so the parents of the 2012–2013 splits outside Kalimantan differ (listed
-    here with their children); Bima regency/city carry each other's values in QuaRCS (its line 217
-    "Bima, Regency, 5206" has 142,579 = Kota Bima's 2010 census count); Sumba Tengah / Sumba Barat
-    Daya carry each other's 2010 population in the DataBank (284,903 vs 63,983 in 2011).
+    here with their children); Sumba Tengah / Sumba Barat Daya carry each other's 2010 population in
+    the DataBank (284,903 vs 63,983 in 2011). This check found QuaRCS' Bima swap (line 217 "Bima,
+    Regency, 5206" has 142,579 = Kota Bima's 2010 census count), now moved by value_corrections.csv:
+    after it the Bima rows agree to the person.
     """
     import csv
 
@@ -122,11 +123,11 @@ def test_wb_names_resolve_to_the_right_regency():
         "Konawe, Kab.", "Kutai Barat, Kab.", "Muara Enim, Kab.", "Ciamis, Kab.", "Manokwari, Kab.", "Muna, Kab.",
         "Mamuju, Kab.", "Musi Rawas, Kab.", "Kolaka, Kab.", "Lampung Barat, Kab.", "Kepulauan Sula, Kab.",
         "Banggai Kepulauan, Kab.", "Belu, Kab.", "Morowali, Kab.", "Buton, Kab.", "Tambrauw, Kab",  # boundaries
-        "Bima, Kab.", "Bima, Kota", "Sumba Tengah, Kab.", "Sumba Barat Daya, Kab.",  # swapped in one source
+        "Sumba Tengah, Kab.", "Sumba Barat Daya, Kab.",  # swapped in the DataBank 2010
     }
     assert set(gaps.index[gaps.abs() > 0.05]) <= explained, gaps[gaps.abs() > 0.05].sort_values()
     assert (gaps.abs() < 0.05).mean() > 0.95
-    assert abs(pop_wb["Bima, Kab."] - pop_q[5272]) < 1 and abs(pop_wb["Bima, Kota"] - pop_q[5206]) < 1
+    assert abs(pop_wb["Bima, Kab."] - pop_q[5206]) < 1 and abs(pop_wb["Bima, Kota"] - pop_q[5272]) < 1
 
 
 # okun.dta (Stata): Sanggau 6105 un 2008 2.81, 2010 3.62, 2019 3.00 (PROVENANCE.md, file read with pandas);
@@ -242,3 +243,34 @@ def test_mys_unknown_id_is_a_typed_error(tmp_path):
     with pytest.raises(UnknownRegionError) as err:
         quarcs_schooling(tmp_path, reg)
     assert "6199" in err.value.offenders and err.value.row == 3
+
+
+def test_bima_population_moved_and_per_capita_flagged(series):
+    """value_corrections.csv: QuaRCS Bima population moved between 5206 and 5272; GRDP stays."""
+    q = series[series.source_id == "quarcs_districts"]
+    pop = one(q, bps_code=5206, year=2010, variable="population")
+    assert pop.value == "439228" and pop.source_row == 223 and "relabelled" in pop.flag
+    assert one(q, bps_code=5272, year=2010, variable="population").value == "142579"
+    grdp = one(q, bps_code=5206, year=2010, variable="grdp")
+    assert grdp.value == "5117" and grdp.source_row == 217 and grdp.flag == ""
+    assert "suspect" in one(q, bps_code=5206, year=2010, variable="grdp_pc").flag
+    assert not q[(q.variable == "population") & q.bps_code.isin([5206, 5272])].flag.str.contains("suspect").any()
+    raw = pd.read_csv(RAW / "regency_series.csv", keep_default_na=False, dtype={"value": str, "flag": str})
+    idn = raw[(raw.source_id == "idn514_gdp_pc") & raw.bps_code.isin([5206, 5272])]
+    assert idn[idn.year <= 2015].flag.str.contains("suspect").all()
+    assert not idn[idn.year > 2015].flag.str.contains("suspect").any()
+
+
+def test_a_correction_that_matches_nothing_is_an_error():
+    from sosek_impact.extracts.value_corrections import apply_value_corrections
+
+    long = pd.DataFrame({"bps_code": [6101], "year": [2010], "variable": ["population"], "value": ["1"],
+                         "flag": [""]})
+    table = pd.DataFrame({"source_id": ["x"], "variable": ["population"], "bps_code": [6102],
+                          "to_bps_code": pd.array([6101], dtype="Int64"), "first_year": [2000], "last_year": [2017],
+                          "action": ["move"], "evidence": ["test"]})
+    with pytest.raises(SchemaError):
+        apply_value_corrections(long, "x", table)
+    table.loc[0, "bps_code"] = 6101
+    table.loc[0, "to_bps_code"] = 6102
+    assert list(apply_value_corrections(long, "x", table).bps_code) == [6102]
