@@ -21,6 +21,9 @@ Flags, per value:
   child's area too (e.g. Sanggau 2002–2004 includes Sekadau; Kutai Barat includes Mahakam Ulu in
   every year, as the export has no Mahakam Ulu figure). Known only for the splits the registry
   records (provinces 61, 64, 65);
+- ``boundary_suspected`` (:func:`flag_boundary_suspected`, after all sources are read): the
+  DataBank population of the regency-year differs from QuaRCS' (2017 boundaries) by more than 10 %;
+  this catches old boundaries where the registry records no split;
 - ``backcast`` (added later by :func:`~sosek_impact.extracts.series.mark_backcast`) where a child
   has a value before its creation year (none in this export).
 
@@ -47,7 +50,10 @@ WB_SERIES: dict[str, tuple[str, str, str]] = {
     "SI.POV.NGAP": ("Poverty Gap (index)", "poverty_gap_wb", "index 0-100 (P1)"),
     "SI.POV.NAPL": ("Poverty Line (in IDR)", "poverty_line_wb", "IDR per person per month, nominal"),
     "IDX.HDI": ("Human Development Index", "hdi_old_method_wb", "index 0-100 (old BPS method, not comparable with hdi)"),
+    "SP.POP.TOTL": ("Total Population (in number of people)", "population_wb", "persons (boundaries of the year)"),
 }
+#: |DataBank population / QuaRCS population (2017 boundaries) − 1| beyond this: flag ``boundary_suspected``.
+BOUNDARY_GAP = 0.10
 WB_YEARS = range(2002, 2015)
 #: First year of the new survey basis of the district poverty estimates.
 SURVEY_BASIS_CHANGE_YEAR = 2011
@@ -140,7 +146,7 @@ def wb_dapoer_series(shared: Path, registry: RegionRegistry, crosswalk: pd.DataF
             "variable": series.map(lambda s: WB_SERIES[s][1]).to_numpy(),
             "value": values,
             "unit": series.map(lambda s: WB_SERIES[s][2]).to_numpy(),
-            "flag": [basis if s != "IDX.HDI" and v != "" else "" for s, v in zip(series, values)],
+            "flag": [basis if s.startswith("SI.POV") and v != "" else "" for s, v in zip(series, values)],
             "source_id": SOURCE_ID,
             "source_row": df["source_row"].to_numpy(),
             "name_published": df["Region Name"].str.strip().to_numpy(),
@@ -148,4 +154,31 @@ def wb_dapoer_series(shared: Path, registry: RegionRegistry, crosswalk: pd.DataF
     out = pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
     old = _old_boundary(out, crosswalk)
     out.loc[old, "flag"] = [f"{f};old_boundary" if f else "old_boundary" for f in out.loc[old, "flag"]]
+    return out
+
+
+def flag_boundary_suspected(series: pd.DataFrame, reference: str = "quarcs_districts") -> pd.DataFrame:
+    """Flag ``boundary_suspected`` the World Bank values of a regency-year whose DataBank population
+    differs from the ``reference`` population (QuaRCS, 2017 boundaries) by more than :data:`BOUNDARY_GAP`.
+
+    The DataBank reports each year on that year's boundaries; a large population gap means the value
+    most likely covers another area (a parent before a split the registry does not record, e.g. Ciamis
+    before Pangandaran in 2012; Tangerang before Kota Tangerang Selatan in 2008) or that the two
+    population estimates disagree (the DataBank's 2002–2009 figures are survey-based, QuaRCS'
+    interpolated). A gap must hold in two consecutive years: a one-year gap is a wrong number in one
+    source (Sumba Tengah / Sumba Barat Daya 2010). Where either population is missing (the DataBank
+    has none for 2014) nothing is flagged.
+    """
+    wb = series["source_id"] == SOURCE_ID
+    pop = series.loc[wb & (series["variable"] == "population_wb") & (series["value"] != "")]
+    ref = series.loc[(series["source_id"] == reference) & (series["variable"] == "population") & (series["value"] != "")]
+    both = pop.merge(ref, on=["bps_code", "year"], suffixes=("_wb", "_ref"))
+    both["far"] = (both["value_wb"].astype(float) / both["value_ref"].astype(float) - 1).abs() > BOUNDARY_GAP
+    far = set(zip(both.loc[both["far"], "bps_code"], both.loc[both["far"], "year"]))
+    # a gap in one year only is a wrong number in one source (Sumba Tengah 2010), not a boundary
+    bad = {(c, y) for c, y in far if (c, y - 1) in far or (c, y + 1) in far}
+    keys = list(zip(series["bps_code"], series["year"]))
+    mask = wb & (series["value"] != "") & pd.Series([k in bad for k in keys], index=series.index)
+    out = series.copy()
+    out.loc[mask, "flag"] = [f"{f};boundary_suspected" if f else "boundary_suspected" for f in out.loc[mask, "flag"]]
     return out

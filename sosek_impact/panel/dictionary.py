@@ -30,7 +30,10 @@ MEANINGS: dict[str, tuple[str, str]] = {
     "poverty_rate_wb": ("share of population below the poverty line (P0), World Bank INDO-DAPOER district "
                         "series 2002–2014 (BPS Susenas); kept apart from `poverty_rate` (BPS tables 2019–2024): "
                         "no value for 2015–2018; survey basis in `poverty_survey_basis`; parents of later splits "
-                        "flagged `old_boundary`", "percent"),
+                        "flagged `old_boundary` (registry) or `boundary_suspected` (population check)", "percent"),
+    "population_wb": ("population as reported with the World Bank INDO-DAPOER district series, on the "
+                      "boundaries of the year (used to check the area of the World Bank values; not `population`)",
+                      "persons"),
     "poverty_gap_wb": ("poverty gap index P1 (mean shortfall below the line, share of the line × 100), "
                        "INDO-DAPOER 2002–2014", "index 0–100"),
     "poverty_line_wb": ("district poverty line, INDO-DAPOER 2005–2014, nominal", "IDR per person per month"),

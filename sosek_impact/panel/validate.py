@@ -25,7 +25,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "drinking_water_access": (0.0, 100.0), "literacy_rate": (0.0, 100.0), "life_expectancy": (20.0, 100.0),
     "mean_years_schooling": (0.0, 20.0), "mean_years_schooling_kemiskinan_2021": (0.0, 20.0),
     "poverty_rate_wb": (0.0, 100.0), "poverty_gap_wb": (0.0, 100.0), "poverty_line_wb": (0.0, np.inf),
-    "hdi_old_method_wb": (0.0, 100.0), "gdp_pc": (0.0, np.inf), "food_exp": (0.0, np.inf),
+    "hdi_old_method_wb": (0.0, 100.0), "population_wb": (1.0, np.inf), "gdp_pc": (0.0, np.inf), "food_exp": (0.0, np.inf),
     "nonfood_exp": (0.0, np.inf), "total_exp": (0.0, np.inf), "food_share": (0.0, 1.0),
 }
 #: A year-on-year change this far (relative) from the median change of that year is a level break.

@@ -108,22 +108,46 @@ def seams(panel: pd.DataFrame) -> str:
     return text + table(pd.DataFrame(rows), 3)
 
 
+def _flagged(panel: pd.DataFrame, column: str, marker: str) -> pd.Series:
+    f = panel[f"{column}_flag"].fillna("").str.contains(rf"(?:^|;){marker}(?:;|$)", regex=True)
+    return f & panel[column].notna()
+
+
+def _runs(years: pd.Series) -> str:
+    ys = sorted(int(y) for y in years)
+    parts, start = [], ys[0]
+    for a, b in zip(ys, ys[1:] + [None]):
+        if b != a + 1:
+            parts.append(f"{start}" if start == a else f"{start}–{a}")
+            start = b
+    return ", ".join(parts)
+
+
 def boundary_flags(panel: pd.DataFrame) -> str:
-    """Counts of ``old_boundary`` values per regency in the World Bank columns."""
+    """``old_boundary`` (registry splits) and ``boundary_suspected`` (population check) World Bank values."""
+    if "poverty_rate_wb" not in panel:
+        return "_(no World Bank values)_\n"
     rows = []
-    for c in ("poverty_rate_wb", "poverty_gap_wb", "poverty_line_wb", "hdi_old_method_wb"):
-        if c not in panel:
-            continue
-        f = panel[f"{c}_flag"].fillna("").str.contains(r"(?:^|;)old_boundary(?:;|$)", regex=True)
-        f &= panel[c].notna()
-        for (code, name), g in panel.loc[f].groupby(["bps_code", "regency"]):
-            rows.append({"column": c, "bps_code": int(code), "regency": name,
-                         "years": f"{int(g['year'].min())}–{int(g['year'].max())}", "values": len(g)})
-    return ("World Bank values of a parent regency before a child (registry `regency_splits`, provinces 61, 64, "
-            "65) has a value of its own: on the old, larger boundary (flag `old_boundary`). Outside these "
-            "provinces the registry records no split: the parents of the 2012–2013 splits (e.g. Ciamis, Muna, "
-            "Buton, Morowali, Belu, Mamuju) are on their old boundaries in 2002–2012 without a flag (their "
-            "2010 DataBank population exceeds QuaRCS' 2017-boundary one: test_wb_names_resolve_to_the_right_regency).\n\n" + table(pd.DataFrame(rows)))
+    for (code, name), g in panel.loc[_flagged(panel, "poverty_rate_wb", "old_boundary")].groupby(["bps_code", "regency"]):
+        rows.append({"bps_code": int(code), "regency": name, "years": _runs(g["year"]), "P0 values": len(g)})
+    text = ("`old_boundary`: World Bank values of a parent regency before a child (registry `regency_splits`, "
+            "provinces 61, 64, 65) has a value of its own; the parent figure covers the child's area too "
+            "(P0 shown; P1, poverty line and old HDI are flagged alike).\n\n" + table(pd.DataFrame(rows)))
+    sus = _flagged(panel, "poverty_rate_wb", "boundary_suspected")
+    by_year = panel.loc[sus].groupby("year").size()
+    wb_years = panel.loc[panel["poverty_rate_wb"].notna()].groupby("year").size()
+    counts = pd.DataFrame({"year": wb_years.index.astype(int), "P0 values": wb_years.to_numpy(),
+                           "boundary_suspected": by_year.reindex(wb_years.index).fillna(0).astype(int).to_numpy()})
+    listing = [{"bps_code": int(c), "regency": n, "years": _runs(g["year"])}
+               for (c, n), g in panel.loc[sus].groupby(["bps_code", "regency"])]
+    text += ("\n`boundary_suspected`: the DataBank population of the regency-year differs from QuaRCS' (2017 "
+             "boundaries) by more than 10 % in that year and an adjacent one. Most are parents of splits the "
+             "registry does not record (e.g. Tangerang before Tangerang Selatan 2008, Ciamis before "
+             "Pangandaran 2012); some may be disagreeing population estimates before the 2010 census. The DataBank has no 2014 "
+             "population: 2014 values are not checked. "
+             f"{int(sus.sum())} P0 values of {len(listing)} regencies:\n\n" + table(counts)
+             + "\nRegencies and years flagged:\n\n" + table(pd.DataFrame(listing)))
+    return text
 
 
 def welfare_sections(panel: pd.DataFrame) -> list[str]:

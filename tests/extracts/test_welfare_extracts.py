@@ -274,3 +274,22 @@ def test_a_correction_that_matches_nothing_is_an_error():
     table.loc[0, "bps_code"] = 6101
     table.loc[0, "to_bps_code"] = 6102
     assert list(apply_value_corrections(long, "x", table).bps_code) == [6102]
+
+
+def test_boundary_suspected_from_the_population_check(series):
+    """flag_boundary_suspected: DataBank vs QuaRCS population gap > 10 % in two consecutive years.
+
+    Ciamis (3207) lost Pangandaran in 2012: DataBank 2010 population 1.35x QuaRCS' (2017 boundary)
+    -> every P0 2002-2013 flagged; Sumba Tengah (5316): one-year gap in 2010 (a wrong DataBank
+    number, 284,903 vs 63,983 in 2011) -> not flagged; 2014 has no DataBank population -> never flagged;
+    Sambas (6101): no split after 2001 -> not flagged.
+    """
+    wb = series[(series.source_id == "wb_dapoer_2002_2014") & (series.variable == "poverty_rate_wb")
+                & (series.value != "")]
+    years = lambda c: sorted(wb[(wb.bps_code == c) & wb.flag.str.contains("boundary_suspected")].year)  # noqa: E731
+    assert years(3207) == list(range(2002, 2014))
+    assert years(5316) == [] and years(6101) == [] and years(6108) == []
+    assert not wb[wb.year == 2014].flag.str.contains("boundary_suspected").any()
+    raw = pd.read_csv(RAW / "regency_series.csv", keep_default_na=False, dtype={"value": str, "flag": str})
+    pop = one(raw, bps_code=6105, year=2004, variable="population_wb", source_id="wb_dapoer_2002_2014")
+    assert pop.value == "368547"  # PROVENANCE.md: Sanggau 534,892 -> 368,547 in 2004 after Sekadau
