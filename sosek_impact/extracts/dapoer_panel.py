@@ -24,6 +24,7 @@ Flags, per value:
 - ``boundary_suspected`` (:func:`flag_boundary_suspected`, after all sources are read): the
   DataBank population of the regency-year differs from QuaRCS' (2017 boundaries) by more than 10 %;
   this catches old boundaries where the registry records no split;
+- ``suspect``: a P0 outside 0–100 % (Kepulauan Yapen 2002: 111.4), kept as published;
 - ``backcast`` (added later by :func:`~sosek_impact.extracts.series.mark_backcast`) where a child
   has a value before its creation year (none in this export).
 
@@ -152,6 +153,9 @@ def wb_dapoer_series(shared: Path, registry: RegionRegistry, crosswalk: pd.DataF
             "name_published": df["Region Name"].str.strip().to_numpy(),
         }))
     out = pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
+    pct = out["variable"] == "poverty_rate_wb"
+    impossible = pct & (out["value"] != "") & ~pd.to_numeric(out["value"], errors="coerce").between(0, 100)
+    out.loc[impossible, "flag"] = [f"{f};suspect" if f else "suspect" for f in out.loc[impossible, "flag"]]
     old = _old_boundary(out, crosswalk)
     out.loc[old, "flag"] = [f"{f};old_boundary" if f else "old_boundary" for f in out.loc[old, "flag"]]
     return out

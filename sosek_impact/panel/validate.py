@@ -14,7 +14,7 @@ from ..registry import read_table
 from .assemble import BuildLog
 from .choice import IDN514, IDN514_COLUMN, PRIORITY
 from .markdown import table
-from .validate_welfare import welfare_sections
+from .validate_welfare import welfare_sections, welfare_summary
 
 #: Plausible closed ranges; values outside are listed (not changed).
 RANGES: dict[str, tuple[float, float]] = {
@@ -271,6 +271,7 @@ def summary(regency: pd.DataFrame, log: BuildLog, province: pd.DataFrame) -> str
                f"records the splits (provinces 61, 64, 65) or the source marks a value: "
                f"{int(regency['backcast'].isna().sum())} rows elsewhere before {STABLE_FROM_YEAR} are unknown (missing), "
                "not assumed false.")
+    out.extend(welfare_summary(regency))
     fs = province["food_share"].dropna()
     if len(fs):
         out.append(f"- Province food share: {len(fs)} province-years, range {fs.min():.3f}–{fs.max():.3f} "

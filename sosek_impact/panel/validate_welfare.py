@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .comparability import comparability_section
+from .comparability import comparability_section, series_comparability
 from .markdown import table
 
 WELFARE_COLUMNS = ("poverty_rate_wb", "poverty_gap_wb", "poverty_line_wb", "poverty_rate", "hdi_old_method_wb",
@@ -148,6 +148,25 @@ def boundary_flags(panel: pd.DataFrame) -> str:
              f"{int(sus.sum())} P0 values of {len(listing)} regencies:\n\n" + table(counts)
              + "\nRegencies and years flagged:\n\n" + table(pd.DataFrame(listing)))
     return text
+
+
+def welfare_summary(panel: pd.DataFrame) -> list[str]:
+    """Bullets for the summary of ``validation.md``."""
+    out = []
+    if "poverty_rate_wb" in panel:
+        wb = panel.loc[panel["poverty_rate_wb"].notna()]
+        sus = int(_flagged(panel, "poverty_rate_wb", "boundary_suspected").sum())
+        old = int(_flagged(panel, "poverty_rate_wb", "old_boundary").sum())
+        out.append(f"- World Bank P0 (`poverty_rate_wb`): {len(wb)} values, {wb['bps_code'].nunique()} regencies, "
+                   f"{int(wb['year'].min())}–{int(wb['year'].max())}; no P0 from any source in 2015–2018; "
+                   f"{old} values `old_boundary`, {sus} `boundary_suspected`; survey basis changes in 2011.")
+    res = series_comparability(panel)
+    for r in res.itertuples(index=False):
+        if "share_jumps" in res and pd.notna(r.share_jumps):
+            out.append(f"- 2019 `{r.variable}` ({r.test_source}) vs BPS 2020: correlation {r.correlation:.3f}, mean "
+                       f"change {r.mean_difference:+.3f}, {r.share_jumps:.1%} of regencies jump beyond the 95 % "
+                       "quantile of BPS year-to-year changes (5 % expected for a normal year).")
+    return out
 
 
 def welfare_sections(panel: pd.DataFrame) -> list[str]:

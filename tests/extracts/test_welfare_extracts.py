@@ -293,3 +293,11 @@ def test_boundary_suspected_from_the_population_check(series):
     raw = pd.read_csv(RAW / "regency_series.csv", keep_default_na=False, dtype={"value": str, "flag": str})
     pop = one(raw, bps_code=6105, year=2004, variable="population_wb", source_id="wb_dapoer_2002_2014")
     assert pop.value == "368547"  # PROVENANCE.md: Sanggau 534,892 -> 368,547 in 2004 after Sekadau
+
+
+def test_impossible_poverty_rate_is_kept_and_flagged(series):
+    # indo-dapoer_data.csv line 4680, "Kepulauan Yapen, Kab." P0 2002 = 111.4 (a share above 100 %)
+    row = one(series, bps_code=9408, year=2002, variable="poverty_rate_wb")
+    assert row.value == "111.4" and row.source_row == 4680 and "suspect" in row.flag
+    wb = series[(series.variable == "poverty_rate_wb") & (series.value != "")]
+    assert set(wb[wb.flag.str.contains("suspect")].bps_code) == {9408}
