@@ -24,7 +24,7 @@ Flags, per value:
 - ``boundary_suspected`` (:func:`flag_boundary_suspected`, after all sources are read): the
   DataBank population of the regency-year differs from QuaRCS' (2017 boundaries) by more than 10 %;
   this catches old boundaries where the registry records no split;
-- ``suspect``: a P0 outside 0–100 % (Kepulauan Yapen 2002: 111.4), kept as published;
+- ``suspect``: a P0 outside 0–100 % (Kepulauan Yapen 2002: 111.39), kept as published;
 - ``backcast`` (added later by :func:`~sosek_impact.extracts.series.mark_backcast`) where a child
   has a value before its creation year (none in this export).
 
