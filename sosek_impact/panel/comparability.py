@@ -83,6 +83,9 @@ def series_comparability(panel: pd.DataFrame, variables: tuple[str, ...] = ("pov
                 "threshold": threshold,
                 "share_jumps": float(((change - change.median()).abs() > threshold).mean()),
                 "share_jumps_raw": float(((change - ref_changes["change"].median()).abs() > threshold).mean()),
+                "reference_share_by_year": ", ".join(
+                    f"{int(y) - 1}→{int(y)}: {float((g['excess'].abs() > threshold).mean()):.3f}"
+                    for y, g in ref_changes.groupby("year")),
             })
         rows.append(row)
     return pd.DataFrame(rows)
@@ -97,7 +100,10 @@ def comparability_section(panel: pd.DataFrame) -> str:
             "Same regency, 2019 vs 2020, compared with the year-on-year changes inside the BPS series "
             f"(jump: |change − median change| beyond the {JUMP_QUANTILE:.0%} quantile of that quantity in the BPS "
             f"years; about {1 - JUMP_QUANTILE:.0%} of pairs if the seam behaves like a normal year). "
-            "`share_jumps_raw` also counts a common level shift. Computed by "
+            "`share_jumps_raw` also counts a common level shift; `reference_share_by_year` is the same share "
+            "within each pair of BPS years. 2019→2020 spans the first COVID-19 year, so part of an excess "
+            "may be real change. The ~2021 cross-section (`kemiskinan_2021`) is compared with BPS 2021 in "
+            "the same year under 'Source disagreements'. Computed by "
             "`sosek_impact.panel.comparability.series_comparability`.\n\n")
     text += table(res, 4)
     notes = []
