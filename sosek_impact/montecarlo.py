@@ -452,7 +452,13 @@ def fit_cs_bootstrap(data: pd.DataFrame, seed: int) -> Estimate:
 
 
 def standard_methods() -> list[Method]:
-    """The estimator x inference pairs compared in ``docs/monte_carlo.md``."""
+    """The estimator x inference pairs compared in ``docs/monte_carlo.md``.
+
+    The few-treated pairs of :mod:`sosek_impact.montecarlo_methods` (heterogeneity-robust
+    estimators with randomisation or Conley--Taber-type intervals) follow the original eight.
+    """
+    from sosek_impact.montecarlo_methods import few_treated_methods
+
     return [
         Method("TWFE + cluster", fit_twfe_cluster, estimator="TWFE", inference="cluster-robust (CRV1), t(G-1)"),
         Method("TWFE + wild bootstrap", fit_twfe_wild, estimator="TWFE", inference="WCR bootstrap, Rademacher, 999, test inversion"),
@@ -462,4 +468,5 @@ def standard_methods() -> list[Method]:
         Method("CS not-yet + analytical", fit_cs_not_yet, estimator="Callaway-Sant'Anna (not-yet, dr)", inference="influence function, normal"),
         Method("CS + multiplier bootstrap", fit_cs_bootstrap, estimator="Callaway-Sant'Anna (never, dr)", inference="multiplier bootstrap (999)"),
         Method("Sun-Abraham", fit_sun_abraham, estimator="Sun-Abraham (never)", inference="cluster-robust, normal"),
+        *few_treated_methods(),
     ]
