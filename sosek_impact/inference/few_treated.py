@@ -267,14 +267,14 @@ def few_treated_inference(
                              int(n_draws), alpha, seed, eligible, strata)
     else:
         out = _conley_taber(Y, g, W, estimate, int(n_draws), alpha, seed)
-    lo, hi, p, se, dist, exact, n_used, notes = out
+    lo, hi, p, se, dist, exact, n_used, notes, assignments = out
     for msg, cls in notes:
         warnings.warn(msg, cls, stacklevel=2)
     return FewTreatedResult(
         estimator=estimator, aggregate=aggregate, method=method, terms=tuple(terms), estimate=estimate,
         conf_low=lo, conf_high=hi, p_value=p, std_error=se, alpha=float(alpha), n_draws=int(n_used), exact=exact,
         assumptions=ASSUMPTIONS[method], warnings=tuple(m for m, _ in notes),
-        distribution={t: dist[k] for k, t in enumerate(terms)}, settings=settings,
+        distribution={t: dist[k] for k, t in enumerate(terms)}, settings=settings, assignments=assignments,
     )
 
 
@@ -320,7 +320,7 @@ def _randomization(data, unit, Y, g, periods, units, terms, W, estimate, estimat
     if holes:
         notes.append((f"the accepted set of term(s) {holes[:5]} has holes; the interval reported is its hull",
                       FewTreatedWarning))
-    return lo, hi, p, se, dist, assign.exact, len(assign.groups), notes
+    return lo, hi, p, se, dist, assign.exact, len(assign.groups), notes, assign.groups
 
 
 def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed):
@@ -347,4 +347,4 @@ def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed):
         lo[k], hi[k] = estimate[k] - q_hi, estimate[k] - q_lo
         p[k] = mixture_two_sided_pvalue(estimate[k], sums[k], sd)
         se[k] = math.sqrt(float(np.var(sums[k])) + var_c[k])
-    return lo, hi, p, se, sums, exact, sums.shape[1], notes
+    return lo, hi, p, se, sums, exact, sums.shape[1], notes, None
