@@ -196,7 +196,7 @@ def _prepare(data: pd.DataFrame, y: str, unit: str, time: str, group: str, weigh
         raise TreatedInFirstPeriodError(
             f"{int(early.sum())} unit(s) are treated from their first observed period and have no untreated "
             f"observation to impute Y(0) from: {unit} {_listing(names)} (group values "
-            f"{_listing(sorted(set(g_unit[early].tolist())))}); drop them")
+            f"{_listing(sorted(set(periods[gpos_unit[early]].tolist())))}); drop them")
     return data, uc.astype(np.intp), tc.astype(np.intp), gpos_unit[uc], periods
 
 
