@@ -475,5 +475,5 @@ def _imputation_methods() -> list[Method]:
         Method("Imputation + wild bootstrap", mi.fit_imputation_wild, estimator="Imputation (BJS)",
                inference="WCR bootstrap, Webb, 999, test inversion"),
         Method("Imputation + analytical", mi.fit_imputation_analytical, estimator="Imputation (BJS)",
-               inference="BJS conservative, normal"),
+               inference="BJS conservative (leave-out), normal"),
     ]

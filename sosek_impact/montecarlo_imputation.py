@@ -18,7 +18,7 @@ _COLS = {"y": "y", "unit": "unit", "time": "time", "group": "group"}
 
 
 def fit_imputation_analytical(data: pd.DataFrame, seed: int) -> Estimate:
-    """Imputation overall ATT with BJS conservative standard errors (unit clusters), normal interval."""
+    """Imputation overall ATT with BJS conservative (leave-out) standard errors, unit clusters, normal interval."""
     from sosek_impact.estimators.imputation import did_imputation
 
     r = did_imputation(data, **_COLS)

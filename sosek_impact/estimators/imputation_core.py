@@ -147,7 +147,8 @@ class ImputationDesign:
         return v[:, 0] if squeeze else v
 
     # ------------------------------------------------------------------ variance
-    def conservative_variance(self, y: np.ndarray, v: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
+    def conservative_variance(self, y: np.ndarray, v: np.ndarray, cluster: np.ndarray, n_clusters: int,
+                              leave_out: bool = False) -> np.ndarray:
         """BJS (2024, Theorem 3) conservative variances ``Σ_c (Σ_{it∈c} v_it ε̃_it)²`` per estimand.
 
         ``ε̃`` is the step-1 residual on untreated observations and ``τ̂_it − τ̃_it`` on treated
@@ -167,7 +168,14 @@ class ImputationDesign:
             den = np.bincount(cell, weights=wt)
             with np.errstate(invalid="ignore", divide="ignore"):
                 tau_tilde = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
-            eps[tr] = resid[tr] - tau_tilde[cell]
+            if leave_out:
+                # a unit has one observation per cohort x event-time cell: leave it out
+                rest = den[cell] - wt
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    lo = (num[cell] - wt * resid[tr]) / np.where(rest > 0, rest, 1.0)
+                eps[tr] = resid[tr] - np.where(rest > 0, lo, tau_tilde[cell])
+            else:
+                eps[tr] = resid[tr] - tau_tilde[cell]
         v2 = v[:, None] if v.ndim == 1 else v
         scores = np.stack([np.bincount(cluster, weights=v2[:, k] * eps, minlength=n_clusters)
                            for k in range(v2.shape[1])], 1)

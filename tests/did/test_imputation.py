@@ -259,3 +259,37 @@ def test_results_protocol(panel, tmp_path):
     assert len(fig.axes[0].lines) + len(fig.axes[0].collections) > 0
     with pytest.raises(Exception, match="horizons=True"):
         did_imputation(panel, **COLS).plot()
+
+
+@pytest.mark.parametrize("leave_out", [False, True])
+def test_conservative_variance_by_hand(leave_out):
+    """BJS Theorem 3 on a small panel, computed independently: the weights v by differentiating the
+    dense least-squares estimate with respect to each outcome, ε̃ from explicit cell means."""
+    d = simulate_staggered_panel(n_units=16, n_periods=6, cohorts={2002: 3, 2004: 3}, seed=9)
+    w = np.ones(len(d))
+
+    def att(yv: np.ndarray) -> float:
+        return float(_dense_imputation(d.assign(y=yv), w).mean())
+
+    y0 = d["y"].to_numpy()
+    v = np.array([att(y0 + np.eye(len(d))[k]) - att(y0) for k in range(len(d))])
+    tau = _dense_imputation(d, w)
+    tr = d["treat"].to_numpy() == 1
+    Z = pd.get_dummies(d[["unit", "time"]].astype(str), dtype=float).to_numpy()
+    beta = np.linalg.lstsq(Z[~tr], y0[~tr], rcond=None)[0]
+    eps = y0 - Z @ beta
+    cells = d.loc[tr, ["group", "time"]].assign(e=lambda x: x["time"] - x["group"])
+    for k, (i, row) in enumerate(cells.iterrows()):
+        same = (cells["group"] == row["group"]).to_numpy() & (cells["e"] == row["e"]).to_numpy()
+        if leave_out:
+            same[k] = False
+        eps[i] = tau[k] - tau[same].mean()
+    by_unit = pd.Series(v * eps).groupby(d["unit"].to_numpy()).sum()
+    r = did_imputation(d, **COLS, leave_out=leave_out)
+    assert r.att == pytest.approx(att(y0), abs=1e-10)
+    assert r.se == pytest.approx(float(np.sqrt((by_unit**2).sum())), rel=1e-8)
+
+
+def test_leave_out_is_larger_with_small_cohorts():
+    d = simulate_staggered_panel(seed=11)
+    assert did_imputation(d, **COLS, leave_out=True).se > did_imputation(d, **COLS, leave_out=False).se
