@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy import stats
 
 from sosek_impact.errors import EstimationError, TreatedInFirstPeriodError, UnbalancedPanelError
@@ -177,7 +178,7 @@ def _prepare(data: pd.DataFrame, y: str, unit: str, time: str, group: str, weigh
     periods = np.sort(pd.unique(data[time]))
     tc = np.searchsorted(periods, data[time].to_numpy())
     key = uc.astype(np.int64) * len(periods) + tc
-    if len(np.unique(key)) < len(key):
+    if np.bincount(key, minlength=len(units) * len(periods)).max() > 1:
         dup = pd.Series(key).duplicated(keep=False).to_numpy()
         first = data.loc[dup, [unit, time]].iloc[0]
         raise UnbalancedPanelError(
@@ -293,15 +294,15 @@ def did_imputation(
                 raise EstimationError(f"horizons {bad} have no treated observation (event times present: "
                                       f"{h_terms[0]}..{h_terms[-1]})")
             keep = [h_terms.index(h) for h in wanted]
-        W = np.column_stack([W, W_h[:, keep]])
+        W = sp.hstack([W, W_h[:, keep]]).tocsc()
         for k in keep:
             kinds.append("horizon")
             ets.append(h_terms[k])
             labels.append(f"tau{h_terms[k]}")
-    v = design.linear_weights(W)
-    est = v.T @ yv
-    var = design.conservative_variance(yv, v, cl, n_cl, leave_out=leave_out)
-    n_used = [int(np.count_nonzero(W[:, k])) for k in range(W.shape[1])]
+    coefs = design._coefficients(W)
+    est = design.estimates(yv, W, coefs)
+    var = design.conservative_variance(yv, W, cl, n_cl, leave_out=leave_out, coefs=coefs)
+    n_used = np.diff(W.indptr).astype(int).tolist()
 
     pre_rows, pretest = _pretrends(design, yv, int(pretrends), cl, n_cl, cluster is None)
     fitted = design.fitted(yv)

@@ -23,11 +23,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from sosek_impact.errors import EstimationError, TreatedInFirstPeriodError
 from sosek_impact.estimators._twoway import TwoWayFE
 
 __all__ = ["ImputationDesign"]
+
+
+def _present(codes: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct values of non-negative integer codes below ``n`` (a bincount, not a sort)."""
+    return np.flatnonzero(np.bincount(codes, minlength=n) > 0)
 
 
 @dataclass
@@ -76,8 +82,8 @@ class ImputationDesign:
         if len(no_pre):
             raise TreatedInFirstPeriodError(
                 f"{len(no_pre)} treated unit(s) have no untreated observation to impute from", )
-        t1 = np.unique(self.time[self.treated])
-        t0 = np.unique(self.time[u0])
+        t1 = _present(self.time[self.treated], self.n_periods)
+        t0 = _present(self.time[u0], self.n_periods)
         bare = np.setdiff1d(t1, t0)
         if len(bare):
             raise EstimationError(f"period position(s) {bare.tolist()} have treated observations only", )
@@ -86,8 +92,8 @@ class ImputationDesign:
             nv = ~self.ever
             if not nv.any():
                 raise EstimationError("control='never' needs never-treated units")
-            need = np.unique(self.time[self.ever])
-            missing = np.setdiff1d(need, np.unique(self.time[nv]))
+            need = _present(self.time[self.ever], self.n_periods)
+            missing = np.setdiff1d(need, _present(self.time[nv], self.n_periods))
             if len(missing):
                 raise EstimationError(f"period position(s) {missing.tolist()} have no never-treated observation")
             self.feN = TwoWayFE(self.unit[nv], self.time[nv], self.w[nv], self.n_units, self.n_periods)
@@ -113,48 +119,73 @@ class ImputationDesign:
         return alpha[self.unit] + lam[self.time]
 
     # ------------------------------------------------------------------ linear weights
+    def _coefficients(self, W1: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(A, B, m)`` with ``v_r = −w_r (A[unit_r] + m_r B[time_r])`` on untreated rows.
+
+        ``W1`` is the ``(N, K)`` sparse matrix of target weights (zero on untreated rows); ``A`` is
+        ``(n_units, K)``, ``B`` is ``(n_periods, K)`` and ``m`` marks the untreated rows whose
+        period effect enters (all of them for ``"not_yet"``, never-treated rows for ``"never"``).
+        """
+        Pu = sp.csr_matrix((np.ones(len(self.unit)), (self.unit, np.arange(len(self.unit)))),
+                           shape=(self.n_units, len(self.unit)))
+        Pt = sp.csr_matrix((np.ones(len(self.time)), (self.time, np.arange(len(self.time)))),
+                           shape=(self.n_periods, len(self.time)))
+        c_u = np.asarray((Pu @ W1).todense())
+        c_t = np.asarray((Pt @ W1).todense())
+        K = c_u.shape[1]
+        if self.control == "not_yet":
+            g_u, g_t = self.fe0.solve(c_u, c_t)
+            return np.nan_to_num(g_u), np.nan_to_num(g_t), self.untreated
+        u0 = self.untreated
+        share = c_u / np.where(self.W0_unit > 0, self.W0_unit, 1.0)[:, None]
+        share[self.W0_unit <= 0] = 0.0
+        # λ part: Σ_t d_t λ_t with d_t = Σ_i share_i M0_it − c_t, λ from the never-treated fit
+        M0 = sp.csr_matrix((self.w[u0], (self.time[u0], self.unit[u0])), shape=(self.n_periods, self.n_units))
+        d = np.asarray(M0 @ share) - c_t
+        g_u, g_t = self.feN.solve(np.zeros((self.n_units, K)), d)
+        return share - np.nan_to_num(g_u), -np.nan_to_num(g_t), ~self.ever
+
     def linear_weights(self, w1: np.ndarray) -> np.ndarray:
         """Weights ``v`` (one per observation) with ``τ̂_w = v · Y`` for target weights ``w1``.
 
         ``w1`` has one entry per observation, non-zero only on treated ones. Several estimands at
         once: ``w1`` of shape ``(N, K)`` gives ``v`` of shape ``(N, K)``.
         """
-        w1 = np.asarray(w1, dtype=float)
-        squeeze = w1.ndim == 1
+        dense = np.asarray(w1.todense()) if sp.issparse(w1) else np.asarray(w1, dtype=float)
+        squeeze = dense.ndim == 1
         if squeeze:
-            w1 = w1[:, None]
-        if np.any(w1[self.untreated] != 0):
+            dense = dense[:, None]
+        if np.any(dense[self.untreated] != 0):
             raise ValueError("target weights must be zero on untreated observations")
-        K = w1.shape[1]
-        c_u = np.stack([np.bincount(self.unit, weights=w1[:, k], minlength=self.n_units) for k in range(K)], 1)
-        c_t = np.stack([np.bincount(self.time, weights=w1[:, k], minlength=self.n_periods) for k in range(K)], 1)
-        v = w1.copy()
+        A, B, m = self._coefficients(sp.csc_matrix(dense))
+        v = dense.copy()
         u0 = self.untreated
-        if self.control == "not_yet":
-            g_u, g_t = self.fe0.solve(c_u, c_t)
-            g_u, g_t = np.nan_to_num(g_u), np.nan_to_num(g_t)
-            v[u0] = -self.w[u0, None] * (g_u[self.unit[u0]] + g_t[self.time[u0]])
-        else:
-            share = np.where(self.W0_unit[:, None] > 0, c_u / np.where(self.W0_unit > 0, self.W0_unit, 1.0)[:, None], 0.0)
-            v[u0] = -self.w[u0, None] * share[self.unit[u0]]
-            # λ part: Σ_t d_t λ_t with d_t = Σ_i share_i M0_it − c_t, λ from the never-treated fit
-            d = np.stack([np.bincount(self.time[u0], weights=self.w[u0] * share[self.unit[u0], k],
-                                      minlength=self.n_periods) for k in range(K)], 1) - c_t
-            g_u, g_t = self.feN.solve(np.zeros((self.n_units, K)), d)
-            g_u, g_t = np.nan_to_num(g_u), np.nan_to_num(g_t)
-            nv = ~self.ever
-            v[nv] += self.w[nv, None] * (g_u[self.unit[nv]] + g_t[self.time[nv]])
+        v[u0] = -self.w[u0, None] * (A[self.unit[u0]] + m[u0, None] * B[self.time[u0]])
         return v[:, 0] if squeeze else v
 
-    # ------------------------------------------------------------------ variance
-    def conservative_variance(self, y: np.ndarray, v: np.ndarray, cluster: np.ndarray, n_clusters: int,
-                              leave_out: bool = False) -> np.ndarray:
-        """BJS (2024, Theorem 3) conservative variances ``Σ_c (Σ_{it∈c} v_it ε̃_it)²`` per estimand.
+    def estimates(self, y: np.ndarray, W1: sp.spmatrix, coefs: tuple | None = None) -> np.ndarray:
+        """``v_k · Y`` for every column of the target weights, without forming ``v``.
 
-        ``ε̃`` is the step-1 residual on untreated observations and ``τ̂_it − τ̃_it`` on treated
-        ones, ``τ̃`` the (sampling-weighted) mean of ``τ̂`` in the observation's cohort × event
-        time cell (BJS's default partition; the weights ``v`` of every estimand here are
-        proportional to the sampling weights within such a cell).
+        ``coefs`` may pass :meth:`_coefficients` of ``W1`` computed before.
+        """
+        A, B, m = self._coefficients(W1) if coefs is None else coefs
+        y = np.asarray(y, dtype=float)
+        u0 = self.untreated
+        ru = np.bincount(self.unit[u0], weights=self.w[u0] * y[u0], minlength=self.n_units)
+        sel = u0 & m
+        rt = np.bincount(self.time[sel], weights=self.w[sel] * y[sel], minlength=self.n_periods)
+        return np.asarray(W1.T @ y).ravel() - A.T @ ru - B.T @ rt
+
+    # ------------------------------------------------------------------ variance
+    def residuals_tilde(self, y: np.ndarray, leave_out: bool = False) -> np.ndarray:
+        """BJS's ``ε̃``: step-1 residuals on untreated rows, ``τ̂ − τ̃`` on treated ones.
+
+        ``τ̃`` is the (sampling-weighted) mean of ``τ̂`` in the observation's cohort × event-time
+        cell (BJS's default partition; the weights ``v`` of every estimand here are proportional
+        to the sampling weights within such a cell). With ``leave_out`` the cell mean leaves out
+        the observation's own unit (BJS Appendix A.6), which removes the downward bias of small
+        cells; in a cell of a single unit it is undefined and the ordinary mean is kept (no
+        treated-side variance).
         """
         y = np.asarray(y, dtype=float)
         resid = y - self.fitted(y)
@@ -162,7 +193,8 @@ class ImputationDesign:
         tr = self.treated
         if tr.any():
             keys = self.group_pos[tr] * (self.n_periods + 1) + self.event_time[tr]
-            _, cell = np.unique(keys, return_inverse=True)
+            keys = keys - keys.min()
+            cell = np.unique(keys, return_inverse=True)[1] if keys.max() > 10 * len(keys) else keys
             wt = self.w[tr]
             num = np.bincount(cell, weights=wt * resid[tr])
             den = np.bincount(cell, weights=wt)
@@ -176,16 +208,30 @@ class ImputationDesign:
                 eps[tr] = resid[tr] - np.where(rest > 0, lo, tau_tilde[cell])
             else:
                 eps[tr] = resid[tr] - tau_tilde[cell]
-        v2 = v[:, None] if v.ndim == 1 else v
-        scores = np.stack([np.bincount(cluster, weights=v2[:, k] * eps, minlength=n_clusters)
-                           for k in range(v2.shape[1])], 1)
-        var = np.sum(scores**2, axis=0)
-        return var[0] if v.ndim == 1 else var
+        return eps
+
+    def conservative_variance(self, y: np.ndarray, W1: sp.spmatrix, cluster: np.ndarray, n_clusters: int,
+                              leave_out: bool = False, coefs: tuple | None = None) -> np.ndarray:
+        """BJS (2024, Theorem 3) conservative variances ``Σ_c (Σ_{it∈c} v_it ε̃_it)²`` per estimand.
+
+        ``W1`` are the target weights (``(N, K)`` sparse); ``ε̃`` as :meth:`residuals_tilde`.
+        """
+        eps = self.residuals_tilde(y, leave_out)
+        A, B, m = self._coefficients(W1) if coefs is None else coefs
+        N = len(self.unit)
+        cl = np.asarray(cluster, dtype=np.intp)
+        tr, u0 = self.treated, self.untreated
+        S1 = sp.csr_matrix((np.where(tr, eps, 0.0), (cl, np.arange(N))), shape=(n_clusters, N))
+        we = np.where(u0, self.w * eps, 0.0)
+        SU = sp.csr_matrix((we, (cl, self.unit)), shape=(n_clusters, self.n_units))
+        ST = sp.csr_matrix((np.where(m, we, 0.0), (cl, self.time)), shape=(n_clusters, self.n_periods))
+        scores = np.asarray((S1 @ W1).todense()) - np.asarray(SU @ A) - np.asarray(ST @ B)
+        return np.sum(scores**2, axis=0)
 
     # ------------------------------------------------------------------ target weights
     def target_weights(self, aggregate: str, min_e: float | None = None,
                        max_e: float | None = None) -> tuple[list, np.ndarray]:
-        """Terms and target weights ``(N, K)`` for ``"simple"``, ``"dynamic"`` (int event times) or ``"group"``.
+        """Terms and sparse target weights ``(N, K)`` for ``"simple"``, ``"dynamic"`` (int event times) or ``"group"``.
 
         Treated observations with event time outside ``[min_e, max_e]`` get weight 0.
         """
@@ -200,14 +246,19 @@ class ImputationDesign:
             terms: list = ["ATT"]
             masks = [tr]
         elif aggregate == "dynamic":
-            terms = [int(e) for e in np.unique(self.event_time[tr])]
+            terms = [int(e) for e in _present(self.event_time[tr], self.n_periods)]
             masks = [tr & (self.event_time == e) for e in terms]
         elif aggregate == "group":
-            terms = [int(g) for g in np.unique(self.group_pos[tr])]
+            terms = [int(g) for g in _present(self.group_pos[tr], self.n_periods)]
             masks = [tr & (self.group_pos == g) for g in terms]
         else:
             raise ValueError(f"aggregate must be 'simple', 'dynamic' or 'group', got {aggregate!r}")
-        W = np.zeros((len(self.unit), len(terms)))
-        for k, m in enumerate(masks):
-            W[m, k] = self.w[m] / self.w[m].sum()
+        rows, cols, vals = [], [], []
+        for k, msk in enumerate(masks):
+            idx = np.flatnonzero(msk)
+            rows.append(idx)
+            cols.append(np.full(len(idx), k))
+            vals.append(self.w[idx] / self.w[idx].sum())
+        W = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(len(self.unit), len(terms)))
         return terms, W
