@@ -40,7 +40,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy import stats
 
 from sosek_impact.errors import EstimationError, TreatedInFirstPeriodError, UnbalancedPanelError
 from sosek_impact.estimators._checks import (
@@ -53,6 +52,7 @@ from sosek_impact.estimators._checks import (
 )
 from sosek_impact.estimators.event_study import WaldTest
 from sosek_impact.estimators.imputation_core import ImputationDesign
+from sosek_impact.estimators.imputation_pretrends import pretrend_test
 from sosek_impact.results_protocol import ResultsProtocol, format_number, format_pvalue, normal_tidy
 
 __all__ = ["did_imputation", "ImputationResult", "imputation_linear_weights"]
@@ -115,10 +115,6 @@ class ImputationResult(ResultsProtocol):
         t = t[t["event_time"].notna()].copy()
         t["event_time"] = t["event_time"].astype(int)
         return t.sort_values("event_time").reset_index(drop=True)
-
-    # the plotting helper calls ``estimates(level)``
-    def estimates_table(self, level: float = 0.95) -> pd.DataFrame:  # pragma: no cover - alias
-        return self.estimates_by_event_time(level)
 
     def plot(self, level: float = 0.95, ax: Any = None, **kwargs: Any) -> Any:
         """Event-time estimates (and pre-trend coefficients) with pointwise intervals; a Figure."""
@@ -304,7 +300,7 @@ def did_imputation(
     var = design.conservative_variance(yv, W, cl, n_cl, leave_out=leave_out, coefs=coefs)
     n_used = np.diff(W.indptr).astype(int).tolist()
 
-    pre_rows, pretest = _pretrends(design, yv, int(pretrends), cl, n_cl, cluster is None)
+    pre_rows, pretest = pretrend_test(design, yv, int(pretrends), cl, n_cl, cluster is None)
     fitted = design.fitted(yv)
     tr = design.treated
     effects = pd.DataFrame({
@@ -342,46 +338,6 @@ def _single_unit_cohorts(gpos: np.ndarray, uc: np.ndarray, periods: np.ndarray, 
     return [f"cohort(s) {group}={_listing(single)} hold a single unit: the conservative standard errors then "
             "reflect only the untreated observations' variation (too small); use few-treated inference "
             "(sosek_impact.inference.wild_did or randomisation inference)"]
-
-
-def _pretrends(design: ImputationDesign, y: np.ndarray, k: int, cl: np.ndarray, n_cl: int,
-               unit_cluster: bool) -> tuple[pd.DataFrame | None, WaldTest | None]:
-    """Pre-trend coefficients on the untreated sample and their joint cluster-robust Wald test."""
-    if k == 0:
-        return None, None
-    u0 = design.untreated
-    et = design.event_time[u0]
-    P = np.column_stack([(design.ever[u0] & (et == -h)).astype(float) for h in range(1, k + 1)])
-    counts = P.sum(axis=0)
-    if (counts == 0).any():
-        missing = [-h for h in range(1, k + 1) if counts[h - 1] == 0]
-        raise EstimationError(f"pretrends={k}: no untreated observation of a treated unit at event time(s) {missing}")
-    w = design.w[u0]
-    Z = design.fe0.residuals(np.column_stack([y[u0], P]))
-    yt, Pt = Z[:, 0], Z[:, 1:]
-    PtWP = Pt.T @ (w[:, None] * Pt)
-    if np.linalg.matrix_rank(PtWP) < k:
-        raise EstimationError(f"pretrends={k}: the pre-period dummies are collinear with the fixed effects "
-                              "(too few untreated periods before treatment)")
-    inv = np.linalg.inv(PtWP)
-    b = inv @ (Pt.T @ (w * yt))
-    e = yt - Pt @ b
-    scores = np.stack([np.bincount(cl[u0], weights=w * Pt[:, j] * e, minlength=n_cl) for j in range(k)], 1)
-    n0 = int(u0.sum())
-    G = int(len(np.unique(cl[u0])))
-    n_fe = design.n_periods + (0 if unit_cluster else design.n_units - 1)
-    adj = G / (G - 1) * (n0 - 1) / max(n0 - k - n_fe, 1)
-    V = adj * inv @ (scores.T @ scores) @ inv
-    Wstat = float(b @ np.linalg.solve(V, b))
-    F = Wstat / k
-    test = WaldTest(F, (k, G - 1), float(stats.f.sf(F, k, G - 1)), Wstat, float(stats.chi2.sf(Wstat, k)),
-                    tuple(f"pre{h}" for h in range(1, k + 1)))
-    rows = pd.DataFrame({
-        "term": [f"pre{h}" for h in range(1, k + 1)], "kind": "pretrend",
-        "event_time": pd.array([-h for h in range(1, k + 1)], dtype="Int64"), "estimate": b,
-        "std_error": np.sqrt(np.diag(V)), "n_obs": counts.astype(int),
-    })
-    return rows, test
 
 
 def imputation_linear_weights(

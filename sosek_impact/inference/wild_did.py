@@ -44,7 +44,7 @@ import pandas as pd
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.inference.few_treated_result import FewTreatedResult
-from sosek_impact.inference.wild_bootstrap import _wild_core
+from sosek_impact.inference.wild_bootstrap import wild_bootstrap_core
 
 __all__ = ["wild_bootstrap_did", "did_regression_design", "FEW_TREATED"]
 
@@ -255,7 +255,7 @@ def wild_bootstrap_did(
         Xr, j = reparametrise(Xd, A[k])
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            r = _wild_core(Xr, yd, j, str(term), cl, n, weights_type=weight_type, B=n_boot, null=0.0,
+            r = wild_bootstrap_core(Xr, yd, j, str(term), cl, n, weights_type=weight_type, B=n_boot, null=0.0,
                            restricted=True, seed=seed, alpha=alpha, ci=True, pval_type="symmetric",
                            full_enumeration=None, extra_k=1)
         for c in caught:
