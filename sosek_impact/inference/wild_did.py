@@ -29,8 +29,13 @@ clusters. With few treated clusters (MacKinnon & Webb 2017, "Wild bootstrap infe
 different cluster sizes", J. Appl. Econometrics; 2018, "The wild bootstrap for few (treated)
 clusters", Econometrics Journal) the restricted bootstrap is known to under-reject (intervals too
 wide, possibly unbounded) and the unrestricted one to over-reject; the function warns when a term
-rests on fewer than :data:`FEW_TREATED` treated units. ``docs/monte_carlo.md`` shows the coverage at
-the study's shapes.
+rests on fewer than :data:`FEW_TREATED` treated units. Measured on study-shaped simulated panels
+(60 units x 25 years, AR(1) errors, 200 panels, Webb weights, simple ATT): with 8 treated units in
+4 cohorts of 2 the 95 % intervals covered 0.895 (SA) and 0.910 (imputation) — a slight
+over-rejection —, with 4 treated units in single-unit cohorts 1.00 with intervals 20 (SA) and 5.5
+(imputation) error standard deviations wide — the under-rejection MacKinnon & Webb describe. With 5
+treated units per cohort the p-values are uniform under the null (tested). ``docs/monte_carlo.md``
+shows the coverage at the study's shapes.
 """
 
 from __future__ import annotations
@@ -274,8 +279,9 @@ def wild_bootstrap_did(
     if few:
         shown = ", ".join(f"{t}: {m}" for t, m in list(few.items())[:8]) + (" ..." if len(few) > 8 else "")
         notes.append(f"{len(few)} term(s) rest on fewer than {FEW_TREATED} treated units ({shown}): with few treated "
-                     "clusters the restricted wild bootstrap is known to under-reject, its intervals too wide or "
-                     "unbounded (MacKinnon & Webb 2017, 2018); see docs/monte_carlo.md for its coverage at such shapes")
+                     "clusters the restricted wild bootstrap does not hold its level: it under-rejects (intervals too "
+                     "wide or unbounded) with about one treated unit per cohort and over-rejects slightly with two "
+                     "(MacKinnon & Webb 2017, 2018); see docs/monte_carlo.md for its coverage at such shapes")
     for msg in notes:
         warnings.warn(msg, stacklevel=2)
     return FewTreatedResult(
