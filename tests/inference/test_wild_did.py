@@ -137,3 +137,18 @@ def test_bad_input():
         wild_bootstrap_did(d, **COLS, estimator="cs")
     with pytest.raises(UnbalancedPanelError):
         wild_bootstrap_did(d.iloc[1:], **COLS)
+
+
+def test_monte_carlo_pairs_registered_and_fit():
+    from sosek_impact.montecarlo import standard_methods
+
+    methods = {m.name: m for m in standard_methods()}
+    d = simulate_staggered_panel(seed=4, effect="constant")
+    for name in ("SA + wild bootstrap", "Imputation + wild bootstrap", "Imputation + analytical"):
+        m = methods[name]
+        assert m.estimator and m.inference
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            e = m.fit(d, 1)
+        assert e.ci_low < e.estimate < e.ci_high and np.isfinite(e.se)
+        assert m.target(d) == pytest.approx(d.attrs["true_att"])
