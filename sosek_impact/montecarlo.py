@@ -473,4 +473,18 @@ def standard_methods() -> list[Method]:
         Method("CS + multiplier bootstrap", fit_cs_bootstrap, estimator="Callaway-Sant'Anna (never, dr)", inference="multiplier bootstrap (999)"),
         Method("Sun-Abraham", fit_sun_abraham, estimator="Sun-Abraham (never)", inference="cluster-robust, normal"),
         *few_treated_methods(),
+    ] + _imputation_methods()
+
+
+def _imputation_methods() -> list[Method]:
+    """Imputation estimator and wild-bootstrap pairs (``sosek_impact.montecarlo_imputation``)."""
+    from sosek_impact import montecarlo_imputation as mi
+
+    return [
+        Method("SA + wild bootstrap", mi.fit_sa_wild, estimator="Sun-Abraham (never)",
+               inference="WCR bootstrap, Webb, 999, test inversion"),
+        Method("Imputation + wild bootstrap", mi.fit_imputation_wild, estimator="Imputation (BJS)",
+               inference="WCR bootstrap, Webb, 999, test inversion"),
+        Method("Imputation + analytical", mi.fit_imputation_analytical, estimator="Imputation (BJS)",
+               inference="BJS conservative (leave-out), normal"),
     ]

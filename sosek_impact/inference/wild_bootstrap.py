@@ -35,7 +35,8 @@ from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_columns, check_missing
 from sosek_impact.results_protocol import ResultsProtocol, format_number, legacy_conf_int
 
-__all__ = ["wild_cluster_bootstrap", "wild_cluster_bootstrap_from", "WildBootstrapResult", "bootstrap_weights"]
+__all__ = ["wild_cluster_bootstrap", "wild_cluster_bootstrap_from", "WildBootstrapResult", "bootstrap_weights",
+           "wild_bootstrap_core"]
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 _CHUNK = 2048
@@ -447,6 +448,11 @@ def _invert(pval: Any, est: float, se: float, alpha: float, tol: float = 1e-7,
                 outer = mid
         bounds.append(outer if not np.isfinite(outer) else 0.5 * (inner + outer))
     return bounds[0], bounds[1]
+
+
+#: The bootstrap on an already partialled design, shared by :func:`wild_cluster_bootstrap` and
+#: :func:`sosek_impact.inference.wild_did.wild_bootstrap_did` (one mechanism for every estimator).
+wild_bootstrap_core = _wild_core
 
 
 def wild_cluster_bootstrap_from(result: Any, param: str, **kwargs: Any) -> WildBootstrapResult:
