@@ -34,9 +34,13 @@ from sosek_impact.errors import EstimationError, GroupColumnError, SmallGroupErr
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
+from sosek_impact.estimators.did_cells import estimate_cells
 from sosek_impact.estimators.did_drdid import ESTIMATORS
 
 __all__ = ["att_gt", "ATTgtResult", "PreTest"]
+
+#: use the unconditional reduction of :mod:`.did_cells` when there are no covariates (tests switch it off)
+_FAST_PATH = True
 
 
 @dataclass(frozen=True)
@@ -250,75 +254,25 @@ def att_gt(
         if not (g_unit > 0).any() or n_t < 2:
             raise SmallGroupError("with control='not_yet' and no never-treated unit, nothing is left to compare")
 
-    # period positions; groups are periods (checked), never treated -> +inf position
-    g_pos = np.where(g_unit == 0, np.inf, np.searchsorted(tlist, g_unit)).astype(float)
-    glist = np.unique(g_unit[g_unit > 0])
-    estimator = ESTIMATORS[method]
-
-    t_start = 0 if base_period == "universal" else 1
-    cells_g, cells_t, atts, post = [], [], [], []
-    psi_cols: list[np.ndarray] = []
-    for g in glist:
-        gp = int(np.searchsorted(tlist, g))
-        base_post = gp - 1 - anticipation
-        if base_post < 0:  # guarded by the checks, kept for not_yet trimming
-            raise EstimationError(f"group {g} has no pre-treatment period")
-        is_g = g_unit == g
-        for tp in range(t_start, n_t):
-            is_post = tp >= gp
-            if base_period == "universal" or is_post:
-                bp = base_post
-            else:
-                bp = tp - 1
-            cells_g.append(g)
-            cells_t.append(tlist[tp])
-            post.append(int(is_post))
-            if bp == tp:  # universal base cell: normalised to zero
-                atts.append(0.0)
-                psi_cols.append(np.zeros(n))
-                continue
-            if control == "never":
-                is_c = g_unit == 0
-            else:
-                is_c = (g_pos > max(tp, bp) + anticipation) & ~is_g
-            sel = is_g | is_c
-            n1 = int(sel.sum())
-            psi = np.zeros(n)
-            if not is_c.any():
-                warnings.warn(f"no comparison units for group {g} in period {tlist[tp]}; ATT set to missing", stacklevel=2)
-                atts.append(np.nan)
-                psi_cols.append(np.full(n, np.nan))
-                continue
-            dy = y_wide[sel, tp] - y_wide[sel, bp]
-            x = x_wide[min(tp, bp), sel]
-            d = is_g[sel].astype(float)
-            try:
-                att, inf = estimator(dy, d, x, w_unit[sel])
-            except (EstimationError, np.linalg.LinAlgError) as exc:
-                warnings.warn(f"ATT(g={g}, t={tlist[tp]}) not estimable: {exc}", stacklevel=2)
-                atts.append(np.nan)
-                psi_cols.append(np.full(n, np.nan))
-                continue
-            psi[sel] = inf * (n / n1)
-            atts.append(att)
-            psi_cols.append(psi)
-
-    att_arr = np.asarray(atts, dtype=float)
-    psi_mat = np.column_stack(psi_cols)
-    g_arr, t_arr = np.asarray(cells_g, dtype=float), np.asarray(cells_t, dtype=float)
-    psi_clean = np.nan_to_num(psi_mat)
+    fits = estimate_cells(y_wide, x_wide, g_unit, w_unit, tlist, control=control, method=method,
+                          base_period=base_period, anticipation=anticipation, fast=_FAST_PATH)
+    att_arr, psi_mat, post = fits.att, fits.psi, fits.post
+    g_arr, t_arr = fits.group, fits.time
+    psi_clean = _zero_non_finite(psi_mat)
     vcov = if_vcov(psi_clean, cluster_codes)
     vcov[np.isnan(att_arr), :] = np.nan
     vcov[:, np.isnan(att_arr)] = np.nan
     z = stats.norm.ppf(1 - alpha / 2)
     if bootstrap:
-        boot = multiplier_bootstrap(np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat), n_boot=n_boot,
+        psi_boot = np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat) if np.isnan(att_arr).any() else psi_mat
+        boot = multiplier_bootstrap(psi_boot, n_boot=n_boot,
                                     alpha=alpha, seed=seed, cluster_codes=cluster_codes)
         se, crit = boot.se, boot.crit_val
     else:
         se = if_se(psi_clean, cluster_codes)
         se[np.isnan(att_arr)] = np.nan
         crit = z
+    del psi_clean
     table = pd.DataFrame(
         {
             "group": _as_time_dtype(g_arr, df[time]),
@@ -364,6 +318,11 @@ def _recode_after_last(g_unit: np.ndarray, last: float, anticipation: int, group
         stacklevel=3,
     )
     return np.where(late, 0.0, g_unit)
+
+
+def _zero_non_finite(psi: np.ndarray) -> np.ndarray:
+    """``psi`` itself when every entry is finite, else a copy through ``np.nan_to_num`` (NaN -> 0)."""
+    return psi if np.isfinite(psi).all() else np.nan_to_num(psi)
 
 
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:
