@@ -351,7 +351,7 @@ def check_panel(
         check_not_treated_first(data, unit, time, group, anticipation)
         if allow_after_last:
             g = data[group]
-            data = data.assign(**{group: g.where(~(g > data[time].max()), 0)})
+            data = pd.DataFrame({unit: data[unit], group: g.where(~(g > data[time].max()), 0)})  # 2 columns, not a copy of all
         check_group_sizes(
             data, unit, group, min_size=min_group_size, need_never_treated=need_never_treated
         )

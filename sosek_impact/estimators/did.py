@@ -225,7 +225,7 @@ def att_gt(
     if cluster is not None:
         _unit_constant(data, unit, cluster, "cluster")
 
-    df = data.sort_values([unit, time], kind="mergesort")
+    df = data if _sorted_by(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
     tlist = np.sort(pd.unique(df[time]))
     n_t = len(tlist)
     units = pd.unique(df[unit])
@@ -258,7 +258,7 @@ def att_gt(
                           base_period=base_period, anticipation=anticipation, fast=_FAST_PATH)
     att_arr, psi_mat, post = fits.att, fits.psi, fits.post
     g_arr, t_arr = fits.group, fits.time
-    psi_clean = _zero_non_finite(psi_mat)
+    psi_clean = psi_mat if fits.finite and not np.isnan(att_arr).any() else np.nan_to_num(psi_mat)
     vcov = if_vcov(psi_clean, cluster_codes)
     vcov[np.isnan(att_arr), :] = np.nan
     vcov[:, np.isnan(att_arr)] = np.nan
@@ -292,7 +292,7 @@ def att_gt(
     cells = CellEstimates(
         group=g_arr, time=t_arr, att=att_arr, psi=psi_mat, unit_group=g_unit, unit_weight=w_unit,
         cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
-        last_period=float(t_arr.max()), first_period=float(t_arr.min()),
+        last_period=float(t_arr.max()), first_period=float(t_arr.min()), psi_finite=fits.finite,
     )
     settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
                     base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
@@ -320,9 +320,13 @@ def _recode_after_last(g_unit: np.ndarray, last: float, anticipation: int, group
     return np.where(late, 0.0, g_unit)
 
 
-def _zero_non_finite(psi: np.ndarray) -> np.ndarray:
-    """``psi`` itself when every entry is finite, else a copy through ``np.nan_to_num`` (NaN -> 0)."""
-    return psi if np.isfinite(psi).all() else np.nan_to_num(psi)
+def _sorted_by(data: pd.DataFrame, unit: str, time: str) -> bool:
+    """Whether rows are already sorted by unit, then strictly by time (then no sorted copy is made)."""
+    u, t = data[unit], data[time].to_numpy()
+    if not u.is_monotonic_increasing:
+        return False
+    same_unit = (u.to_numpy()[1:] == u.to_numpy()[:-1])
+    return bool(np.all(t[1:][same_unit] > t[:-1][same_unit]))
 
 
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:

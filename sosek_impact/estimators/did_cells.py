@@ -43,6 +43,7 @@ class CellFits:
     att: np.ndarray  # (K,) NaN where not estimable
     post: np.ndarray  # (K,) 1 if time >= group
     psi: np.ndarray  # (n, K), Fortran order; NaN columns for cells not estimable
+    finite: bool  # every column of an estimable cell is finite (no copy needed to clean psi)
 
 
 def _cell_plan(
@@ -103,14 +104,16 @@ def estimate_cells(
     k_cells = len(plan)
     psi = np.zeros((n, k_cells), order="F")
     att = np.full(k_cells, np.nan)
-    unconditional = fast and x_wide.shape[2] == 1
+    unconditional = fast and x_wide.shape[2] == 1 and bool(np.isfinite(y_wide).all())
+    finite = True
     if unconditional:
         # cohort code of each unit: 0..G-1 for glist, G for never treated
         codes = np.where(g_unit > 0, np.searchsorted(glist, g_unit), len(glist))
         cohort_pos = np.r_[np.searchsorted(tlist, glist).astype(float), np.inf]
         w_cohort = np.bincount(codes, weights=w_unit, minlength=len(glist) + 1)
         n_cohort = np.bincount(codes, minlength=len(glist) + 1)
-        y_by_t = np.ascontiguousarray(y_wide.T)  # (T, n): one period is contiguous
+        wy_by_t = np.ascontiguousarray((y_wide * w_unit[:, None]).T)  # (T, n) of w*y: one period contiguous
+        unit_w = None if np.all(w_unit == 1.0) else w_unit
     for k, (g, gp, tp, bp) in enumerate(plan):
         if bp == tp:  # universal base cell: normalised to zero
             att[k] = 0.0
@@ -125,7 +128,8 @@ def estimate_cells(
                 ctrl[cg] = False
             ctrl &= n_cohort > 0
             if ctrl.any() and _reduction_holds(method, w_cohort[cg], w_cohort[ctrl].sum()):
-                att[k] = _unconditional_cell(y_by_t[tp], y_by_t[bp], w_unit, codes, cg, ctrl, w_cohort, psi[:, k])
+                att[k] = _unconditional_cell(wy_by_t[tp], wy_by_t[bp], unit_w, codes, cg, ctrl, w_cohort, psi[:, k])
+                finite &= bool(np.isfinite(att[k]))
                 continue
         is_g = g_unit == g
         is_c = (g_unit == 0) if control == "never" else (g_pos > max(tp, bp) + anticipation) & ~is_g
@@ -145,10 +149,11 @@ def estimate_cells(
             psi[:, k] = np.nan
             continue
         psi[sel, k] = inf * (n / n1)
+        finite &= bool(np.isfinite(inf).all())
     group = np.array([c[0] for c in plan], dtype=float)
     time = tlist[[c[2] for c in plan]].astype(float) if k_cells else np.zeros(0)
     post = np.array([int(c[2] >= c[1]) for c in plan], dtype=int)
-    return CellFits(group=group, time=time, att=att, post=post, psi=psi)
+    return CellFits(group=group, time=time, att=att, post=post, psi=psi, finite=finite)
 
 
 def _reduction_holds(method: str, w_treated: float, w_control: float) -> bool:
@@ -162,18 +167,22 @@ def _reduction_holds(method: str, w_treated: float, w_control: float) -> bool:
 
 
 def _unconditional_cell(
-    y_t: np.ndarray,
-    y_b: np.ndarray,
-    w: np.ndarray,
+    wy_t: np.ndarray,
+    wy_b: np.ndarray,
+    w: np.ndarray | None,
     codes: np.ndarray,
     cg: int,
     ctrl: np.ndarray,
     w_cohort: np.ndarray,
     out: np.ndarray,
 ) -> float:
-    """Difference of weighted mean changes; writes the influence function into ``out``."""
-    n = len(w)
-    wdy = w * (y_t - y_b)
+    """Difference of weighted mean changes; writes the influence function into ``out``.
+
+    ``wy_t, wy_b``: weighted outcomes ``w * y`` of every unit in the cell's two periods; ``w``:
+    the unit weights (``None`` when all are 1).
+    """
+    n = len(codes)
+    wdy = np.subtract(wy_t, wy_b, out=out)  # w dY, in place in the cell's column
     sums = np.bincount(codes, weights=wdy, minlength=len(w_cohort))
     w_t, w_c = w_cohort[cg], w_cohort[ctrl].sum()
     mu_t, mu_c = sums[cg] / w_t, sums[ctrl].sum() / w_c
@@ -181,7 +190,9 @@ def _unconditional_cell(
     centre = np.zeros(len(w_cohort))
     scale[cg], centre[cg] = n / w_t, mu_t
     scale[ctrl], centre[ctrl] = -n / w_c, mu_c
-    s = scale[codes]
-    np.multiply(s, wdy, out=out)
-    out -= (scale * centre)[codes] * w
+    offset = np.take(scale * centre, codes)
+    if w is not None:
+        offset *= w
+    out *= np.take(scale, codes)
+    out -= offset
     return float(mu_t - mu_c)
