@@ -27,8 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from sosek_impact.errors import EstimationError
+from sosek_impact.estimators.did_bootstrap import _gram
 
 __all__ = ["SaturatedFit", "fit_saturated", "demean_two_way"]
 
@@ -151,18 +153,25 @@ def fit_saturated(
     cell = (cl_codes * n_t + np.arange(n_t)[None, :]).reshape(-1)
     r_all = np.bincount(cell, weights=resid.reshape(-1), minlength=n_cl * n_t).reshape(n_cl, n_t)
     scores = np.zeros((n_cl, n_int + p))
+    nested = bool((cl_codes == cl_codes[:, :1]).all())  # every unit inside one cluster
     for c in range(n_g):
-        rows = codes == c
-        r_c = np.bincount(cell.reshape(n_u, n_t)[rows].reshape(-1), weights=resid[rows].reshape(-1),
-                          minlength=n_cl * n_t).reshape(n_cl, n_t)
+        rows = np.flatnonzero(codes == c)
         j = np.flatnonzero(col_cohort == c)
-        scores[:, j] = (r_c - pi[c] * r_all) @ delta[:, j]
+        if nested:  # unit-level products, then summed within clusters
+            ind = sparse.csr_matrix((np.ones(len(rows)), (cl_codes[rows, 0], np.arange(len(rows)))),
+                                    shape=(n_cl, len(rows)))
+            own = ind @ (resid[rows] @ delta[:, j])
+        else:  # clusters vary within units: sums over (cluster, period) cells
+            r_c = np.bincount(cell.reshape(n_u, n_t)[rows].reshape(-1), weights=resid[rows].reshape(-1),
+                              minlength=n_cl * n_t).reshape(n_cl, n_t)
+            own = r_c @ delta[:, j]
+        own -= r_all @ (pi[c] * delta[:, j])
+        scores[:, j] = own
     for q in range(p):
         scores[:, n_int + q] = np.bincount(cl_codes.reshape(-1), weights=xcd[:, q] * resid.reshape(-1), minlength=n_cl)
-    meat = scores.T @ scores
+    meat = _gram(scores)
     # fixest's small-sample factor (fixest issue 554): fixed effects count n_u + n_t - 1; unit effects
     # nested in the clusters are not counted except for one
-    nested = bool((cl_codes == cl_codes[:, :1]).all())
     k = n_int + p + n_t + (0 if nested else n_u - 1)
     adj = n_cl / (n_cl - 1) * (n_obs - 1) / (n_obs - k)
     cov = adj * xtx_inv @ meat @ xtx_inv
