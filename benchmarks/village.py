@@ -297,9 +297,10 @@ def fresh_baseline_mib() -> float:
 # --------------------------------------------------------------------------- parent
 
 
-def run_worker(task: str, program: str, scale: float, outdir: Path, timeout: float, reuse: bool) -> dict[str, Any]:
+def run_worker(task: str, program: str, scale: float, outdir: Path, timeout: float, reuse: bool | str) -> dict[str, Any]:
+    """Run one worker in a fresh process; ``reuse=True`` reuses a peer's record, ``"all"`` any record."""
     path = outdir / f"{task}_{program}_{scale:g}.json"
-    if reuse and path.exists() and program != "sosek_impact":
+    if path.exists() and (reuse == "all" or (reuse and program != "sosek_impact")):
         return json.loads(path.read_text())
     path.unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", task, program, "--scale", str(scale),
@@ -428,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="1/20 of the size; print only")
     ap.add_argument("--reuse", action="store_true", help="reuse peer results already in --out")
     ap.add_argument("--only-peers", action="store_true", help="run only the peers (to fill --out)")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rebuild the README section from the records already in --out (runs nothing)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     if args.worker:
@@ -441,13 +444,14 @@ def main(argv: list[str] | None = None) -> int:
         progs = PEERS[task] if args.only_peers else ["sosek_impact", *PEERS[task]]
         for prog in progs:
             key = (task, prog, scale * frac)
-            records[key] = run_worker(task, prog, scale * frac, args.out, args.timeout, args.reuse)
+            reuse = "all" if args.report_only else args.reuse
+            records[key] = run_worker(task, prog, scale * frac, args.out, args.timeout, reuse)
             r = records[key]
             print(f"    -> {r.get('seconds', r.get('stopped_after_s', r.get('failed')))}", flush=True)
     if args.only_peers:
         return 0
     rows = peer_rows(records, scale)
-    growth = growth_rows([scale / 4, scale / 2, scale], args.out, args.timeout, records)
+    growth = growth_rows([scale / 4, scale / 2, scale], args.out, args.timeout, records, args.report_only)
     loads = sorted(r["load_at_start"] for r in records.values() if "load_at_start" in r)
     load_text = f"{loads[0]:.1f} to {loads[-1]:.1f}" if loads else "unknown"
     text = section(info, rows, growth, scale, goals(records, scale), load_text)
@@ -458,12 +462,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def growth_rows(scales: list[float], outdir: Path, timeout: float, records: dict) -> list[dict[str, str]]:
+def growth_rows(scales: list[float], outdir: Path, timeout: float, records: dict, report_only: bool = False) -> list[dict[str, str]]:
     rows = []
     for task in ("cs", "sa", "twfe"):
         base = None
         for s in scales:
-            rec = records.get((task, "sosek_impact", s)) or run_worker(task, "sosek_impact", s, outdir, timeout, reuse=False)
+            rec = records.get((task, "sosek_impact", s)) or run_worker(task, "sosek_impact", s, outdir, timeout,
+                                                                      reuse="all" if report_only else False)
             records[(task, "sosek_impact", s)] = rec
             secs = rec["seconds"] + rec.get("seconds_follow", 0.0)
             cpu = rec["cpu_seconds"] + rec.get("cpu_seconds_follow", 0.0)
@@ -477,6 +482,43 @@ def growth_rows(scales: list[float], outdir: Path, timeout: float, records: dict
                 "tracemalloc_MiB": f"{rec['tracemalloc_mib']:.0f}" if "tracemalloc_mib" in rec else "",
             })
     return rows
+
+
+PROFILE_NOTES = """### Where the time and memory went, and what changed
+
+Profile (cProfile) of `att_gt` + simple + dynamic aggregation on this panel before the changes
+(commit fc3020f): 7.0 s, peak RSS 911 MiB.
+
+- The per-cell loop over 240 cells: boolean masks over 84,000 units and gathers (`y_wide[sel, t]`,
+  `psi[sel] = ...`), 1.1 s own time, plus 0.9 s in `dr_did` (a logit and an OLS on an intercept).
+- Copies of the 84,000 x 240 influence-function matrix (161 MB each): the list of columns, its
+  `np.column_stack`, `np.nan_to_num` in `att_gt` and again in every `aggregate` call, `psi**2` in
+  `if_se` -- 1.1 s in `nan_to_num`, 0.5 s in `column_stack`, and most of the memory.
+- Aggregation: R `did`'s weight influence function as a dense (units x cells) matrix per output
+  (`_wif`) and `psi[:, idx]` copies; input checks 0.44 s (the unit column factorised three times,
+  a copy of the whole frame for the group-size check); the sort 0.13 s (a copy of the frame).
+
+Changes (numbers unchanged: `tests/did` against R `did` stays green; `tests/did/test_fast_path.py`
+checks the fast path against the general one to 1e-12 with covariates, weights, clusters, not-yet
+controls, universal base period, anticipation and all three methods):
+
+- `estimators/did_cells.py`: without covariates every estimator (dr, ipw, reg) reduces to the
+  difference of weighted mean changes; ATT(g,t) and its influence function come from per-cohort
+  sums (one `bincount` per cell), written into one preallocated column-major matrix. Cells with
+  covariates, or where DRDID's propensity-score trimming would bind, run the general estimator.
+- The influence matrix exists once: covariance by one symmetric rank-k product (`dsyrk`), standard
+  errors by `einsum` (no squared copy), cluster sums by a sparse indicator product (no reordered
+  copy), no `nan_to_num` copy when it is finite; sorted input is not copied.
+- `did_aggregate`: all outputs of a kind by one product `psi @ W`; the weight-estimation term as a
+  per-cohort lookup (closed form of `wif @ att`), no (units x cells) matrix.
+- `estimators/saturated_fe.py`: Sun-Abraham's saturated regression from cohort-by-period sums;
+  the 2.1 M x 240 dummy matrix (4 GB dense; pyfixest's 5.8 GiB allocation is what fails above)
+  is never formed. Equal to the dense regression (`tests/did/test_fast_path_sun_abraham.py`, 1e-10)
+  and to pyfixest (`tests/did/test_sun_abraham.py`).
+- Not done: sparse storage of influence functions -- with never-treated controls each cell's
+  function is non-zero on its cohort and all 58,800 never-treated units (74 % of rows), so it
+  would not save memory on this design; float32 is not used anywhere.
+"""
 
 
 def goals(records: dict, scale: float) -> list[dict[str, str]]:
@@ -508,7 +550,7 @@ def goals(records: dict, scale: float) -> list[dict[str, str]]:
         w_hi = hi["seconds"] + hi.get("seconds_follow", 0.0)
         out.append({"goal": f"{task}: time at most linear in rows (4x rows)",
                     "measured": f"wall x{w_hi / w_lo:.2f}, CPU x{c_hi / c_lo:.2f}",
-                    "met": "yes" if min(w_hi / w_lo, c_hi / c_lo) <= 4.4 else "**no**"})
+                    "met": "yes" if max(w_hi / w_lo, c_hi / c_lo) <= 4.4 else "**no** (above 4.4 = 4 x 1.1 noise allowance)"})
     return out
 
 
@@ -531,7 +573,7 @@ def section(info: dict[str, str], rows: list[dict[str, str]], growth: list[dict[
              "measure.\n",
              "### Goals\n", _md(goal_rows), "\n### Machine\n",
              "\n".join(f"- **{k}**: {v}" for k, v in info.items()), "\n### Against peers\n", _md(rows),
-             "\n### Growth (ours; 1/4, 1/2, 1x the panel)\n", _md(growth), SECTION_END]
+             "\n### Growth (ours; 1/4, 1/2, 1x the panel)\n", _md(growth), "\n" + PROFILE_NOTES, SECTION_END]
     return "\n".join(parts) + "\n"
 
 

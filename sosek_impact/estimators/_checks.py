@@ -162,6 +162,16 @@ def _unit_codes(units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return uc, first_idx
 
 
+def is_sorted_panel(data: pd.DataFrame, unit: str, time: str) -> bool:
+    """Whether rows are sorted by unit, then strictly by time (estimators then skip a sorted copy)."""
+    u = data[unit]
+    if not u.is_monotonic_increasing:
+        return False
+    uv, t = u.to_numpy(), data[time].to_numpy()
+    same_unit = uv[1:] == uv[:-1]
+    return bool(np.all(t[1:][same_unit] > t[:-1][same_unit]))
+
+
 def never_treated_mask(g: pd.Series | np.ndarray) -> np.ndarray:
     """Boolean mask of never-treated entries of a group column (``0`` or missing)."""
     arr = g.to_numpy(dtype=float, na_value=np.nan) if isinstance(g, pd.Series) and g.dtype.kind in "fiub" else np.asarray(g)

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from sosek_impact.errors import EstimationError, GroupColumnError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_cells import estimate_cells
@@ -225,7 +225,7 @@ def att_gt(
     if cluster is not None:
         _unit_constant(data, unit, cluster, "cluster")
 
-    df = data if _sorted_by(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
+    df = data if is_sorted_panel(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
     tlist = np.sort(pd.unique(df[time]))
     n_t = len(tlist)
     units = pd.unique(df[unit])
@@ -318,15 +318,6 @@ def _recode_after_last(g_unit: np.ndarray, last: float, anticipation: int, group
         stacklevel=3,
     )
     return np.where(late, 0.0, g_unit)
-
-
-def _sorted_by(data: pd.DataFrame, unit: str, time: str) -> bool:
-    """Whether rows are already sorted by unit, then strictly by time (then no sorted copy is made)."""
-    u, t = data[unit], data[time].to_numpy()
-    if not u.is_monotonic_increasing:
-        return False
-    same_unit = (u.to_numpy()[1:] == u.to_numpy()[:-1])
-    return bool(np.all(t[1:][same_unit] > t[:-1][same_unit]))
 
 
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:

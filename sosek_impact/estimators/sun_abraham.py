@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import stats
 
 from sosek_impact.errors import EstimationError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask
 from sosek_impact.estimators.saturated_fe import fit_saturated
 
 __all__ = ["sun_abraham", "SunAbrahamResult"]
@@ -136,7 +136,7 @@ def sun_abraham(
         if not lo <= ref_period <= hi:
             raise ValueError(f"ref_period {ref_period} must lie inside bin {bin}")
 
-    df = data.sort_values([unit, time], kind="mergesort")
+    df = data if is_sorted_panel(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
     tlist = np.sort(pd.unique(df[time]))
     n_t = len(tlist)
     units = pd.unique(df[unit])
