@@ -42,9 +42,9 @@ def cluster_sums(psi: np.ndarray, cluster_codes: np.ndarray | None) -> np.ndarra
 
 def _gram(s: np.ndarray) -> np.ndarray:
     """``s.T @ s`` (symmetric rank-k update for large ``s``, exactly symmetric)."""
-    if s.ndim == 2 and s.shape[1] > 8 and s.shape[0] > 1000:
-        a = np.asfortranarray(s)
-        upper = blas.dsyrk(1.0, a, trans=1)
+    if s.ndim == 2 and s.shape[1] > 8 and s.shape[0] > 1000 and s.dtype == np.float64:
+        # BLAS wants column-major input: a C-ordered s is the column-major s.T (no copy either way)
+        upper = blas.dsyrk(1.0, s.T, trans=0) if s.flags.c_contiguous else blas.dsyrk(1.0, np.asfortranarray(s), trans=1)
         return np.triu(upper) + np.triu(upper, 1).T
     return s.T @ s
 
