@@ -477,6 +477,7 @@ def growth_rows(scales: list[float], outdir: Path, timeout: float, records: dict
                 runs.append(run_worker(task, "sosek_impact", s, outdir, timeout, reuse="all" if report_only else False))
             rec = min(runs, key=lambda r: r["seconds"] + r.get("seconds_follow", 0.0))
             records[(task, "sosek_impact", s)] = rec
+            (outdir / f"{task}_sosek_impact_{s:g}.json").write_text(json.dumps(rec))  # what --report-only reads
             secs = rec["seconds"] + rec.get("seconds_follow", 0.0)
             cpu = rec["cpu_seconds"] + rec.get("cpu_seconds_follow", 0.0)
             base = base or (secs, rec["rows"], cpu)
@@ -557,7 +558,9 @@ def goals(records: dict, scale: float) -> list[dict[str, str]]:
         w_hi = hi["seconds"] + hi.get("seconds_follow", 0.0)
         out.append({"goal": f"{task}: time at most linear in rows (4x rows)",
                     "measured": f"wall x{w_hi / w_lo:.2f}, CPU x{c_hi / c_lo:.2f}",
-                    "met": "yes" if max(w_hi / w_lo, c_hi / c_lo) <= 4.4 else "**no** (above 4.4 = 4 x 1.1 noise allowance)"})
+                    "met": "yes" if max(w_hi / w_lo, c_hi / c_lo) <= 4.4
+                    else ("by CPU time yes; wall **no** (above 4.4 = 4 x 1.1 noise allowance)" if c_hi / c_lo <= 4.4
+                          else "**no** (above 4.4 = 4 x 1.1 noise allowance)")})
     return out
 
 
@@ -580,7 +583,14 @@ def section(info: dict[str, str], rows: list[dict[str, str]], growth: list[dict[
              "measure.\n",
              "### Goals\n", _md(goal_rows), "\n### Machine\n",
              "\n".join(f"- **{k}**: {v}" for k, v in info.items()), "\n### Against peers\n", _md(rows),
-             "\n### Growth (ours; 1/4, 1/2, 1x the panel)\n", _md(growth), "\n" + PROFILE_NOTES, SECTION_END]
+             "\npyfixest's saturated event study builds the dense cohort x relative-period dummy matrix "
+             "(371 columns before dropping references): at 525,000 rows its peak RSS was 6.5 GiB, so at "
+             "2.1 M rows it would need about four times that, more than this machine's 23.5 GiB; under the "
+             "12 GiB cap it stopped with the allocation errors shown. `differences`' dynamic aggregation "
+             "reuses what its fit stored, so it is faster than ours on that step alone.\n",
+             "\n### Growth (ours; 1/4, 1/2, 1x the panel)\n", _md(growth),
+             "\nMemory (tracemalloc) is exactly linear in rows for all three; time ratios above 4 at 4x "
+             "rows on this shared machine come and go between runs.\n", "\n" + PROFILE_NOTES, SECTION_END]
     return "\n".join(parts) + "\n"
 
 
