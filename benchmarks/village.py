@@ -374,6 +374,11 @@ PEERS = {"cs": ["csdid", "differences"], "sa": ["pyfixest"], "twfe": ["pyfixest"
 RUNS = [("cs", 1.0), ("sa", 1.0), ("sa", 0.25), ("sa", 0.5), ("twfe", 1.0)]
 
 
+def _last_error(rec: dict) -> str:
+    """The exception line of a failed worker's stderr tail."""
+    return rec.get("failed", "?").split(" / ")[-1].replace("numpy._core._exceptions.", "").strip()
+
+
 def _fmt_s(x: float | None) -> str:
     return "" if x is None else f"{x:.2f}"
 
@@ -388,7 +393,7 @@ def peer_rows(records: dict[tuple[str, str, float], dict], scale: float) -> list
             base = {"task": TASK_LABEL[task][0], "rows": f"{ours['rows']:,}", "peer": peer}
             if "numbers" not in rec:
                 why = (f"stopped after {rec['stopped_after_s']:.0f} s (not finished)" if "stopped_after_s" in rec
-                       else f"failed after {rec.get('after_s', 0):.0f} s: {rec.get('failed', '?')}")
+                       else f"failed after {rec.get('after_s', 0):.0f} s: {_last_error(rec)}")
                 rows.append({**base, "ours_s": _fmt_s(ours["seconds"]), "peer_s": "", "speedup": "",
                              "ours_cpu_s": _fmt_s(ours.get("cpu_seconds")), "peer_cpu_s": "",
                              "ours_peak_RSS_MiB": f"{ours['peak_rss_mib']:.0f}", "peer_peak_RSS_MiB": "",
@@ -547,7 +552,7 @@ def goals(records: dict, scale: float) -> list[dict[str, str]]:
         else:
             met = "pyfixest did not finish"
             meas = f"{ours['seconds']:.2f} s; pyfixest: " + (f"stopped after {peer['stopped_after_s']:.0f} s" if "stopped_after_s" in peer
-                                                         else f"failed ({peer.get('failed', '?')[-90:]})")
+                                                         else f"failed: {_last_error(peer)}")
         out.append({"goal": f"Sun-Abraham no slower than pyfixest ({ours['rows']:,} rows)", "measured": meas, "met": met})
     for task in ("cs", "sa", "twfe"):
         lo, hi = records.get((task, "sosek_impact", scale / 4)), records[(task, "sosek_impact", scale)]
