@@ -289,11 +289,6 @@ def worker(task: str, program: str, scale: float, out: Path) -> None:
     out.write_text(json.dumps(rec))
 
 
-def fresh_baseline_mib() -> float:
-    """Peak RSS of a fresh process that only imports and simulates (the floor under every worker)."""
-    return _rss_mib()
-
-
 # --------------------------------------------------------------------------- parent
 
 
