@@ -53,13 +53,13 @@ def ours_cs(d: pd.DataFrame) -> dict[str, Any]:
     simple = res.aggregate("simple")
     t = res.table
     return {"cells": [t["group"].tolist(), t["time"].tolist(), t["att"].tolist(), t["se"].tolist()],
-            "simple": [simple.overall_att, simple.overall_se], "_res": res}
+            "simple": [simple.estimate, simple.std_error], "_res": res}
 
 
 def ours_cs_dynamic(res: Any) -> dict[str, Any]:
     dyn = res.aggregate("dynamic")
     return {"dynamic": [dyn["egt"].tolist(), dyn["att"].tolist(), dyn["se"].tolist()],
-            "dynamic_overall": [dyn.overall_att, dyn.overall_se]}
+            "dynamic_overall": [dyn.estimate, dyn.std_error]}
 
 
 def csdid_cs(d: pd.DataFrame) -> dict[str, Any]:
@@ -109,7 +109,7 @@ def ours_sa(d: pd.DataFrame) -> dict[str, Any]:
     r = sun_abraham(d, y="y", unit="unit", time="time", group="group")
     c = r.cohort_table
     return {"coef": [c["cohort"].astype(float).tolist(), c["rel_time"].astype(float).tolist(), c["att"].tolist(),
-                     c["se"].tolist()], "overall": [r.overall_att, r.overall_se]}
+                     c["se"].tolist()], "overall": [r.estimate, r.std_error]}
 
 
 def pyfixest_sa(d: pd.DataFrame) -> dict[str, Any]:

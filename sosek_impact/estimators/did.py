@@ -121,9 +121,10 @@ class ATTgtResult(ResultsProtocol):
         Returns
         -------
         AggregatedEffects
-            DataFrame with ``egt, att, se, ci_lower, ci_upper`` (``egt`` = group, event time or
-            period; no rows for ``"simple"``) carrying ``overall_att``, ``overall_se``, ``vcov``,
-            ``influence`` and ``crit_val`` as attributes.
+            A results object (``summary``, ``tidy``, ``conf_int``, ``plot``): ``estimate`` and
+            ``std_error`` of the overall parameter, ``table`` with one row per group, event time or
+            period (``estimate, std_error, conf_low, conf_high``; no rows for ``"simple"``),
+            ``vcov``, ``influence`` and ``crit_val``.
         """
         if self._cells is None:
             raise EstimationError("this result carries no cell estimates to aggregate")

@@ -78,8 +78,8 @@ def _assert_same(fast, slow) -> None:
         assert fast.pretest.W == pytest.approx(slow.pretest.W, rel=1e-9)
     for kind in ("simple", "group", "dynamic", "calendar"):
         a, b = fast.aggregate(kind), slow.aggregate(kind)
-        _close([a.overall_att, a.overall_se], [b.overall_att, b.overall_se], f"{kind} overall")
-        _close(a[["att", "se"]].to_numpy(), b[["att", "se"]].to_numpy(), f"{kind} rows")
+        _close([a.estimate, a.std_error], [b.estimate, b.std_error], f"{kind} overall")
+        _close(a.table[["estimate", "std_error"]].to_numpy(), b.table[["estimate", "std_error"]].to_numpy(), f"{kind} rows")
         _close(a.overall_influence, b.overall_influence, f"{kind} influence")
 
 
@@ -188,7 +188,7 @@ def test_aggregation_equals_dense_weight_influence_function(kind):
     (overall, overall_inf), rows = _dense_reference(res, kind)
     cl = res._cells.cluster_codes
     _close(agg.overall_influence, overall_inf, "overall influence")
-    _close([agg.overall_att, agg.overall_se], [overall, if_se(overall_inf, cl)[0]], "overall")
+    _close([agg.estimate, agg.std_error], [overall, if_se(overall_inf, cl)[0]], "overall")
     if rows:
-        _close(agg["att"], [v for v, _ in rows], "rows att")
+        _close(agg.table["estimate"], [v for v, _ in rows], "rows att")
         _close(agg.influence, np.column_stack([i for _, i in rows]), "rows influence")
