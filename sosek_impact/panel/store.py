@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..atomic import atomic_path, write_csv, write_text
-from ..paths import processed_dir, raw_dir
+from ..paths import missing_data_advice, packaged, processed_dir, raw_dir
 from .assemble import province_panel, regency_panel
 from .dictionary import data_dictionary
 from .inputs import input_hash, read_inputs
@@ -89,6 +89,10 @@ def build_panel(force: bool = False) -> Path:
     Reads only ``data/raw`` (see ``docs/panel.md`` for the data contract and the source choices).
     Two builds from the same inputs give byte-identical files.
     """
+    if packaged():
+        raise FileNotFoundError(
+            "build_panel needs the repository's data/raw series, which the installed package does not bundle "
+            "(load_panel() reads the bundled panel): clone the repository and set SOSEK_IMPACT_ROOT to the clone")
     out = processed_dir()
     raw_root = raw_dir()
     with _LOCK:
@@ -116,12 +120,17 @@ def build_panel(force: bool = False) -> Path:
 
 def _load(name: str, build_if_missing: bool) -> pd.DataFrame:
     path = processed_dir() / name
+    if packaged():
+        # An installed package reads the panels bundled at build time; it has no series to rebuild from.
+        if not path.exists():
+            raise FileNotFoundError(missing_data_advice(path))
+        return pd.read_parquet(path)
     if build_if_missing:
         raw_root = raw_dir()
         if not path.exists() or stored_hash(path) != input_hash(raw_root):
             build_panel(force=True)
     elif not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: run `sosek-impact build`")
+        raise FileNotFoundError(missing_data_advice(path))
     elif stored_hash(path) != input_hash(raw_dir()):
         warnings.warn(f"{path} is older than data/raw or the build code; run `sosek-impact build`",
                       stacklevel=3)
@@ -136,7 +145,8 @@ def load_panel(build_if_missing: bool = True) -> pd.DataFrame:
     build_if_missing
         Build the panel if it is missing or out of date (``data/raw`` or the build code changed since
         it was built). If ``False``, a missing panel raises ``FileNotFoundError`` and an out-of-date one
-        is returned with a warning.
+        is returned with a warning. In an installed package (no clone, no ``SOSEK_IMPACT_ROOT``) the panel
+        bundled at build time is read as it is.
 
     Returns
     -------
