@@ -135,3 +135,6 @@ def test_installed_wheel_loads_panel_outside_the_repository(wheel, tmp_path):
     cli = env_dir / ("Scripts/sosek-impact.exe" if os.name == "nt" else "bin/sosek-impact")
     helped = subprocess.run([str(cli), "--help"], capture_output=True, text=True, cwd=elsewhere, env=env)
     assert helped.returncode == 0 and "reproduce" in helped.stdout
+    # Commands that write the repository's folders refuse, with exit status 2 and what to do.
+    refused = subprocess.run([str(cli), "build"], capture_output=True, text=True, cwd=elsewhere, env=env)
+    assert refused.returncode == 2 and "SOSEK_IMPACT_ROOT" in refused.stderr and "load_panel" in refused.stderr
