@@ -32,6 +32,7 @@ ROOT_VARIABLE = "SOSEK_IMPACT_ROOT"
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 
+@lru_cache(maxsize=8)
 def _is_clone(folder: Path) -> bool:
     """``folder`` looks like the repository: its ``pyproject.toml`` names this project and it has ``data/raw``."""
     meta = folder / "pyproject.toml"

@@ -79,6 +79,10 @@ panel = si.load_panel()
 prov = si.load_province_panel()
 sambas = panel[(panel["bps_code"] == 6101) & (panel["year"] == 2015)]
 timing = treatment_timing("plbn")
+from sosek_impact.harmonise import resolve_regencies
+from sosek_impact.registry import border_regencies
+codes = [int(c) for c in resolve_regencies(["KAB. SAMBAS", "Kota Baru"], ["Kalimantan Barat", "KALIMANTAN SELATAN"])]
+border_2012 = sorted(int(c) for c in border_regencies(2012)["bps_code"])
 try:
     si.build_panel()
     build_error = None
@@ -94,7 +98,7 @@ print(json.dumps({
     "regencies": int(panel["bps_code"].nunique()), "years": [int(panel["year"].min()), int(panel["year"].max())],
     "population_6101_2015": float(sambas["population"].iloc[0]), "provinces": int(prov["province_code"].nunique()),
     "plbn_treated": sorted(int(c) for c, y in timing.items() if y > 0),
-    "build_error": build_error, "root_error": root_error,
+    "codes": codes, "border_2012": border_2012, "build_error": build_error, "root_error": root_error,
 }))
 """
 
@@ -128,6 +132,10 @@ def test_installed_wheel_loads_panel_outside_the_repository(wheel, tmp_path):
 
     here = treatment_timing("plbn")
     assert got["plbn_treated"] == sorted(int(c) for c, y in here.items() if y > 0) and got["plbn_treated"]
+    from sosek_impact.registry import border_regencies
+
+    assert got["border_2012"] == sorted(int(c) for c in border_regencies(2012)["bps_code"]) and 6402 in got["border_2012"]
+    assert got["codes"] == [6101, 6302]  # the harmoniser's names and aliases are bundled too
     # What cannot work in an installed package says what to do instead.
     assert "SOSEK_IMPACT_ROOT" in got["build_error"] and "clone" in got["build_error"]
     assert "SOSEK_IMPACT_ROOT" in got["root_error"]
