@@ -113,7 +113,8 @@ def test_installed_wheel_loads_panel_outside_the_repository(wheel, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOSEK_IMPACT_", "PYTHON"))}
-    env["PYTHONPATH"] = sysconfig.get_paths()["purelib"]  # the dependencies, without the editable finder
+    site = sysconfig.get_paths()
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([site["purelib"], site["platlib"]]))  # the dependencies only
     env["PYTHONNOUSERSITE"] = "1"
     run = subprocess.run([str(python), "-c", SCRIPT], capture_output=True, text=True, cwd=elsewhere, env=env)
     assert run.returncode == 0, run.stderr

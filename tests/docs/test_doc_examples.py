@@ -1,7 +1,8 @@
 """Every ```python block of README.md and docs/*.md runs as written on the bundled data.
 
-Each block is executed in a fresh namespace, with the repository root as working directory and
-matplotlib's non-interactive Agg backend, so an example that uses a name it does not define, a column
+Each block is executed in a new interpreter (so no import or state of another test or block leaks in),
+with the repository root as working directory, this checkout first on ``PYTHONPATH`` and matplotlib's
+non-interactive Agg backend, so an example that uses a name it does not define, a column
 the panel does not have or a call the package no longer offers fails here. A block is skipped only
 when marked as not runnable: the info string ```python no-run, or an HTML comment ``<!-- no-run -->``
 on the line before the fence (kept to a handful: :data:`MAX_NO_RUN`). The test id names the file and
@@ -15,7 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,26 +96,27 @@ def test_fence_parser_reads_info_strings_and_markers(tmp_path):
     assert got == [(2, True, False, "a = 1\n"), (7, True, True, "b\n"), (10, True, True, "c\n"), (13, False, False, "ls\n")]
 
 
+#: Runs one block in a fresh interpreter: argv = Markdown file, line of the fence; the code on stdin.
+RUNNER = r"""
+import sys, warnings
+import matplotlib
+matplotlib.use("Agg")
+path, line = sys.argv[1], int(sys.argv[2])
+code = compile("\n" * line + sys.stdin.read(), path, "exec")   # line numbers of the Markdown file
+warnings.filterwarnings("error", message=r"(?s).*\bdeprecated\b", category=FutureWarning)
+warnings.filterwarnings("error", message=r"(?s).*\bdeprecated\b", category=DeprecationWarning)
+exec(code, {"__name__": "__main__"})
+"""
+
+
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
-def test_doc_example_runs(block: Block, monkeypatch):
+def test_doc_example_runs(block: Block):
+    """A new interpreter per block, as a reader would run it: no state left by other tests or blocks."""
     if block.no_run:
         pytest.skip("marked no-run")
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    monkeypatch.chdir(ROOT)
-    for name in list(os.environ):
-        if name.startswith("SOSEK_IMPACT_"):
-            monkeypatch.delenv(name)
-    # Line numbers of the compiled code are those of the Markdown file.
-    code = compile("\n" * block.line + block.code, str(block.path), "exec")
-    namespace = {"__name__": "__doc_example__"}
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=r"(?s).*\bdeprecated\b", category=FutureWarning)
-        warnings.filterwarnings("error", message=r"(?s).*\bdeprecated\b", category=DeprecationWarning)
-        try:
-            exec(code, namespace)
-        finally:
-            plt.close("all")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOSEK_IMPACT_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    env["MPLBACKEND"] = "Agg"
+    done = subprocess.run([sys.executable, "-c", RUNNER, str(block.path), str(block.line)], input=block.code,
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert done.returncode == 0, f"{block.id} failed:\n{done.stderr[-6000:]}"
