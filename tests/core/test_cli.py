@@ -120,3 +120,23 @@ def test_build_prints_each_step_as_it_happens(tmp_path):
     assert steps[-1][0] - steps[0][0] > 0.3 * (seconds[-1] - seconds[0])
     assert arrivals[-1][1].startswith("sosek-impact build: done in")
     assert (tmp_path / "data" / "processed" / "panel.parquet").exists()
+
+
+# --- advice for missing data ----------------------------------------------------------------------------
+
+def test_missing_extract_advice_fits_a_clone_and_a_root_folder(tmp_path, monkeypatch):
+    from sosek_impact import paths
+    from sosek_impact.registry.tables import read_table
+
+    monkeypatch.delenv("SOSEK_IMPACT_ROOT", raising=False)
+    assert paths.data_location() == "repository"
+    advice = paths.missing_data_advice(ROOT / "data" / "raw" / "regencies.csv")
+    assert "git checkout -- data/raw" in advice and "sosek-impact extract" in advice
+    assert "sosek-impact build" in paths.missing_data_advice(ROOT / "data" / "processed" / "panel.parquet")
+
+    monkeypatch.setenv("SOSEK_IMPACT_ROOT", str(tmp_path))
+    assert paths.data_location() == "root" and paths.raw_dir() == tmp_path.resolve() / "data" / "raw"
+    with pytest.raises(FileNotFoundError) as info:
+        read_table("events")
+    text = str(info.value)
+    assert "registry_events.csv is missing" in text and "SOSEK_IMPACT_ROOT" in text and "data/raw" in text
