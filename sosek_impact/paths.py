@@ -34,11 +34,15 @@ _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 
 @lru_cache(maxsize=8)
 def _is_clone(folder: Path) -> bool:
-    """``folder`` looks like the repository: its ``pyproject.toml`` names this project and it has ``data/raw``."""
+    """``folder`` holds the repository: its ``pyproject.toml`` names this project, or its extracts are there.
+
+    The second test keeps a bare copy of the package and ``data/`` (e.g. a test's temporary root on
+    ``PYTHONPATH``) working as before; an installed package's parent (``site-packages``) has neither.
+    """
+    if (folder / "data" / "raw" / "regencies.csv").is_file():
+        return True
     meta = folder / "pyproject.toml"
-    if not (meta.is_file() and (folder / "data" / "raw").is_dir()):
-        return False
-    return 'name = "sosek_impact"' in meta.read_text(encoding="utf-8", errors="replace")
+    return meta.is_file() and 'name = "sosek_impact"' in meta.read_text(encoding="utf-8", errors="replace")
 
 
 def data_location() -> Literal["root", "repository", "package"]:
