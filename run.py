@@ -3,8 +3,14 @@
 
 Usage::
 
-    python3 run.py reproduce     # the whole study: data/raw -> data/processed -> reports/
-    python3 run.py test          # the test suite
+    python3 run.py reproduce [--force] [--only TASK ...] [--list]
+                                 # the whole study: data/raw -> data/processed -> reports/
+    python3 run.py test [PYTEST ARGS]
+                                 # the test suite (arguments go to pytest, e.g. -m "not slow")
+    python3 run.py build         # data/raw -> data/processed only
+    python3 run.py --help        # this text
+
+``reproduce --help`` lists the study's options and tasks (it sets up ``.venv`` first).
 
 Only the Python standard library is used here, so this works on a fresh machine with
 Python >= 3.11 and pip. The environment lives in ``.venv/`` and is reused; it is
@@ -63,9 +69,17 @@ def ensure_env(extras: set[str] = frozenset()) -> None:
     STAMP.write_text(_fingerprint() + "\n" + ",".join(sorted(want)) + "\n")
 
 
+COMMANDS = ("reproduce", "test", "build")
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"reproduce", "test", "build"}:
+    """Run a command; exit status 0 for ``--help``, 2 for a missing or unknown command."""
+    if argv and argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
+        return 0
+    if not argv or argv[0] not in COMMANDS:
+        problem = f"unknown command {argv[0]!r}" if argv else "no command given"
+        print(f"run.py: error: {problem} (choose from {', '.join(COMMANDS)})\n{__doc__}", file=sys.stderr)
         return 2
     cmd, rest = argv[0], argv[1:]
     ensure_env({"test"} if cmd == "test" else set())

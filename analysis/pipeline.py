@@ -30,7 +30,7 @@ if str(ANALYSIS) not in sys.path:
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sosek_impact.report.runner import Task, run_tasks  # noqa: E402  (standard library only)
+from sosek_impact.report.runner import Task, UnknownTaskError, run_tasks, select_tasks  # noqa: E402  (standard library only)
 
 STATE = ROOT / "reports" / ".pipeline_state.json"
 LIB = "sosek_impact"
@@ -107,18 +107,36 @@ def tasks() -> list[Task]:
     ]
 
 
+def _parser(names: list[str]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sosek-impact reproduce", description=__doc__.split("\n\n")[0].replace("``", ""),
+        epilog=f"tasks, in order: {', '.join(names)}. A task reruns only when one of its inputs changed or an "
+               f"output is missing (state in reports/.pipeline_state.json).")
+    parser.add_argument("--force", action="store_true", help="rerun every selected task, up to date or not")
+    parser.add_argument("--only", nargs="+", metavar="TASK",
+                        help="run only these tasks (their dependencies are not added); an unknown name is refused")
+    parser.add_argument("--list", action="store_true", help="list the tasks and their outputs, then exit")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the out-of-date tasks; print progress and the total time; non-zero exit if one failed."""
-    parser = argparse.ArgumentParser(prog="sosek-impact reproduce", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--force", action="store_true", help="rerun every task")
-    parser.add_argument("--only", nargs="+", metavar="TASK", help="run only these tasks")
-    parser.add_argument("--list", action="store_true", help="list the tasks and exit")
-    args = parser.parse_args(argv)
+    """Run the out-of-date tasks; print progress and the total time.
+
+    Returns 0 when every selected task ran or was up to date, 1 if one failed, 2 for a bad command
+    line (an unknown task name in ``--only``: nothing runs, the closest names are printed).
+    """
     all_tasks = tasks()
+    parser = _parser([t.name for t in all_tasks])
+    args = parser.parse_args(argv)
     if args.list:
         for t in all_tasks:
             print(f"{t.name}: {', '.join(map(str, t.outputs))}")
         return 0
+    try:
+        select_tasks(all_tasks, args.only)
+    except UnknownTaskError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr, flush=True)
+        return 2
     start = time.perf_counter()
     reports = run_tasks(all_tasks, ROOT, STATE, force=args.force, only=args.only)
     total = time.perf_counter() - start

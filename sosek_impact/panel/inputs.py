@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DuplicateKeyError, NumberFormatError, SchemaError, ValueRangeError
-from ..paths import raw_dir
+from ..paths import missing_data_advice, raw_dir
 
 REGENCY_SERIES_COLUMNS = ("bps_code", "year", "variable", "value", "unit", "flag", "source_id", "source_row",
                           "name_published")
@@ -41,7 +41,7 @@ class RawInputs:
 
 def _read(path: Path, required: tuple[str, ...], ints: tuple[str, ...], numbers: tuple[str, ...]) -> pd.DataFrame:
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: run `sosek-impact extract` first")
+        raise FileNotFoundError(missing_data_advice(path))
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     missing = [c for c in required if c not in df.columns]
     if missing:

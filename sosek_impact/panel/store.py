@@ -10,7 +10,9 @@ of the ``data/raw`` extracts and of the build code) in its schema metadata under
 from __future__ import annotations
 
 import threading
+import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..atomic import atomic_path, write_csv, write_text
-from ..paths import processed_dir, raw_dir
+from ..paths import missing_data_advice, packaged, processed_dir, raw_dir
 from .assemble import province_panel, regency_panel
 from .dictionary import data_dictionary
 from .inputs import input_hash, read_inputs
@@ -71,57 +73,89 @@ def _up_to_date(out: Path, digest: str) -> bool:
         stored_hash(out / name) == digest for name in ("panel.parquet", "province_panel.parquet"))
 
 
-def build_panel(force: bool = False) -> Path:
+def build_panel(force: bool = False, *, log: Callable[[str], object] | None = None) -> Path:
     """Build the regency and province panels and their reports into ``data/processed``.
 
     Parameters
     ----------
     force
         Rebuild even if the stored panels match the current inputs.
+    log
+        Receives one progress line per step (what it did and the seconds since the start); default:
+        silent. ``sosek-impact build`` prints them.
 
     Returns
     -------
     pathlib.Path
         Path of ``data/processed/panel.parquet``.
 
+    Raises
+    ------
+    FileNotFoundError
+        In an installed package (no clone, no ``SOSEK_IMPACT_ROOT``), which bundles the built panels but
+        not the series they are built from; or if an extract of ``data/raw`` is missing.
+
     Notes
     -----
     Reads only ``data/raw`` (see ``docs/panel.md`` for the data contract and the source choices).
     Two builds from the same inputs give byte-identical files.
     """
+    if packaged():
+        raise FileNotFoundError(
+            "build_panel needs the repository's data/raw series, which the installed package does not bundle "
+            "(load_panel() reads the bundled panel): clone the repository and set SOSEK_IMPACT_ROOT to the clone")
+    start = time.perf_counter()
+
+    def step(what: str) -> None:
+        if log is not None:
+            log(f"{what} ({time.perf_counter() - start:.1f} s)")
+
     out = processed_dir()
     raw_root = raw_dir()
     with _LOCK:
         digest = input_hash(raw_root)
         if not force and _up_to_date(out, digest):
+            step(f"{out / 'panel.parquet'} is up to date")
             return out / "panel.parquet"
         raw = read_inputs(raw_root)
+        step(f"read and checked the extracts of {raw_root}")
         with warnings.catch_warnings():
             # Unverified registry rows are listed in validation.md rather than warned about here.
             warnings.simplefilter("ignore", category=UserWarning)
             regency, regency_log = regency_panel(raw)
+            step(f"assembled the regency panel: {len(regency):,} rows x {regency.shape[1]} columns")
             province, province_log = province_panel(raw)
+            step(f"assembled the province panel: {len(province):,} rows x {province.shape[1]} columns")
         out.mkdir(parents=True, exist_ok=True)
         write_text(out / "validation.md",
                    validation_report(regency, regency_log, province, province_log, raw_root, digest))
+        step("wrote validation.md")
         write_text(out / "DATA_DICTIONARY.md",
                    data_dictionary(regency, _units(regency_log), province, _units(province_log)))
+        step("wrote DATA_DICTIONARY.md")
         write_csv(_plain(regency), out / "panel.csv")
         write_csv(_plain(province), out / "province_panel.csv")
+        step("wrote panel.csv and province_panel.csv")
         # Parquet last: its stored hash marks the whole build as complete.
         _write_parquet(province, out / "province_panel.parquet", digest)
         _write_parquet(regency, out / "panel.parquet", digest)
+        step(f"wrote panel.parquet and province_panel.parquet in {out}")
     return out / "panel.parquet"
 
 
 def _load(name: str, build_if_missing: bool) -> pd.DataFrame:
     path = processed_dir() / name
+    if packaged():
+        # An installed package reads the panels bundled at build time; it has no series to rebuild from.
+        if not path.exists():
+            raise FileNotFoundError(missing_data_advice(path))
+        return pd.read_parquet(path)
     if build_if_missing:
         raw_root = raw_dir()
         if not path.exists() or stored_hash(path) != input_hash(raw_root):
             build_panel(force=True)
     elif not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: run `sosek-impact build`")
+        raise FileNotFoundError(missing_data_advice(path))
     elif stored_hash(path) != input_hash(raw_dir()):
         warnings.warn(f"{path} is older than data/raw or the build code; run `sosek-impact build`",
                       stacklevel=3)
@@ -136,7 +170,8 @@ def load_panel(build_if_missing: bool = True) -> pd.DataFrame:
     build_if_missing
         Build the panel if it is missing or out of date (``data/raw`` or the build code changed since
         it was built). If ``False``, a missing panel raises ``FileNotFoundError`` and an out-of-date one
-        is returned with a warning.
+        is returned with a warning. In an installed package (no clone, no ``SOSEK_IMPACT_ROOT``) the panel
+        bundled at build time is read as it is.
 
     Returns
     -------

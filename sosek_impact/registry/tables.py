@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SchemaError, ValueRangeError
-from ..paths import raw_dir
+from ..paths import missing_data_advice, raw_dir
 
 #: Confidence levels, weakest first.
 CONFIDENCE_LEVELS: tuple[str, ...] = ("unverified", "medium", "high")
@@ -90,7 +90,7 @@ def read_table(name: str, root: Path | None = None) -> pd.DataFrame:
     file_name, required = TABLES[name]
     path = Path(root or raw_dir()) / file_name
     if not path.exists():
-        raise FileNotFoundError(f"registry extract {path} is missing: run `sosek-impact extract` first")
+        raise FileNotFoundError(f"registry extract {missing_data_advice(path)}")
     df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     missing = [c for c in required if c not in df.columns]
     if missing:

@@ -142,11 +142,11 @@ def forum_timing(*, min_confidence: str = "medium", root: Path | None = None) ->
 
 
 def _default_units(root: Path | None) -> np.ndarray:
-    from ..paths import raw_dir
+    from ..paths import missing_data_advice, raw_dir
 
     path = Path(root or raw_dir()) / "regencies.csv"
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: pass units= or run `sosek-impact extract`")
+        raise FileNotFoundError(f"{missing_data_advice(path)}; or pass units=")
     return np.sort(pd.read_csv(path, usecols=["bps_code"])["bps_code"].astype(int).unique())
 
 

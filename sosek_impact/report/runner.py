@@ -13,6 +13,7 @@ Only the standard library is imported here, so that a run with nothing to do sta
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import sys
@@ -22,8 +23,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..atomic import write_text
+from ..errors import SosekImpactError
 
-__all__ = ["Task", "TaskReport", "expand_inputs", "inputs_digest", "run_tasks"]
+__all__ = ["Task", "TaskReport", "UnknownTaskError", "expand_inputs", "inputs_digest", "run_tasks", "select_tasks"]
+
+
+class UnknownTaskError(SosekImpactError, ValueError):
+    """Task names that no task has; ``suggestions`` maps each to its closest known names.
+
+    Parameters
+    ----------
+    unknown
+        The names asked for that match no task, in the order given.
+    known
+        Every task name.
+    """
+
+    def __init__(self, unknown: Sequence[str], known: Sequence[str]) -> None:
+        self.unknown = list(unknown)
+        self.known = list(known)
+        self.suggestions = {name: difflib.get_close_matches(name, self.known, n=3, cutoff=0.5) for name in self.unknown}
+        parts = [f"{name!r} (closest: {', '.join(close) if close else 'none'})"
+                 for name, close in self.suggestions.items()]
+        super().__init__(f"unknown task(s) {'; '.join(parts)}; the tasks are: {', '.join(self.known)}")
 
 
 @dataclass(frozen=True)
@@ -143,6 +165,27 @@ def _order(tasks: Sequence[Task]) -> list[Task]:
     return done
 
 
+def select_tasks(tasks: Sequence[Task], only: Iterable[str] | None) -> list[Task]:
+    """The tasks to consider, in dependency order: all of them, or those named in ``only``.
+
+    Raises
+    ------
+    UnknownTaskError
+        If a name in ``only`` is not a task's name (nothing runs then), with the closest names.
+    """
+    ordered = _order(tasks)
+    if only is None:
+        return ordered
+    if isinstance(only, str):
+        only = [only]
+    wanted = list(dict.fromkeys(only))
+    known = [t.name for t in tasks]
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise UnknownTaskError(unknown, known)
+    return [t for t in ordered if t.name in wanted]
+
+
 def run_tasks(
     tasks: Sequence[Task],
     root: str | Path,
@@ -165,7 +208,8 @@ def run_tasks(
     force : bool
         Run every selected task whatever the state says.
     only : iterable of str, optional
-        Names of the tasks to consider (their dependencies are not added automatically).
+        Names of the tasks to consider (their dependencies are not added automatically); an unknown
+        name raises :class:`UnknownTaskError` before anything runs.
     keep_going : bool
         After a failure, go on with tasks that do not depend on the failed one.
     log : callable, optional
@@ -174,13 +218,17 @@ def run_tasks(
     Returns
     -------
     list of TaskReport
+
+    Raises
+    ------
+    UnknownTaskError
+        A name in ``only`` is not a task's name.
     """
+    ordered = select_tasks(tasks, only)
     root = Path(root)
     state_path = Path(state_file)
     log = log or (lambda line: print(line, file=sys.stderr, flush=True))
     state = _load_state(state_path)
-    selected = set(only) if only is not None else None
-    ordered = [t for t in _order(tasks) if selected is None or t.name in selected]
     failed: set[str] = set()
     reports: list[TaskReport] = []
     total = len(ordered)
