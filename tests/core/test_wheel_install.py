@@ -107,12 +107,14 @@ def test_installed_wheel_loads_panel_outside_the_repository(wheel, tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SOSEK_IMPACT_", "PYTHON"))}
+    # without PYTHONPATH: a checkout on it (with its egg-info) would make pip think the package is installed
     done = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-compile",
-                           "--disable-pip-version-check", "-q", str(wheel)], capture_output=True, text=True)
+                           "--disable-pip-version-check", "-q", str(wheel)], capture_output=True, text=True, env=clean)
     assert done.returncode == 0, done.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOSEK_IMPACT_", "PYTHON"))}
+    env = dict(clean)
     site = sysconfig.get_paths()
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([site["purelib"], site["platlib"]]))  # the dependencies only
     env["PYTHONNOUSERSITE"] = "1"
