@@ -155,3 +155,134 @@ def welch_gap(a, b, level: float) -> dict[str, float]:
     t = stats.t.ppf(0.5 + level / 2, df)
     gap = a.mean() - b.mean()
     return out | {"gap": gap, "se": se, "conf_low": gap - t * se, "conf_high": gap + t * se}
+
+
+# --------------------------------------------------------------------------------------------
+# few-treated inference: ONE entry point for every script
+# --------------------------------------------------------------------------------------------
+
+FEW_TREATED_METHOD = "randomisation inference over adoption timing, inverted for a constant effect"
+
+
+def few_treated_interval(data, y: str, unit: str, time: str, group: str, statistic: Callable[..., float], *,
+                         n_draws: int = 999, alpha: float = 0.05, seed: int = 0) -> dict[str, Any]:
+    """Estimate, p-value and interval valid with few treated units, for one linear statistic.
+
+    The one place the study obtains few-treated intervals (to be switched to
+    ``sosek_impact.inference.few_treated_inference`` when it lands). Today: randomisation
+    inference permuting adoption timing (``sosek_impact.inference.randomization_inference``;
+    all assignments when there are at most ``n_draws``), inverted for a constant additive
+    effect ``tau`` as in ``sosek_impact.montecarlo.randomization_interval``: the statistic of
+    ``y - tau D`` is ``a_b - tau c_b`` at assignment ``b`` (``a``: statistic of ``y``, ``c``:
+    statistic of the observed treatment indicator ``D``), which holds for every estimator
+    linear in ``y`` (Callaway-Sant'Anna without covariates, Sun-Abraham, imputation, TWFE).
+
+    Parameters
+    ----------
+    data
+        Balanced long panel with the columns named below.
+    y, unit, time, group
+        Outcome, unit, period and first-treated-period (0 = never) columns.
+    statistic
+        ``f(data, y, unit, time, group) -> float`` (the estimator's point estimate).
+    n_draws, alpha, seed
+        Permutations (or fewer assignments, enumerated), one minus the level, seed.
+
+    Returns
+    -------
+    dict
+        ``estimate, conf_low, conf_high, p_value, method, n_draws, exact``, ``distribution``
+        (the statistic of ``y`` at every assignment drawn) and ``distribution_placebo`` (the
+        same without the observed assignment, when enumerated).
+    """
+    import numpy as np
+
+    from sosek_impact.inference.randomization import randomization_inference
+
+    d = data.copy()
+    d["_D"] = ((d[group] > 0) & (d[time] >= d[group])).astype(float)
+    kw = dict(unit=unit, time=time, group=group, estimator=statistic, n_perm=n_draws, seed=seed)
+    ry = randomization_inference(d, y=y, **kw)
+    rd = randomization_inference(d, y="_D", **kw)
+    a, c = np.asarray(ry.distribution, float), np.asarray(rd.distribution, float)
+    stat = float(ry.statistic)
+    lo, hi = _invert_permutation_test(stat, a, c, alpha, exact=ry.exact)
+    # the placebo distribution: every assignment but the observed one (enumerated: the draw whose
+    # statistic of D is largest, 1 for an unbiased linear estimator; random draws: all of them)
+    placebo = np.delete(a, int(np.argmax(c))) if ry.exact else a
+    return {"estimate": stat, "conf_low": lo, "conf_high": hi, "p_value": float(ry.pvalue),
+            "method": FEW_TREATED_METHOD, "n_draws": int(ry.n_perm), "exact": bool(ry.exact),
+            "distribution": a, "distribution_placebo": placebo}
+
+
+def _invert_permutation_test(stat: float, a, c, alpha: float, *, exact: bool) -> tuple[float, float]:
+    """Hull of the ``tau`` not rejected at ``alpha`` (grid, then bisection).
+
+    p-value of ``tau``: ``#{|a_b - tau c_b| >= |stat - tau|} / B`` over all ``B`` assignments
+    (``exact``, the observed one included) or ``(1 + #{...}) / (1 + B)`` for random draws.
+    ``±inf`` when the acceptance region reaches the edge of a wide grid (the test cannot
+    reject any effect that large), ``nan`` when nothing is accepted.
+    """
+    import numpy as np
+
+    a = np.asarray(a, float)
+    c = np.asarray(c, float)
+    B = a.size
+    limit = alpha * B if exact else alpha * (1 + B) - 1  # p > alpha  <=>  count > limit
+    # the observed assignment satisfies a - tau c = stat - tau for every tau: it is always counted
+    # when enumerated; drop NaN draws
+
+    def accepted(tau):
+        tau = np.atleast_1d(np.asarray(tau, float))
+        extreme = np.abs(a[None, :] - tau[:, None] * c[None, :]) >= np.abs(stat - tau)[:, None] - 1e-12
+        return extreme.sum(axis=1) > limit
+
+    width = 20.0 * max(float(np.nanstd(a)), abs(stat), 1e-12)
+    grid = np.linspace(stat - width, stat + width, 4001)
+    ok = accepted(grid)
+    if not ok.any():
+        return (math.nan, math.nan)
+    i_lo, i_hi = int(np.argmax(ok)), int(len(ok) - 1 - np.argmax(ok[::-1]))
+
+    def refine(inside: float, outside: float) -> float:
+        for _ in range(50):
+            mid = 0.5 * (inside + outside)
+            if accepted(mid)[0]:
+                inside = mid
+            else:
+                outside = mid
+        return inside
+
+    lo = -math.inf if i_lo == 0 else refine(grid[i_lo], grid[i_lo - 1])
+    hi = math.inf if i_hi == len(grid) - 1 else refine(grid[i_hi], grid[i_hi + 1])
+    return (float(lo), float(hi))
+
+
+def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) -> dict[str, float]:
+    """What effect a placebo-in-space distribution could detect, in the statistic's units.
+
+    ``critical``: the size a two-sided rank test at ``alpha`` needs, the ``1 - alpha``
+    quantile of the absolute placebo estimates (an effect of exactly this size on a unit with
+    no noise would be detected). ``mde``: the smallest effect ``tau >= 0`` detected with
+    probability ``power`` when the treated unit's own noise is a draw from the placebo
+    distribution: ``mean_j 1{|tau + e_j| > critical} >= power`` (searched on a fine grid).
+    """
+    import numpy as np
+
+    e = np.asarray(placebo, float)
+    e = e[np.isfinite(e)]
+    if e.size < 2:
+        return {"critical": math.nan, "mde": math.nan, "n_placebos": int(e.size), "alpha": alpha, "power": power}
+    crit = float(np.quantile(np.abs(e), 1 - alpha, method="higher"))
+    taus = np.linspace(0.0, crit + 4 * float(np.abs(e).max()), 4001)
+    s = np.sort(e)
+    n = s.size
+
+    def detected(shift):  # share of j with |shift + e_j| > crit, for each shift
+        above = n - np.searchsorted(s, crit - shift, side="right")
+        below = np.searchsorted(s, -crit - shift, side="left")
+        return (above + below) / n
+
+    ok = np.minimum(detected(taus), detected(-taus)) >= power
+    mde = float(taus[int(np.argmax(ok))]) if ok.any() else math.nan
+    return {"critical": crit, "mde": mde, "n_placebos": int(e.size), "alpha": alpha, "power": power}

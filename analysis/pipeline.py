@@ -95,15 +95,19 @@ def tasks() -> list[Task]:
                "analysis/specs/border_posts.toml", f"{LIB}/welfare", f"{LIB}/estimators", f"{LIB}/panel", f"{LIB}/io",
                f"{LIB}/harmonise", f"{LIB}/registry",
                outputs=[f"{fig}/engel_curve.png", f"{tab}/engel_curve.md", f"{tab}/engel_welfare.md"], depends=["panel"]),
+        _study("welfare", PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
+               outputs=[f"{fig}/welfare_synthetic_control.png", f"{fig}/welfare_placebo_mde.png", f"{tab}/welfare_effects.md",
+                        f"{tab}/welfare_synthetic_control.md", f"{tab}/welfare_comparability_2019.md"], depends=["panel"]),
         _study("map", "data/raw/district_map.geojson", "reports/results/border_posts.json", REGISTRY, f"{LIB}/registry",
                outputs=[f"{fig}/map_border_regencies.png"], depends=["border_posts"]),
         _study("claims", "analysis/claims.csv", PANEL, PROVINCE_PANEL, REGISTRY, f"{LIB}/registry",
                "reports/results/border_posts.json", "reports/results/forums.json", "reports/results/gaps.json",
-               "reports/results/engel.json", outputs=[f"{tab}/claims.md"], depends=["gaps", "border_posts", "forums", "engel"]),
+               "reports/results/engel.json", "reports/results/welfare.json", outputs=[f"{tab}/claims.md"],
+               depends=["gaps", "border_posts", "forums", "engel", "welfare"]),
         Task("report", _script("report"),
-             inputs=["analysis/report.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
+             inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md"],
-             outputs=["reports/report.html"], depends=["gaps", "border_posts", "forums", "engel", "map", "claims"]),
+             outputs=["reports/report.html"], depends=["gaps", "border_posts", "forums", "engel", "welfare", "map", "claims"]),
     ]
 
 

@@ -35,7 +35,7 @@ def main() -> None:
 
     from sosek_impact.report.html import Report
 
-    gaps, bp, fo, en, cl, mp = (read_results(n) for n in ("gaps", "border_posts", "forums", "engel", "claims", "map"))
+    gaps, bp, fo, en, cl, mp, wf = (read_results(n) for n in ("gaps", "border_posts", "forums", "engel", "claims", "map", "welfare"))
     rep = Report("Did Sosek Malindo and the border posts raise welfare in Indonesia's border regencies?", REPORT, ROOT)
 
     def src(res: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -249,6 +249,11 @@ def main() -> None:
                       + html.escape(reg.get("path", "")) + "</code>; <code>sosek-impact reproduce</code> then reads it with "
                       "<code>add_bps_table</code>, estimates the effect and converts it with the Engel slope above. "
                       "(The test suite exercises this path with a small labelled test fixture, never as data.)", "note")
+
+    import report_welfare
+
+    report_welfare.section(rep, wf, lambda text: num(text, wf, "welfare"), (*src(wf), ("result", "reports/results/welfare.json")),
+                           _md_rows)
 
     # ---------------------------------------------------------------- robustness
     rep.section("Robustness: the source break, COVID and the 2000-2017 source", "robustness")
