@@ -164,18 +164,55 @@ def welch_gap(a, b, level: float) -> dict[str, float]:
 FEW_TREATED_METHOD = "randomisation inference over adoption timing, inverted for a constant effect"
 
 
-def few_treated_interval(data, y: str, unit: str, time: str, group: str, statistic: Callable[..., float], *,
-                         n_draws: int = 999, alpha: float = 0.05, seed: int = 0) -> dict[str, Any]:
-    """Estimate, p-value and interval valid with few treated units, for one linear statistic.
+def _library_few_treated():
+    """``sosek_impact.inference.few_treated_inference`` when this library version has it, else None."""
+    import importlib
 
-    The one place the study obtains few-treated intervals (to be switched to
-    ``sosek_impact.inference.few_treated_inference`` when it lands). Today: randomisation
-    inference permuting adoption timing (``sosek_impact.inference.randomization_inference``;
-    all assignments when there are at most ``n_draws``), inverted for a constant additive
-    effect ``tau`` as in ``sosek_impact.montecarlo.randomization_interval``: the statistic of
-    ``y - tau D`` is ``a_b - tau c_b`` at assignment ``b`` (``a``: statistic of ``y``, ``c``:
-    statistic of the observed treatment indicator ``D``), which holds for every estimator
-    linear in ``y`` (Callaway-Sant'Anna without covariates, Sun-Abraham, imputation, TWFE).
+    try:
+        return getattr(importlib.import_module("sosek_impact.inference"), "few_treated_inference", None)
+    except ImportError:  # pragma: no cover
+        return None
+
+
+def estimator_statistic(estimator: str, aggregate: str = "simple", control: str = "never") -> Callable[..., float]:
+    """``f(data, y, unit, time, group) -> float``: the library estimator's overall estimate."""
+    if estimator == "cs":
+        def stat(d, y, u, t, g):
+            return float(method("att_gt")(d, y, u, t, g, control=control, method="reg").aggregate(aggregate, na_rm=True).overall_att)
+    elif estimator == "sa":
+        def stat(d, y, u, t, g):
+            return float(method("sun_abraham")(d, y, u, t, g, control=control).overall_att)
+    elif estimator == "imputation":
+        def stat(d, y, u, t, g):
+            import importlib
+
+            fn = getattr(importlib.import_module("sosek_impact.estimators"), "did_imputation", None)
+            if fn is None:
+                raise NotImplementedError("sosek_impact.estimators.did_imputation is not in this library version yet")
+            res = fn(d, y, u, t, g)
+            return float(getattr(res, "overall_att", None) if hasattr(res, "overall_att") else res.tidy()["estimate"].iloc[0])
+    else:
+        raise ValueError(f"estimator must be 'cs', 'sa' or 'imputation', got {estimator!r}")
+    stat.__name__ = f"{estimator}_{aggregate}"
+    return stat
+
+
+def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, estimator: str = "cs",
+                         aggregate: str = "simple", control: str = "never", n_draws: int = 999,
+                         alpha: float = 0.05, seed: int = 0,
+                         statistic: Callable[..., float] | None = None) -> dict[str, Any]:
+    """Estimate, p-value and interval valid with few treated units, for one overall estimate.
+
+    The one place the study obtains few-treated intervals. When the library has
+    ``sosek_impact.inference.few_treated_inference`` (randomisation inference with exact test
+    inversion on the estimators' linear weights) it is used. Otherwise: randomisation inference
+    permuting adoption timing (``sosek_impact.inference.randomization_inference``; all
+    assignments when there are at most ``n_draws``), re-estimating the library estimator on every
+    assignment, inverted for a constant additive effect ``tau`` as in
+    ``sosek_impact.montecarlo.randomization_interval``: the statistic of ``y - tau D`` is
+    ``a_b - tau c_b`` at assignment ``b`` (``a``: statistic of ``y``, ``c``: of the observed
+    treatment indicator ``D``), true for every estimator linear in ``y`` (Callaway-Sant'Anna
+    without covariates, Sun-Abraham, imputation, TWFE).
 
     Parameters
     ----------
@@ -183,36 +220,61 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, statist
         Balanced long panel with the columns named below.
     y, unit, time, group
         Outcome, unit, period and first-treated-period (0 = never) columns.
-    statistic
-        ``f(data, y, unit, time, group) -> float`` (the estimator's point estimate).
+    estimator, aggregate, control
+        ``"cs"``, ``"sa"`` or ``"imputation"``; the aggregate whose overall estimate is tested;
+        the comparison group.
     n_draws, alpha, seed
         Permutations (or fewer assignments, enumerated), one minus the level, seed.
+    statistic
+        Fallback path only, for tests: a callable ``f(data, y, unit, time, group) -> float``
+        used instead of the named estimator (forces the fallback).
 
     Returns
     -------
     dict
-        ``estimate, conf_low, conf_high, p_value, method, n_draws, exact``, ``distribution``
-        (the statistic of ``y`` at every assignment drawn) and ``distribution_placebo`` (the
-        same without the observed assignment, when enumerated).
+        ``estimate, conf_low, conf_high, p_value, method, n_draws, exact, library`` and
+        ``distribution_placebo``: the estimate at every assignment drawn except the observed one
+        (when enumerated), for the minimum detectable effect.
     """
     import numpy as np
 
+    lib = None if statistic is not None else _library_few_treated()
+    if lib is not None:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = lib(data, y, unit, time, group, estimator=estimator, aggregate=aggregate, method="randomization",
+                    control=control, n_draws=n_draws, alpha=alpha, seed=seed)
+        k = 0
+        dist = np.asarray(r.distribution[r.terms[k]], float)
+        if r.exact and r.assignments is not None:
+            g_obs = data.groupby(unit)[group].first().sort_index().to_numpy(float)
+            g_obs[~(g_obs > 0)] = 0.0
+            dist = dist[~np.all(np.asarray(r.assignments, float) == g_obs[None, :], axis=1)]
+        return {"estimate": float(r.estimate[k]), "conf_low": float(r.conf_low[k]), "conf_high": float(r.conf_high[k]),
+                "p_value": float(r.p_value[k]), "method": FEW_TREATED_METHOD, "n_draws": int(r.n_draws),
+                "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
+
     from sosek_impact.inference.randomization import randomization_inference
 
+    fn = statistic or estimator_statistic(estimator, aggregate, control)
     d = data.copy()
     d["_D"] = ((d[group] > 0) & (d[time] >= d[group])).astype(float)
-    kw = dict(unit=unit, time=time, group=group, estimator=statistic, n_perm=n_draws, seed=seed)
+    kw = dict(unit=unit, time=time, group=group, estimator=fn, n_perm=n_draws, seed=seed)
     ry = randomization_inference(d, y=y, **kw)
     rd = randomization_inference(d, y="_D", **kw)
     a, c = np.asarray(ry.distribution, float), np.asarray(rd.distribution, float)
     stat = float(ry.statistic)
     lo, hi = _invert_permutation_test(stat, a, c, alpha, exact=ry.exact)
     # the placebo distribution: every assignment but the observed one (enumerated: the draw whose
-    # statistic of D is largest, 1 for an unbiased linear estimator; random draws: all of them)
-    placebo = np.delete(a, int(np.argmax(c))) if ry.exact else a
+    # statistic of D is largest, 1 for an unbiased linear estimator; random draws: all of them),
+    # with the estimated constant effect removed from each draw (a_b - estimate c_b)
+    null = a - stat * c
+    placebo = np.delete(null, int(np.argmax(c))) if ry.exact else null
     return {"estimate": stat, "conf_low": lo, "conf_high": hi, "p_value": float(ry.pvalue),
             "method": FEW_TREATED_METHOD, "n_draws": int(ry.n_perm), "exact": bool(ry.exact),
-            "distribution": a, "distribution_placebo": placebo}
+            "library": "randomization_inference (fallback)", "distribution_placebo": placebo}
 
 
 def _invert_permutation_test(stat: float, a, c, alpha: float, *, exact: bool) -> tuple[float, float]:

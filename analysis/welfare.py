@@ -167,7 +167,7 @@ def estimate_row(d, name: str, fn, spec, sample: str, label: str, failures: list
     z = stats.norm.ppf(0.975)
     inf = spec["inference"]["few_treated"]
     ft = attempt(f"{label}: {name} few-treated interval", lambda: few_treated_interval(
-        d, "y", "bps_code", "year", "group", lambda *a: fn(*a)[0], n_draws=int(inf["n_draws"][sample]),
+        d, "y", "bps_code", "year", "group", estimator=name, n_draws=int(inf["n_draws"][sample]),
         alpha=float(inf["alpha"]), seed=int(spec["seeds"]["randomization"])), failures)
     row = base | {"estimate": att, "analytical_se": se, "analytical_conf_low": att - z * se,
                   "analytical_conf_high": att + z * se,
@@ -176,7 +176,6 @@ def estimate_row(d, name: str, fn, spec, sample: str, label: str, failures: list
     if ft is not None:
         m = spec["inference"]["mde"]
         placebo = ft.pop("distribution_placebo")
-        ft.pop("distribution")
         row |= {"few_treated": ft, "mde": minimum_detectable_effect(placebo, m["alpha"], m["power"]),
                 "placebo_estimates": placebo.tolist()}
     return row

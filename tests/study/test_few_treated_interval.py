@@ -39,7 +39,7 @@ def _did(d: pd.DataFrame, y: str, unit: str, time: str, group: str) -> float:
 
 def test_interval_ends_are_where_the_permutation_test_starts_rejecting():
     d = _panel(25, 6, 0.8, np.random.default_rng(1))
-    out = few_treated_interval(d, "y", "u", "t", "g", _did, n_draws=999, alpha=0.1, seed=3)
+    out = few_treated_interval(d, "y", "u", "t", "g", statistic=_did, n_draws=999, alpha=0.1, seed=3)
     assert out["exact"] and out["n_draws"] == 25
     D = ((d["g"] > 0) & (d["t"] >= d["g"])).astype(float)
     for end, step in ((out["conf_low"], -1e-6), (out["conf_high"], 1e-6)):
@@ -53,7 +53,7 @@ def test_interval_ends_are_where_the_permutation_test_starts_rejecting():
 
 def test_random_draws_use_the_plus_one_convention():
     d = _panel(150, 5, 0.0, np.random.default_rng(2))
-    out = few_treated_interval(d, "y", "u", "t", "g", _did, n_draws=99, alpha=0.05, seed=4)
+    out = few_treated_interval(d, "y", "u", "t", "g", statistic=_did, n_draws=99, alpha=0.05, seed=4)
     assert not out["exact"] and out["n_draws"] == 99
     D = ((d["g"] > 0) & (d["t"] >= d["g"])).astype(float)
     hi = out["conf_high"]
@@ -66,13 +66,14 @@ def test_coverage_with_one_treated_unit_is_the_nominal_level():
     tau, reps, hits = 1.5, 200, 0
     for _ in range(reps):
         d = _panel(20, 5, tau, rng)
-        out = few_treated_interval(d, "y", "u", "t", "g", _did, alpha=0.05, seed=0)
+        out = few_treated_interval(d, "y", "u", "t", "g", statistic=_did, alpha=0.05, seed=0)
         hits += out["conf_low"] <= tau <= out["conf_high"]
     # exact test over 20 assignments: coverage 0.95 exactly; 200 reps give SE 0.015
     assert 0.90 <= hits / reps <= 0.995
 
 
-def test_library_callaway_santanna_statistic_of_d_is_one_at_the_observed_assignment():
+def test_named_estimator_path_agrees_with_refitting_the_library_estimator():
+    """The named path (few_treated_inference when the library has it) equals re-estimating att_gt per assignment."""
     from sosek_impact.estimators.did import att_gt
 
     d = _panel(12, 5, 0.5, np.random.default_rng(6))
@@ -80,9 +81,13 @@ def test_library_callaway_santanna_statistic_of_d_is_one_at_the_observed_assignm
     def cs(data, y, unit, time, group):
         return att_gt(data, y, unit, time, group, control="never", method="reg").aggregate("simple", na_rm=True).overall_att
 
-    out = few_treated_interval(d, "y", "u", "t", "g", cs, alpha=0.05, seed=0)
-    assert math.isclose(out["estimate"], _did(d.loc[d["t"] >= 3], "y", "u", "t", "g"), rel_tol=1e-9)  # CS varying base = last-pre DiD
-    assert out["distribution_placebo"].size == 11
+    named = few_treated_interval(d, "y", "u", "t", "g", estimator="cs", alpha=0.05, seed=0)
+    refit = few_treated_interval(d, "y", "u", "t", "g", statistic=cs, alpha=0.05, seed=0)
+    assert math.isclose(refit["estimate"], _did(d.loc[d["t"] >= 3], "y", "u", "t", "g"), rel_tol=1e-9)  # varying base
+    assert refit["exact"] and refit["distribution_placebo"].size == 11
+    for key in ("estimate", "conf_low", "conf_high", "p_value"):
+        assert named[key] == pytest.approx(refit[key], rel=1e-6, abs=1e-9), key
+    assert np.sort(named["distribution_placebo"]) == pytest.approx(np.sort(refit["distribution_placebo"]), abs=1e-9)
 
 
 def test_mde_matches_normal_theory():
