@@ -200,7 +200,7 @@ def estimator_statistic(estimator: str, aggregate: str = "simple", control: str 
 def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, estimator: str = "cs",
                          aggregate: str = "simple", control: str = "never", n_draws: int = 999,
                          alpha: float = 0.05, seed: int = 0,
-                         statistic: Callable[..., float] | None = None) -> dict[str, Any]:
+                         statistic: Callable[..., float] | None = None, allow_fallback: bool = True) -> dict[str, Any]:
     """Estimate, p-value and interval valid with few treated units, for one overall estimate.
 
     The one place the study obtains few-treated intervals. When the library has
@@ -228,6 +228,9 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
     statistic
         Fallback path only, for tests: a callable ``f(data, y, unit, time, group) -> float``
         used instead of the named estimator (forces the fallback).
+    allow_fallback
+        ``False``: raise ``NotImplementedError`` instead of refitting per assignment when the
+        library lacks ``few_treated_inference`` (for long panels where refits cost minutes).
 
     Returns
     -------
@@ -248,14 +251,17 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
                     control=control, n_draws=n_draws, alpha=alpha, seed=seed)
         k = 0
         dist = np.asarray(r.distribution[r.terms[k]], float)
-        if r.exact and r.assignments is not None:
+        if r.exact and getattr(r, "assignments", None) is not None:
             g_obs = data.groupby(unit)[group].first().sort_index().to_numpy(float)
-            g_obs[~(g_obs > 0)] = 0.0
+            g_obs[~(g_obs > 0) | (g_obs > float(data[time].max()))] = 0.0
             dist = dist[~np.all(np.asarray(r.assignments, float) == g_obs[None, :], axis=1)]
         return {"estimate": float(r.estimate[k]), "conf_low": float(r.conf_low[k]), "conf_high": float(r.conf_high[k]),
                 "p_value": float(r.p_value[k]), "method": FEW_TREATED_METHOD, "n_draws": int(r.n_draws),
                 "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
 
+    if not allow_fallback and statistic is None:
+        raise NotImplementedError("sosek_impact.inference.few_treated_inference is not in this library version; "
+                                  "refitting the estimator per assignment is too slow for this panel")
     from sosek_impact.inference.randomization import randomization_inference
 
     fn = statistic or estimator_statistic(estimator, aggregate, control)

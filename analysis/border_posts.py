@@ -16,6 +16,7 @@ from _common import (
     SOURCE_LINE,
     TABLES,
     attempt,
+    few_treated_interval,
     load_spec,
     method,
     provenance,
@@ -161,7 +162,8 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                 att, se = simple.overall_att, simple.overall_se
                 z = stats.norm.ppf(0.975)
                 rows.append(_row("Callaway-Sant'Anna (simple)", f"influence function, {control} controls",
-                                 att, se, att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None))
+                                 att, se, att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None,
+                                 few_treated=_few_treated(d, "cs", control, spec, failures, label)))
             if full:
                 dyn = attempt(f"{label}: att_gt dynamic", lambda: res.aggregate("dynamic", na_rm=True), failures)
                 if dyn is not None:
@@ -174,8 +176,19 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
         if res is not None:
             agg = attempt(f"{label}: sun_abraham average", lambda: _sa_average(res), failures)
             if agg is not None:
-                rows.append(agg)
+                rows.append(agg | {"few_treated": _few_treated(d, "sa", "never", spec, failures, label)})
     return rows, extras
+
+
+def _few_treated(d, estimator: str, control: str, spec: dict[str, Any], failures: list, label: str) -> dict[str, Any] | None:
+    """The few-treated interval of an overall CS / SA estimate (``None``, recorded, when not available)."""
+    conf = spec["inference"]["few_treated"]
+    out = attempt(f"{label}: {estimator} few-treated interval", lambda: few_treated_interval(
+        d, "y", "bps_code", "year", "group", estimator=estimator, control=control, n_draws=int(conf["n_draws"]),
+        alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"]), allow_fallback=False), failures)
+    if out is not None:
+        out.pop("distribution_placebo")
+    return out
 
 
 def honest(es, conf: dict[str, Any], label: str) -> dict[str, Any]:
@@ -449,6 +462,30 @@ def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, p
 # --------------------------------------------------------------------------------------------
 
 
+ANALYTICAL = ("influence function", "cluster-robust")
+
+
+def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, Any]) -> dict[str, Any]:
+    """One row of the effects table: the few-treated interval first where the estimator has one.
+
+    An analytical (influence-function or cluster-robust) p-value of a row with one treated
+    regency is not shown: it reflects only the controls' noise.
+    """
+    from sosek_impact.report.tables import format_interval, format_p
+
+    ft = r.get("few_treated") or {}
+    heterogeneity_robust = r["estimator"].startswith(("Callaway", "Sun-Abraham", "imputation"))
+    one = extras["n_treated"] <= 1 and r["inference"].startswith(ANALYTICAL)
+    return {"outcome": outcome, "sample": sample, "estimator": r["estimator"], "treated": extras["n_treated"],
+            "units": extras["n_units"], "years": f"{extras['years'][0]}-{extras['years'][1]}",
+            "estimate": "" if r["estimate"] is None else f"{r['estimate']:+.4f}",
+            "few-treated 95% CI": format_interval(ft.get("conf_low"), ft.get("conf_high")) if ft else
+            ("not available (see Not run)" if heterogeneity_robust else ""),
+            "few-treated p": format_p(ft.get("p_value")) if ft else "",
+            "inference": r["inference"], "95% CI": format_interval(r["conf_low"], r["conf_high"]),
+            "p": "not meaningful (1 treated)" if one else format_p(r["p_value"])}
+
+
 def main(spec_path: str = SPEC) -> None:
     """Run analysis 1 and write its figures, tables and ``reports/results/border_posts.json``."""
     import pandas as pd
@@ -481,10 +518,7 @@ def main(spec_path: str = SPEC) -> None:
             extras["dropped_units_incomplete"] = dropped
             results[outcome][s] = extras
             for r in rows:
-                table_rows.append({"outcome": outcome, "sample": s, **{k: r[k] for k in (
-                    "estimator", "inference", "estimate", "se", "conf_low", "conf_high", "p_value")},
-                    "treated": extras["n_treated"], "units": extras["n_units"],
-                    "years": f"{extras['years'][0]}-{extras['years'][1]}"})
+                table_rows.append(table_row(outcome, s, r, extras))
     # robustness for the source break and COVID
     robustness = {}
     oc = spec["outcomes"][main_outcome]
@@ -496,10 +530,7 @@ def main(spec_path: str = SPEC) -> None:
         rows, extras = estimate_all(d, spec, spec["samples"]["kalimantan"]["control"], False, failures, f"robustness {rid}")
         robustness[rid] = {"label": rc["label"], "variable": variable, "rows": rows, **extras}
         for r in rows:
-            table_rows.append({"outcome": f"{main_outcome} [{rid}]", "sample": "kalimantan", **{k: r[k] for k in (
-                "estimator", "inference", "estimate", "se", "conf_low", "conf_high", "p_value")},
-                "treated": extras["n_treated"], "units": extras["n_units"],
-                "years": f"{extras['years'][0]}-{extras['years'][1]}"})
+            table_rows.append(table_row(f"{main_outcome} [{rid}]", "kalimantan", r, extras))
     sc = synthetic_controls(panel, spec, first, samples_units, failures) if spec["estimators"].get("synthetic_control") else {}
 
     figures = {}

@@ -106,7 +106,7 @@ def tasks() -> list[Task]:
                depends=["gaps", "border_posts", "forums", "engel", "welfare"]),
         Task("report", _script("report"),
              inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
-                     "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md"],
+                     "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
              outputs=["reports/report.html"], depends=["gaps", "border_posts", "forums", "engel", "welfare", "map", "claims"]),
     ]
 

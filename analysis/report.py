@@ -14,6 +14,15 @@ from typing import Any
 from _common import ROOT, read_results
 
 REPORT = ROOT / "reports" / "report.html"
+CONTROL_LABEL = {"border": "the other border regencies", "kalimantan": "non-border Kalimantan regencies",
+                 "national": "all non-border regencies"}
+
+
+def _p(p: Any) -> str:
+    """A p-value as text: "< 0.001" below one in a thousand."""
+    if p is None:
+        return "n/a"
+    return "&lt; 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
 
 
 def f(x: Any, nd: int = 3, signed: bool = False) -> str:
@@ -118,26 +127,38 @@ def main() -> None:
     for s, r in res.items():
         for row in r.get("rows", []):
             if row["estimator"].startswith("Callaway"):
-                bullets.append(f"<li>{html.escape(s)} controls ({r['n_treated']} treated of {r['n_units']} regencies, "
+                ft = row.get("few_treated") or {}
+                valid = (f"few-treated 95% CI [{num(f(ft['conf_low'], 3, True), bp, 'border_posts')}, "
+                         f"{num(f(ft['conf_high'], 3, True), bp, 'border_posts')}] (randomisation p = "
+                         f"{num(_p(ft['p_value']), bp, 'border_posts')}); " if ft else "few-treated interval not available; ")
+                bullets.append(f"<li>{CONTROL_LABEL.get(s, html.escape(s))} ({r['n_treated']} treated of {r['n_units']} regencies, "
                                f"{r['years'][0]}&ndash;{r['years'][1]}): ATT "
-                               + num(f(row['estimate'], 3, True), bp, "border_posts")
-                               + f" log points, 95% CI [{num(f(row['conf_low'], 3, True), bp, 'border_posts')}, "
+                               + num(f(row['estimate'], 3, True), bp, "border_posts") + " log points, <b>" + valid + "</b>"
+                               + f"analytical CI [{num(f(row['conf_low'], 3, True), bp, 'border_posts')}, "
                                f"{num(f(row['conf_high'], 3, True), bp, 'border_posts')}]</li>")
     cs_rows = [(s, row) for s, r in res.items() for row in r.get("rows", []) if row["estimator"].startswith("Callaway")]
-    gains = [html.escape(s) for s, row in cs_rows if (row.get("conf_low") or 0) > 0]
-    losses = [html.escape(s) for s, row in cs_rows if (row.get("conf_high") or 0) < 0]
-    verdict = ("No control group shows a gain distinguishable from zero." if not gains else
-               f"The interval excludes zero on the positive side with the {' and '.join(gains)} control group(s).")
+
+    def bounds(row):
+        ft = row.get("few_treated") or {}
+        return (ft["conf_low"], ft["conf_high"]) if ft else (row.get("conf_low"), row.get("conf_high"))
+
+    gains = [CONTROL_LABEL.get(s, html.escape(s)) for s, row in cs_rows if (bounds(row)[0] or 0) > 0]
+    losses = [CONTROL_LABEL.get(s, html.escape(s)) for s, row in cs_rows if (bounds(row)[1] or 0) < 0]
+    which = ("few-treated" if all(row.get("few_treated") for _, row in cs_rows) else
+             "few-treated where available, analytical otherwise,")
+    verdict = (f"With the {which} intervals, no control group shows a gain distinguishable from zero." if not gains else
+               f"The {which} interval excludes zero on the positive side with " + " and with ".join(gains) + " as controls.")
     if losses:
-        verdict += (f" With the {' and '.join(losses)} control group(s) the interval excludes zero on the negative side; "
+        verdict += (" It excludes zero on the negative side with " + " and with ".join(losses) + " as controls; "
                     "the synthetic-control panels show why: "
                     "Sambas (and several placebo regencies) drop at the 2019/2020 level break of the source, which falls in "
                     "the post period of the first wave, so a negative estimate is not evidence of harm either.")
     pre = {s: (r.get("event_study_pretrend") or {}).get("pvalue") for s, r in res.items()}
     rejected = [s for s, p in pre.items() if p is not None and p < 0.05]
     pre_text = (" Before reading these: the joint test that the event-study leads are zero gives "
-                + "; ".join(f"{html.escape(s)} p = " + num(f(p, 3), bp, "border_posts") for s, p in pre.items() if p is not None)
-                + ". " + (f"It rejects at 5 % for the {', '.join(html.escape(s) for s in rejected)} control group(s): the treated "
+                + "; ".join(f"{html.escape(s)} p = " + num(_p(p), bp, "border_posts") for s, p in pre.items() if p is not None)
+                + ". " + ("It rejects at 5 % with " + " and with ".join(CONTROL_LABEL.get(s, html.escape(s)) for s in rejected)
+                          + " as controls: the treated "
                           "regencies were already on different paths from those controls before the posts opened, so parallel "
                           "trends is doubtful there and the Honest DiD bounds under Robustness are the relevant intervals."
                           if rejected else "No sample rejects at 5 %."))
@@ -149,16 +170,25 @@ def main() -> None:
                      ("synthetic_control_placebos", "Placebo-in-space gaps for each border-post regency")):
         if key in bp.get("figures", {}):
             rep.figure(bp["figures"][key], cap, *src(bp))
-    rep.paragraph("How to read the table below: log GRDP and log population end in 2017, so only Sanggau (from 2017) is treated "
-                  "there, with one post year; with a single treated unit an analytical standard error reflects only the "
-                  "controls' variation and its tiny p-values mean nothing. The few-cluster methods (wild cluster bootstrap, "
-                  "randomisation inference, Conley-Taber) are run for the main outcome; they widen the TWFE intervals "
-                  "considerably (e.g. the national TWFE estimate loses its significance).", "note")
+    rep.paragraph("How to read the table below: every Callaway&ndash;Sant'Anna and Sun&ndash;Abraham row carries a few-treated "
+                  "95% interval (randomisation inference over adoption timing, inverted for a constant effect) beside its "
+                  "analytical one; read the few-treated one. Log GRDP and log population end in 2017, so only Sanggau (from 2017) "
+                  "is treated there, with one post year; with a single treated unit an analytical standard error reflects only the "
+                  "controls' variation, so those rows show no analytical p-value. For the TWFE contrast of the main outcome the "
+                  "wild cluster bootstrap, randomisation inference and Conley-Taber rows play the same role.", "note")
     eff = ROOT / "reports/tables/border_posts_effects.md"
     if eff.exists():
         rows = [r for r in _md_rows(eff)]
         rep.table(pd.DataFrame(rows), "All estimates: outcome x control group x estimator x inference", *src(bp),
                   ("table (md)", "reports/tables/border_posts_effects.md"), ("table (tex)", "reports/tables/border_posts_effects.tex"))
+    mc = monte_carlo_coverage(ROOT / "docs/monte_carlo.md")
+    if len(mc):
+        rep.paragraph("What the intervals of the table above are worth at the study's shape: the project's Monte Carlo (panels "
+                      "shaped like the study, 8 treated regencies in 4 cohorts; " + rep.link("docs/monte_carlo.md", "docs/monte_carlo.md")
+                      + ") measured the coverage of each nominal 95 % interval. Rows for the heterogeneity-robust estimators and "
+                      "the few-treated methods:", "note")
+        rep.table(mc, "Monte Carlo coverage of nominal 95 % intervals at the study's shape (docs/monte_carlo.md)",
+                  ("monte carlo", "docs/monte_carlo.md"))
     if "map" in mp.get("figures", {}):
         rep.figure(mp["figures"]["map"], "Border regencies, border posts and synthetic-control effects", *src(mp))
     nr = bp.get("not_run", [])
@@ -292,7 +322,7 @@ def main() -> None:
                       "post-opening event-study effect: the intervals under smoothness restrictions (M bounds the change in the slope of "
                       "the differential trend) and relative magnitudes (post-period violations at most Mbar times the largest pre-period "
                       "one). Joint pre-trend tests of the event study: "
-                      + "; ".join(f"{html.escape(k)} p = {f((v.get('event_study_pretrend') or {}).get('pvalue'), 3)}" for k, v in res.items())
+                      + "; ".join(f"{html.escape(k)} p = {_p((v.get('event_study_pretrend') or {}).get('pvalue'))}" for k, v in res.items())
                       + ". Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter. "
                       "M = 0 extrapolates the pre-period trend linearly; an interval that excludes zero there but contains it "
                       "for a small M is an effect that rests on that extrapolation.")
@@ -337,6 +367,36 @@ def main() -> None:
                   + rep.link("analysis/pipeline.py", "analysis/pipeline.py") + " reruns only what changed. Documentation: "
                   + rep.link("docs/study.md", "docs/study.md") + ".")
     rep.write()
+
+
+def monte_carlo_coverage(path):
+    """Coverage rows of the heterogeneity-robust estimators and few-treated methods in docs/monte_carlo.md."""
+    import pandas as pd
+
+    if not path.exists():
+        return pd.DataFrame()
+    text = path.read_text(encoding="utf-8")
+    begin, end = "<!-- monte-carlo-table:begin -->", "<!-- monte-carlo-table:end -->"
+    if begin not in text or end not in text:
+        return pd.DataFrame()
+    rows, design = [], None
+    for line in text[text.index(begin):text.index(end)].splitlines():
+        if line.startswith("### "):
+            design = line[4:].split(":")[0].replace("Design", "").strip(" `")
+            continue
+        if not line.startswith("|") or line.startswith("|---"):
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if cells[0] == "estimator + inference":
+            head = cells
+            continue
+        name = cells[0]
+        if name.startswith(("CS", "Sun-Abraham", "SA", "imputation")) or "few-treated" in name.lower():
+            row = dict(zip(head, cells, strict=False))
+            rows.append({"design": design, "estimator + inference": name,
+                         "95 % coverage (MC se)": row.get("95 % coverage (MC se)", "").replace("**", ""),
+                         "mean CI width": row.get("mean CI width", "")})
+    return pd.DataFrame(rows)
 
 
 def _md_rows(path):
