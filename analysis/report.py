@@ -254,6 +254,17 @@ def main() -> None:
                   f"expenditure, income equivalent {num(f(w['estimate'], 3, True), en, 'engel')} log points "
                   f"[{num(f(w['conf_low'], 3, True), en, 'engel')}, {num(f(w['conf_high'], 3, True), en, 'engel')}] (delta method, "
                   "joint covariance of &delta; and &beta;)</li>")
+    pft = en.get("province_few_treated") or {}
+    if pft:
+        ie = pft.get("income_equivalent") or {}
+        wl.append(f"<li><b>Second PLBN wave at province level</b> (West and North Kalimantan from 2024 vs {pft['n_units'] - pft['n_treated']} "
+                  f"other provinces, Callaway&ndash;Sant'Anna): food share {num(f(100 * pft['estimate'], 2, True), en, 'engel')} pp, "
+                  f"<b>few-treated 95% CI [{num(f(100 * pft['conf_low'], 2, True), en, 'engel')}, "
+                  f"{num(f(100 * pft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(_p(pft['p_value']), en, 'engel')}, "
+                  f"all {pft['n_draws']} assignments of two provinces); income equivalent "
+                  + (f"{num(f(ie['estimate'], 3, True), en, 'engel')} log points, interval [{num(f(ie['conf_low'], 3, True), en, 'engel')}, "
+                     f"{num(f(ie['conf_high'], 3, True), en, 'engel')}] (the few-treated interval projected over the Engel slope's "
+                     "bootstrap interval)" if ie else "not defined") + ".</li>")
     did = en.get("province_did") or {}
     if did:
         wd, wb = did.get("welfare_delta_method", {}), did.get("welfare_bootstrap", {})
@@ -262,16 +273,35 @@ def main() -> None:
                   f"equivalent {num(f(wd.get('estimate'), 3, True), en, 'engel')} [{num(f(wd.get('conf_low'), 3, True), en, 'engel')}, "
                   f"{num(f(wd.get('conf_high'), 3, True), en, 'engel')}] (delta method, block-diagonal) or "
                   f"[{num(f(wb.get('conf_low'), 3, True), en, 'engel')}, {num(f(wb.get('conf_high'), 3, True), en, 'engel')}] "
-                  "(bootstrap); two treated clusters, so these intervals are too narrow if anything.</li>")
+                  "(bootstrap): TWFE with cluster-robust errors from two treated clusters, shown for reference only; "
+                  "these intervals are too narrow.</li>")
     rep.paragraph("<ul>" + "".join(wl) + "</ul>")
     if "engel_curve" in en.get("figures", {}):
         rep.figure(en["figures"]["engel_curve"], "Engel curve across provinces, 2017-2025", *src(en))
+    if "food_share_effect" in en.get("figures", {}):
+        rep.figure(en["figures"]["food_share_effect"], "Food share of the second-wave provinces and the placebo distribution of the effect",
+                   *src(en))
+    fse = ROOT / "reports/tables/engel_food_share_effect.md"
+    if fse.exists():
+        rep.table(pd.DataFrame(_md_rows(fse)), "Food-share effects with few-treated intervals and income equivalents", *src(en),
+                  ("table (md)", "reports/tables/engel_food_share_effect.md"))
     reg = en.get("regency", {})
     if reg.get("present"):
         rd = reg.get("did", {})
         rw = reg.get("welfare_delta_method", {})
-        rep.paragraph(f"Regency food shares were found at {rep.link(reg['path'], reg['path'])}: border-post effect on the food share "
-                      f"{num(f(rd.get('delta'), 4, True), en, 'engel')}, income equivalent {num(f(rw.get('estimate'), 3, True), en, 'engel')}.")
+        rft = reg.get("few_treated") or {}
+        rie = rft.get("income_equivalent") or {}
+        text = (f"Regency food shares were found at {rep.link(reg['path'], reg['path'])} ({reg.get('regencies')} regencies, "
+                f"{len(reg.get('treated', []))} with a border post): ")
+        if rft:
+            text += (f"Callaway&ndash;Sant'Anna effect on the food share {num(f(100 * rft['estimate'], 2, True), en, 'engel')} pp, "
+                     f"<b>few-treated 95% CI [{num(f(100 * rft['conf_low'], 2, True), en, 'engel')}, "
+                     f"{num(f(100 * rft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(_p(rft['p_value']), en, 'engel')}); "
+                     + (f"income equivalent {num(f(rie['estimate'], 3, True), en, 'engel')} log points "
+                        f"[{num(f(rie['conf_low'], 3, True), en, 'engel')}, {num(f(rie['conf_high'], 3, True), en, 'engel')}]. " if rie else ""))
+        text += (f"(The TWFE coefficient {num(f(rd.get('delta'), 4, True), en, 'engel')} with cluster-robust errors from "
+                 f"{len(reg.get('treated', []))} treated clusters is not a basis for a verdict.)")
+        rep.paragraph(text)
     else:
         rep.paragraph("<b>Regency food shares are not in the bundled data.</b> To estimate the border posts' effect on the food share "
                       "directly, download the BPS table <i>" + html.escape(reg.get("bps_table", "")) + "</i> (by kabupaten/kota, one file "
