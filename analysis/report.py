@@ -208,6 +208,13 @@ def main() -> None:
     notes = [n for e in fo.get("results", {}).values() for n in e.get("sc", {}).get("notes", [])]
     if notes:
         items.append("<li>Estimator notes: " + " ".join(html.escape(n) + "." for n in notes) + "</li>")
+    bc = fo.get("backcast_provinces", {})
+    if bc:
+        items.append("<li>Donor pool: " + html.escape(", ".join(fo.get("donors", []))) + ". Back-cast provinces (created after 1983: "
+                     + html.escape(", ".join(f"{k} {v}" for k, v in bc.items())) + ") hold back-cast values, not observations, before "
+                     "their creation" + (" and are left out of the donor pool" if fo.get("backcast_excluded_from_donors") else "")
+                     + ". Other cross-border programmes cover many donors: " + html.escape("; ".join(fo.get("other_programmes", [])))
+                     + " &ndash; the forum effect is measured against provinces that had programmes of their own.</li>")
     rep.paragraph("<ul>" + "".join(items) + "</ul>West Kalimantan has only two pre-forum years (1983&ndash;84): any weighting fits two "
                   "points, so the post-1985 gap mixes the forum with the province's own faster trend. East Kalimantan's GDP per capita "
                   "(oil and gas) lies above every donor, outside their convex hull: the synthetic control cannot fit it, and only the "
@@ -239,7 +246,8 @@ def main() -> None:
     ea = en.get("engel_alt", {})
     eb = en.get("engel_bootstrap", {})
     rep.paragraph(
-        f"Across {en.get('n_provinces', 'n/a')} provinces and the years {min(en.get('years', [0]))}&ndash;{max(en.get('years', [0]))}, "
+        f"Across {em.get('nobs', 'n/a')} province-years, {min(en.get('years', [0]))}&ndash;{max(en.get('years', [0]))} (34 provinces "
+        f"each year to 2023, {en.get('n_provinces', 'n/a')} from 2024 when the four provinces split from Papua in 2022 enter), "
         f"the Engel slope is {num(f(100 * em.get('beta', float('nan')), 1), en, 'engel')} percentage points of food share per log point of "
         f"per-capita expenditure (year effects; cluster-robust SE {num(f(100 * em.get('se', float('nan')), 1), en, 'engel')} pp; cluster "
         f"bootstrap 95% interval of the slope [{num(f(100 * eb.get('ci', [float('nan')] * 2)[0], 1), en, 'engel')}, "
