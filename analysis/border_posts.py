@@ -17,6 +17,7 @@ from _common import (
     TABLES,
     attempt,
     few_treated_interval,
+    minimum_detectable_effect,
     load_spec,
     method,
     provenance,
@@ -168,6 +169,8 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                 dyn = attempt(f"{label}: att_gt dynamic", lambda: res.aggregate("dynamic", na_rm=True), failures)
                 if dyn is not None:
                     extras["cs_dynamic"] = dyn.reset_index(drop=True).to_dict(orient="records")
+                    extras["cs_treated_by_event_time"] = treated_by_event_time(d)
+                    extras["cs_pretest_supt"] = sup_t_pretest(dyn)
                     extras["cs_dynamic_overall"] = {"att": dyn.overall_att, "se": dyn.overall_se, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
@@ -187,8 +190,34 @@ def _few_treated(d, estimator: str, control: str, spec: dict[str, Any], failures
         d, "y", "bps_code", "year", "group", estimator=estimator, control=control, n_draws=int(conf["n_draws"]),
         alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"]), allow_fallback=False), failures)
     if out is not None:
-        out.pop("distribution_placebo")
+        m = spec["inference"].get("mde", {"alpha": 0.05, "power": 0.8})
+        out["mde"] = minimum_detectable_effect(out.pop("distribution_placebo"), m["alpha"], m["power"])
     return out
+
+
+def sup_t_pretest(dyn) -> dict[str, Any] | None:
+    """Joint pre-test from the uniform band: max over e < 0 of |ATT(e)| / SE against the band's critical value.
+
+    The band's bootstrap critical value covers every event time at once, so the test of the
+    pre-periods alone is conservative; it rejects when some pre-period uniform band excludes zero.
+    """
+    import numpy as np
+
+    crit = getattr(dyn, "crit_val", None)
+    pre = dyn.loc[(dyn["egt"] < 0) & (dyn["se"] > 0)]
+    if crit is None or not len(pre) or not np.isfinite(crit):
+        return None
+    t = (pre["att"].abs() / pre["se"]).to_numpy(float)
+    k = int(np.argmax(t))
+    return {"sup_t": float(t[k]), "at_event_time": int(pre["egt"].iloc[k]), "crit_val": float(crit),
+            "rejects": bool(t[k] > crit), "n_pre": int(len(pre))}
+
+
+def treated_by_event_time(d) -> dict[str, int]:
+    """Number of treated regencies observed at each event time (year - first treated year)."""
+    t = d.loc[d["group"] > 0, ["bps_code", "year", "group"]]
+    e = (t["year"] - t["group"]).astype(int)
+    return {str(k): int(v) for k, v in t.assign(e=e).groupby("e")["bps_code"].nunique().items()}
 
 
 def honest(es, conf: dict[str, Any], label: str) -> dict[str, Any]:
@@ -350,19 +379,25 @@ def fig_event_study(results, outcome, spec, names, path: Path) -> bool:
     return True
 
 
-def fig_cs_dynamic(results, outcome, spec, path: Path, window=(-8, 7)) -> bool:
+def fig_cs_dynamic(results, outcome, spec, path: Path) -> bool:
+    """CS dynamic effects over the spec's event-time window, with the treated count per event time."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+    import numpy as np
     import pandas as pd
+    from matplotlib.ticker import MaxNLocator
 
     from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
 
     panels = [(s, results[outcome][s]) for s in spec["samples"] if "cs_dynamic" in results[outcome].get(s, {})]
     if not panels:
         return False
+    window = tuple(spec["estimators"]["att_gt"]["figure_window"])
+    base = spec["estimators"]["att_gt"]["base_period"]
     use_study_style()
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4), sharey=True, squeeze=False)
-    for ax, (s, r) in zip(axes[0], panels, strict=True):
+    fig, axes = plt.subplots(2, len(panels), figsize=(5.0 * len(panels), 5.4), sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": [4, 1]})
+    for j, (s, r) in enumerate(panels):
+        ax, axn = axes[0][j], axes[1][j]
         dyn = pd.DataFrame(r["cs_dynamic"])
         dyn = dyn.loc[dyn["egt"].between(*window)]
         if "cband_lower" in dyn:
@@ -373,15 +408,34 @@ def fig_cs_dynamic(results, outcome, spec, path: Path, window=(-8, 7)) -> bool:
                     fmt="o", color="C1", ecolor="0.3", capsize=2, label="ATT(e), 95% pointwise")
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", ls=":")
+        lo = np.nanmin(dyn[[c for c in ("cband_lower", "ci_lower") if c in dyn]].to_numpy(float))
+        hi = np.nanmax(dyn[[c for c in ("cband_upper", "ci_upper") if c in dyn]].to_numpy(float))
+        pad = 0.05 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 0.1
+        ax.set_ylim(lo - pad, hi + pad)  # every band drawn in full
         ov = r.get("cs_dynamic_overall", {})
-        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\nmean of ATT(e), e >= 0: {ov.get('att', float('nan')):.3f} "
-                     f"(SE {ov.get('se', float('nan')):.3f}); {r['n_treated']} treated", fontsize=9.5)
-        ax.set_xlabel("years since the post opened")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        pt = r.get("cs_pretest") or {}
+        sup = r.get("cs_pretest_supt") or {}
+        if pt.get("pvalue") is not None:
+            pre = f"joint Wald pre-test p = {pt['pvalue']:.3f}" if pt["pvalue"] >= 0.001 else "joint Wald pre-test p < 0.001"
+        elif sup:
+            pre = f"pre-period sup-t {sup['sup_t']:.2f} vs 95% crit. {sup['crit_val']:.2f}" + (" (rejects)" if sup["rejects"] else "")
+        else:
+            pre = "joint pre-test n/a"
+        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\nmean ATT(e), e >= 0: {ov.get('att', float('nan')):+.3f} "
+                     f"(SE {ov.get('se', float('nan')):.3f})\n{pre}", fontsize=9)
+        counts = r.get("cs_treated_by_event_time", {})
+        es = [e for e in range(window[0], window[1] + 1) if str(e) in counts]
+        axn.bar(es, [counts[str(e)] for e in es], color="0.55", width=0.8)
+        axn.set_ylabel("treated", fontsize=8)
+        axn.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axn.set_xlabel(f"event time (window {window[0]}..{window[1]} from the spec)")
+        axn.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0][0].set_ylabel("ATT on log GRDP per capita (log points)")
     axes[0][0].legend(fontsize=7.5, loc="lower left")
-    fig.suptitle("Callaway-Sant'Anna dynamic effects of the border posts, with uniform bands")
-    add_source_note(fig, SOURCE_LINE["idn514"] + " Seeded bootstrap (spec border_posts.toml).")
+    base_txt = ("base period varying: pre-period effects compare t with t-1,\npost-period effects compare with g-1"
+                if base == "varying" else "base period universal: every effect compares with g-1")
+    fig.suptitle(f"Callaway-Sant'Anna dynamic effects of the border posts, with uniform bands ({base_txt})", fontsize=10)
+    add_source_note(fig, SOURCE_LINE["idn514"] + " Seeded bootstrap (spec border_posts.toml). Bottom: treated regencies at each event time.")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     save_figure(fig, path)
     return True
@@ -465,7 +519,17 @@ def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, p
 ANALYTICAL = ("influence function", "cluster-robust")
 
 
-def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, Any]) -> dict[str, Any]:
+ESTIMATOR_IDS = {"cs": "Callaway-Sant'Anna", "sa": "Sun-Abraham", "twfe": "TWFE"}
+
+
+def is_primary(spec: dict[str, Any], outcome: str, sample: str, r: dict[str, Any]) -> bool:
+    """The one primary specification of the spec (outcome x sample x estimator; few-treated inference)."""
+    p = spec.get("primary", {})
+    return (outcome == p.get("outcome") and sample == p.get("sample")
+            and r["estimator"].startswith(ESTIMATOR_IDS.get(p.get("estimator"), "?")))
+
+
+def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, Any], role: str = "robustness") -> dict[str, Any]:
     """One row of the effects table: the few-treated interval first where the estimator has one.
 
     An analytical (influence-function or cluster-robust) p-value of a row with one treated
@@ -476,12 +540,13 @@ def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, An
     ft = r.get("few_treated") or {}
     heterogeneity_robust = r["estimator"].startswith(("Callaway", "Sun-Abraham", "imputation"))
     one = extras["n_treated"] <= 1 and r["inference"].startswith(ANALYTICAL)
-    return {"outcome": outcome, "sample": sample, "estimator": r["estimator"], "treated": extras["n_treated"],
+    return {"role": role, "outcome": outcome, "sample": sample, "estimator": r["estimator"], "treated": extras["n_treated"],
             "units": extras["n_units"], "years": f"{extras['years'][0]}-{extras['years'][1]}",
             "estimate": "" if r["estimate"] is None else f"{r['estimate']:+.4f}",
             "few-treated 95% CI": format_interval(ft.get("conf_low"), ft.get("conf_high")) if ft else
             ("not available (see Not run)" if heterogeneity_robust else ""),
             "few-treated p": format_p(ft.get("p_value")) if ft else "",
+            "MDE (5 %, 80 % power)": "" if not ft or ft.get("mde") is None else f"{ft['mde']['mde']:.4f}",
             "inference": r["inference"], "95% CI": format_interval(r["conf_low"], r["conf_high"]),
             "p": "not meaningful (1 treated)" if one else format_p(r["p_value"])}
 
@@ -518,14 +583,20 @@ def main(spec_path: str = SPEC) -> None:
             extras["dropped_units_incomplete"] = dropped
             results[outcome][s] = extras
             for r in rows:
-                table_rows.append(table_row(outcome, s, r, extras))
+                table_rows.append(table_row(outcome, s, r, extras, "primary" if is_primary(spec, outcome, s, r) else "robustness"))
     # robustness for the source break and COVID
     robustness = {}
     oc = spec["outcomes"][main_outcome]
     for rid, rc in spec.get("robustness", {}).items():
         variable = rc.get("variable", oc["variable"])
         win = (years[0], rc.get("last_year", years[1]))
-        d, _ = outcome_frame(panel, variable, oc["transform"], samples_units["kalimantan"], win, first,
+        source = panel
+        if rc.get("chain_link_break"):
+            from grdp_break import chain_link
+
+            source = panel.assign(**{f"{variable}_chained": chain_link(panel, variable, int(rc["chain_link_break"]))})
+            variable = f"{variable}_chained"
+        d, _ = outcome_frame(source, variable, oc["transform"], samples_units["kalimantan"], win, first,
                              drop_years=tuple(rc.get("drop_years", ())))
         rows, extras = estimate_all(d, spec, spec["samples"]["kalimantan"]["control"], False, failures, f"robustness {rid}")
         robustness[rid] = {"label": rc["label"], "variable": variable, "rows": rows, **extras}
@@ -570,6 +641,7 @@ def main(spec_path: str = SPEC) -> None:
         "not_run": failures,
         "dropped_units": dropped_units,
         "main_outcome": main_outcome,
+        "primary": {k: v for k, v in spec.get("primary", {}).items()},
     })
 
 

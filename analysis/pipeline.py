@@ -85,7 +85,9 @@ def tasks() -> list[Task]:
              outputs=[PANEL, PROVINCE_PANEL, "data/processed/validation.md", "data/processed/DATA_DICTIONARY.md"]),
         _study("gaps", PANEL, outputs=[f"{fig}/gaps_grdp_pc_idn514.png", f"{fig}/gaps_poverty_rate.png", f"{fig}/gaps_hdi.png",
                                        f"{tab}/gaps.md"], depends=["panel"]),
-        _study("border_posts", PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
+        _study("grdp_break", PANEL, f"{LIB}/registry", outputs=[f"{fig}/grdp_break.png", f"{tab}/grdp_break.md"],
+               depends=["panel"]),
+        _study("border_posts", PANEL, "analysis/grdp_break.py", REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
                outputs=[f"{fig}/event_study_log_grdp_pc.png", f"{fig}/cs_dynamic_log_grdp_pc.png",
                         f"{fig}/synthetic_control_regencies.png", f"{fig}/synthetic_control_regencies_placebos.png",
                         f"{tab}/border_posts_effects.md", f"{tab}/border_posts_synthetic_control.md"], depends=["panel"]),
@@ -106,9 +108,9 @@ def tasks() -> list[Task]:
                "reports/results/engel.json", "reports/results/welfare.json", outputs=[f"{tab}/claims.md"],
                depends=["gaps", "border_posts", "forums", "engel", "welfare"]),
         Task("report", _script("report"),
-             inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
+             inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
-             outputs=["reports/report.html"], depends=["gaps", "border_posts", "forums", "engel", "welfare", "map", "claims"]),
+             outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "map", "claims"]),
     ]
 
 

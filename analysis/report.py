@@ -44,7 +44,8 @@ def main() -> None:
 
     from sosek_impact.report.html import Report
 
-    gaps, bp, fo, en, cl, mp, wf = (read_results(n) for n in ("gaps", "border_posts", "forums", "engel", "claims", "map", "welfare"))
+    gaps, bp, fo, en, cl, mp, wf, gb = (read_results(n) for n in ("gaps", "border_posts", "forums", "engel", "claims", "map",
+                                                                  "welfare", "grdp_break"))
     rep = Report("Did Sosek Malindo and the border posts raise welfare in Indonesia's border regencies?", REPORT, ROOT)
 
     def src(res: dict[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -162,6 +163,9 @@ def main() -> None:
                           "regencies were already on different paths from those controls before the posts opened, so parallel "
                           "trends is doubtful there and the Honest DiD bounds under Robustness are the relevant intervals."
                           if rejected else "No sample rejects at 5 %."))
+    import report_border
+
+    report_border.primary(rep, bp, lambda text: num(text, bp, "border_posts"))
     rep.paragraph("Callaway&ndash;Sant'Anna average effect of a border post on log GRDP per capita (indonesia514 source):<ul>"
                   + "".join(bullets) + "</ul>" + verdict + pre_text)
     for key, cap in (("event_study", "Event study of log GRDP per capita with the joint pre-trend test, by control group"),
@@ -337,6 +341,9 @@ def main() -> None:
                   "one post year for Sanggau only. "
                   + ("None of these runs shows a gain whose interval excludes zero." if not rob_gain else
                      "At least one run shows a gain whose interval excludes zero: see the table."))
+
+    report_border.break_section(rep, gb, bp, lambda text: num(text, gb, "grdp_break"),
+                                (*src(gb), ("result", "reports/results/grdp_break.json")), _md_rows)
 
     hrows = []
     for smp, r in res.items():
