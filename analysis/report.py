@@ -382,7 +382,14 @@ def main() -> None:
     seeds = {
         "000_8891db26dff91350.txt": "seed 000", "001_da676618ea1bb90c.txt": "seed 001", "002_4e2fb1fc5ae69048.txt": "seed 002",
         "003_2cec98f0835ef3a1.txt": "seed 003", "004_10cedc3a97257f2f.txt": "seed 004"}
-    ctab = pd.DataFrame([{"id": c["claim_id"], "source": seeds.get(c["seed_file"], c["seed_file"]) + ": " + c["author_title"],
+    legend = {}
+    for c in cl.get("claims", []):
+        legend.setdefault(seeds.get(c["seed_file"], c["seed_file"]), (c["seed_file"], c["author_title"]))
+    if legend:
+        rep.paragraph("Seed papers cited in the table by id:<ul>" + "".join(
+            f"<li><b>{html.escape(k)}</b> (<code>{html.escape(v[0])}</code>): {html.escape(v[1])}</li>" for k, v in sorted(legend.items()))
+            + "</ul>")
+    ctab = pd.DataFrame([{"id": c["claim_id"], "source": seeds.get(c["seed_file"], c["seed_file"]),
                           "claim": c["claim"], "where": c["page_section"], "our evidence": c["our_evidence"],
                           "uncertainty": c["uncertainty"], "verdict": c["verdict"], "why": c["why"]} for c in cl.get("claims", [])])
     if len(ctab):
