@@ -315,8 +315,8 @@ def gdp_effects(ctx) -> Evidence:
                ["reports/results/border_posts.json", "reports/results/forums.json", "analysis/specs/border_posts.toml"])
 
 
-def _welfare_primary(ctx, outcome: str) -> dict | None:
-    w = ctx.get("welfare") or {}
+def _welfare_primary(ctx, outcome: str, key: str = "welfare") -> dict | None:
+    w = ctx.get(key) or {}
     prim = w.get("primary", {})
     for r in w.get("rows", []):
         if (r.get("outcome") == outcome and r.get("robustness") is None and r.get("sample") == prim.get("sample")
@@ -339,10 +339,16 @@ def poverty_effect(ctx) -> Evidence:
         return _ev("welfare estimates not available", "", "not testable here", "the welfare analysis did not run",
                    ["reports/results/welfare.json"])
     ft, m = r["few_treated"], r.get("mde") or {}
-    fell = ft["conf_high"] < 0
+    r1 = _welfare_primary(ctx, "poverty_rate", "welfare_first_wave")
+    fell = ft["conf_high"] < 0 or (r1 is not None and r1["few_treated"]["conf_high"] < 0)
     ev = (f"second-wave border post (Jagoi Babang, Bengkayang, 2024) vs non-border Kalimantan regencies: P0 change "
           f"{r['estimate']:+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI [{ft['conf_low']:+.2f}, {ft['conf_high']:+.2f}], "
           f"p = {ft['p_value']:.2f}; minimum detectable effect {m.get('mde', float('nan')):.2f} pp")
+    if r1 is not None:
+        f1, m1 = r1["few_treated"], r1.get("mde") or {}
+        ev += (f"; first-wave posts (Sanggau, Sambas, Kapuas Hulu), P0 {r1['years'][0]}-2014 vs 2020-2024: {r1['estimate']:+.2f} pp, "
+               f"few-treated 95% CI [{f1['conf_low']:+.2f}, {f1['conf_high']:+.2f}], MDE {m1.get('mde', float('nan')):.2f} pp "
+               "(a level comparison across the 2015-2019 gap and two survey compilations)")
     if rows:
         a, b = rows[0], rows[-1]
         ev += f"; descriptive border minus non-border Kalimantan P0 gap {a['gap']:+.2f} pp ({a['year']}) -> {b['gap']:+.2f} pp ({b['year']})"
@@ -352,13 +358,29 @@ def poverty_effect(ctx) -> Evidence:
                "supported" if fell else "not supported",
                ("the poverty rate fell relative to comparable regencies with an interval excluding zero" if fell else
                 "no fall in the poverty rate distinguishable from the year-to-year noise of one regency; the test has power only "
-                f"against falls of about {m.get('mde', float('nan')):.1f} pp or more, so a smaller effect is not ruled out. The data "
-                "bracket only the second-wave post: the forums (1985/1995) and the first posts (2016-17) predate the regency P0 series"),
+                f"against falls of about {m.get('mde', float('nan')):.1f} pp or more, so a smaller effect is not ruled out. "
+                + ("Nor at the first posts (MDE " + f"{(r1.get('mde') or {}).get('mde', float('nan')):.1f} pp). The forums (1985/1995) "
+                   "predate every regency P0 series" if r1 is not None else
+                   "The bundled data bracket only the second-wave post: the forums (1985/1995) and the first posts (2016-17) "
+                   "predate the regency P0 series")),
                ["reports/results/welfare.json", "analysis/specs/welfare.toml", "reports/results/gaps.json"])
 
 
 @rule
 def unemployment_effect(ctx) -> Evidence:
+    r = _welfare_primary(ctx, "unemployment_rate", "welfare_first_wave")
+    if r is not None:
+        ft, m = r["few_treated"], r.get("mde") or {}
+        fell = ft["conf_high"] < 0
+        return _ev(f"first-wave border posts (Sanggau 2017, Sambas and Kapuas Hulu 2018) vs non-border Kalimantan regencies, open "
+                   f"unemployment {r['years'][0]}-{r['years'][1]}: {r['estimate']:+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI "
+                   f"[{ft['conf_low']:+.2f}, {ft['conf_high']:+.2f}], p = {ft['p_value']:.2f}",
+                   f"{r['n_treated']} treated regencies, randomisation inference over adoption timing; MDE {m.get('mde', float('nan')):.2f} pp",
+                   "supported" if fell else "not supported",
+                   ("unemployment fell relative to comparable regencies with an interval excluding zero" if fell else
+                    f"no fall in unemployment distinguishable from noise; falls below about {m.get('mde', float('nan')):.1f} pp would go "
+                    "undetected, and the post-period ends in the COVID year 2020"),
+                   ["reports/results/welfare_first_wave.json", "analysis/specs/welfare_first_wave.toml"])
     p = ctx["panel"]
     d = p.loc[(p["year"] == 2021) & p["kalimantan"].astype(bool)].dropna(subset=["unemployment_rate"])
     if d.empty:
@@ -724,6 +746,7 @@ def main(spec_path: str = SPEC) -> None:
         "gaps": read_results("gaps"),
         "engel": read_results("engel"),
         "welfare": read_results("welfare"),
+        "welfare_first_wave": read_results("welfare_first_wave"),
     }
     out = []
     for row in claims.to_dict(orient="records"):

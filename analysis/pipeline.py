@@ -101,16 +101,18 @@ def tasks() -> list[Task]:
         _study("welfare", PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
                outputs=[f"{fig}/welfare_synthetic_control.png", f"{fig}/welfare_placebo_mde.png", f"{tab}/welfare_effects.md",
                         f"{tab}/welfare_synthetic_control.md", f"{tab}/welfare_comparability_2019.md"], depends=["panel"]),
+        _study("welfare_first_wave", PANEL, REGISTRY, "analysis/welfare.py", f"{LIB}/estimators", f"{LIB}/inference",
+               f"{LIB}/registry", outputs=[], depends=["panel", "welfare"]),
         _study("map", "data/raw/district_map.geojson", "reports/results/border_posts.json", REGISTRY, f"{LIB}/registry",
                outputs=[f"{fig}/map_border_regencies.png"], depends=["border_posts"]),
         _study("claims", "analysis/claims.csv", PANEL, PROVINCE_PANEL, REGISTRY, f"{LIB}/registry",
                "reports/results/border_posts.json", "reports/results/forums.json", "reports/results/gaps.json",
-               "reports/results/engel.json", "reports/results/welfare.json", outputs=[f"{tab}/claims.md"],
-               depends=["gaps", "border_posts", "forums", "engel", "welfare"]),
+               "reports/results/engel.json", "reports/results/welfare.json", "reports/results/welfare_first_wave.json",
+               outputs=[f"{tab}/claims.md"], depends=["gaps", "border_posts", "forums", "engel", "welfare", "welfare_first_wave"]),
         Task("report", _script("report"),
              inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
-             outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "map", "claims"]),
+             outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "map", "claims"]),
     ]
 
 

@@ -326,6 +326,9 @@ def main() -> None:
 
     report_welfare.section(rep, wf, lambda text: num(text, wf, "welfare"), (*src(wf), ("result", "reports/results/welfare.json")),
                            _md_rows)
+    fw = read_results("welfare_first_wave")
+    report_welfare.first_wave_section(rep, fw, lambda text: num(text, fw, "welfare_first_wave"),
+                                      (*src(fw), ("result", "reports/results/welfare_first_wave.json")), _md_rows)
 
     # ---------------------------------------------------------------- robustness
     rep.section("Robustness: the source break, COVID and the 2000-2017 source", "robustness")

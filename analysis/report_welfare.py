@@ -111,3 +111,50 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
     if nr:
         rep.paragraph("<b>Not run</b>:<ul>" + "".join(
             f"<li>{html.escape(x['what'])}: {html.escape(x['error'][:200])}</li>" for x in nr) + "</ul>", "note")
+
+
+def first_wave_section(rep, fw: dict[str, Any], num: Callable[[str], str], src: tuple, md_rows: Callable) -> None:
+    """Write "6. The first border posts and welfare series with pre-periods" into ``rep``."""
+    import pandas as pd
+
+    if not fw:
+        return
+    rep.heading("6. The first border posts (2017/2018) and welfare series with pre-periods")
+    names = fw.get("names", {})
+    treated = ", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(fw.get("first_wave", {}).items(), key=lambda kv: kv[1]))
+    rows = [r for r in fw.get("rows", []) if r.get("robustness") is None and r.get("sample") == fw["primary"]["sample"]
+            and r.get("estimator_id") == fw["primary"]["estimator"] and r.get("few_treated")]
+    if not rows:
+        nr = fw.get("not_run", [])
+        rep.paragraph("The welfare series with years before the first wave (World Bank P0 2002&ndash;2014, unemployment "
+                      "2008&ndash;2020, schooling 2010&ndash;2018) are not in this panel, or their estimates need the library's "
+                      "few-treated inference: " + html.escape("; ".join(f"{x['what']}: {x['error']}" for x in nr[:4])) + ".", "note")
+        return
+    unit = {"poverty_rate": "pp", "unemployment_rate": "pp", "mean_years_schooling": "years"}
+    items = []
+    for r in rows:
+        ft, m = r["few_treated"], r.get("mde") or {}
+        items.append(f"<li><b>{html.escape(r['outcome'].replace('_', ' '))}</b> ({r['years'][0]}&ndash;{r['years'][1]}, {r['n_treated']} treated "
+                     f"of {r['n_units']}): Callaway&ndash;Sant'Anna {num(_fmt(r['estimate']))} {unit.get(r['outcome'], '')}, "
+                     f"<b>few-treated 95% CI [{num(_fmt(ft['conf_low']))}, {num(_fmt(ft['conf_high']))}]</b> (p = {num(_p(ft['p_value']))}); "
+                     f"MDE {num(_fmt(m.get('mde'), 2, False))}</li>")
+    ident = fw.get("identification", {})
+    rep.paragraph(
+        f"Treated: {html.escape(treated)} (first full year open), against non-border Kalimantan regencies (primary) and all non-border "
+        "regencies. <ul>" + "".join(items) + "</ul><b>What the P0 gap years do to identification.</b> "
+        + html.escape(ident.get("poverty_rate", "")) + " Unemployment: " + html.escape(ident.get("unemployment_rate", ""))
+        + " Schooling: " + html.escape(ident.get("mean_years_schooling", "")))
+    fwo = fw.get("outcomes", {}).get("poverty_rate", {})
+    if fwo:
+        rep.paragraph(f"P0 years used: {fwo['years'][0]}&ndash;{max(y for y in fwo['years'] if y < 2015)} and "
+                      f"{min(y for y in fwo['years'] if y > 2015)}&ndash;{fwo['years'][-1]}; the treated cohorts are observed from "
+                      f"{sorted(set(fwo['treated_first_observed'].values()))[0]} on; {fwo['flagged_values_left_out']} values flagged as "
+                      "old or suspected boundaries were left out (not repaired), and regencies without a complete series are reported in "
+                      "the results file.", "note")
+    if "synthetic_control" in fw.get("figures", {}):
+        rep.figure(fw["figures"]["synthetic_control"], "First border posts: synthetic control per regency and outcome", *src)
+    for stem, cap in (("welfare_first_wave_effects", "First border posts and welfare: effects with few-treated intervals"),
+                      ("welfare_first_wave_synthetic_control", "First border posts: synthetic control per regency")):
+        path = ROOT / f"reports/tables/{stem}.md"
+        if path.exists():
+            rep.table(pd.DataFrame(md_rows(path)), cap, *src, (f"table {stem} (md)", f"reports/tables/{stem}.md"))
