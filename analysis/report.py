@@ -446,7 +446,7 @@ def monte_carlo_coverage(path):
             head = cells
             continue
         name = cells[0]
-        if name.startswith(("CS", "Sun-Abraham", "SA", "imputation")) or "few-treated" in name.lower():
+        if name.lower().startswith(("cs", "sun-abraham", "sa ", "imputation")) or "few-treated" in name.lower():
             row = dict(zip(head, cells, strict=False))
             rows.append({"design": design, "estimator + inference": name,
                          "95 % coverage (MC se)": row.get("95 % coverage (MC se)", "").replace("**", ""),
