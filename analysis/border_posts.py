@@ -519,6 +519,13 @@ def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, p
 ANALYTICAL = ("influence function", "cluster-robust")
 
 
+def _ratio(ratio, pre_rmspe) -> str:
+    """Post/pre RMSPE ratio as a cell: two decimals, or why it is not informative."""
+    if ratio is None or pre_rmspe is None or pre_rmspe < 1e-6:
+        return "n/a (exact pre-fit)"
+    return f"{ratio:.2f}"
+
+
 ESTIMATOR_IDS = {"cs": "Callaway-Sant'Anna", "sa": "Sun-Abraham", "twfe": "TWFE"}
 
 
@@ -618,7 +625,7 @@ def main(spec_path: str = SPEC) -> None:
     write_table(table, TABLES / "border_posts_effects",
                 caption="Border posts: effects on regency outcomes by estimator, inference and control group")
     sc_table = pd.DataFrame([{"bps_code": int(u), "regency": names.get(int(u), ""), "treated_from": r["treatment_year"],
-                              "post_gap": r["att_avg"], "pre_rmspe": r["pre_rmspe"], "rmspe_ratio": r["rmspe_ratio"],
+                              "post_gap": r["att_avg"], "pre_rmspe": f"{r['pre_rmspe']:.3f}", "rmspe_ratio": _ratio(r["rmspe_ratio"], r["pre_rmspe"]),
                               "placebo_p": r["p_value"], "placebo_p_filtered": r["p_value_filtered"], "donors": r["n_donors"],
                               "top_donors": ", ".join(f"{names.get(int(k), k)} {v:.2f}" for k, v in list(r["weights"].items())[:3])}
                              for u, r in sorted(sc.items())])

@@ -153,7 +153,7 @@ def main(spec_path: str = SPEC) -> None:
             rows.append({"province": e["province"], "forum_from": e["forum_year"], "pre_years": e["n_pre"],
                          "method": "synthetic control", "estimate": e["sc"]["att_avg"], "se": None,
                          "conf_low": None, "conf_high": None, "p_value": e["sc"]["p_value"],
-                         "fit_pre_rmspe": e["sc"]["pre_rmspe"], "donors": e["n_donors"]})
+                         "fit_pre_rmspe": f"{e['sc']['pre_rmspe']:.3f}", "donors": e["n_donors"]})
         if "sdid" in e:
             rows.append({"province": e["province"], "forum_from": e["forum_year"], "pre_years": e["n_pre"],
                          "method": "synthetic DiD", "estimate": e["sdid"]["estimate"], "se": e["sdid"]["se"],

@@ -463,7 +463,7 @@ def synthetic_table(sc, spec, names):
         for s, r in by.items():
             out.append({"outcome": o, "donor pool": s, "regency": names.get(r["unit"], str(r["unit"])),
                         "treated from": r["treatment_year"], "pre-years": r["n_pre_years"], "donors": r["n_donors"],
-                        "post gap": r["att_avg"], "pre-RMSPE": r["pre_rmspe"],
+                        "post gap": r["att_avg"], "pre-RMSPE": f"{r['pre_rmspe']:.3f}",
                         "placebo p, post gap": format_p(r["p_value_post_gap"]),
                         "placebo p, RMSPE ratio": format_p(r["p_value_rmspe_ratio"]),
                         "MDE (5 %, 80 % power)": r["mde"]["mde"], "5 % critical gap": r["mde"]["critical"],
