@@ -57,7 +57,8 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
             f"{num(_fmt(m.get('critical'), 2, False))}).</li>")
     first_wave = ", ".join(names.get(str(u), str(u)) for u in wf.get("first_wave_left_out", []))
     rep.paragraph(
-        "Regency P0 and HDI exist only from 2019, so they bracket the <i>second</i> wave alone: Jagoi Babang (Bengkayang) has "
+        "The BPS regency P0 and HDI tables start in 2019/2020, so they bracket the <i>second</i> wave only (the first wave, "
+        "with the World Bank P0 series from 2002, is section 6): Jagoi Babang (Bengkayang) has "
         "operated since July 2023 and was inaugurated in October 2024. <b>Primary specification</b> (spec "
         + rep.link("analysis/specs/welfare.toml", "analysis/specs/welfare.toml") + "): 2024 is Bengkayang's first treated year "
         "(the first full year of operation; the March 2024 Susenas is eight months after operations began), 2020&ndash;2023 are "
@@ -79,7 +80,8 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
             "from the BPS series. Per regency, the SD of the 2019&rarr;2020 change is "
             f"{num(_fmt(p0.get('sd_2019_2020'), 2, False))} pp for P0 (later years at most {num(_fmt(p0.get('sd_later_max'), 2, False))}) "
             f"and {num(_fmt(hd.get('sd_2019_2020'), 2, False))} HDI points (later years at most {num(_fmt(hd.get('sd_later_max'), 2, False))}): "
-            "noisier than any later year, as a change of source or of the reference month would make it. 2019 is therefore "
+            "noisier than any later year, as a change of source or of the reference month would make it (the panel's "
+            + rep.link("validation report", "data/processed/validation.md") + " checks the same seam). 2019 is therefore "
             "used only in a robustness row (five pre-years); the Callaway&ndash;Sant'Anna estimate with its varying base "
             "period does not use it at all (it compares 2024 with 2023), the synthetic control does.", "note")
     for key, cap in (("placebo_mde", "What one treated regency and one post-year can detect: placebo distribution of the estimate"),
