@@ -178,10 +178,10 @@ def estimator_statistic(estimator: str, aggregate: str = "simple", control: str 
     """``f(data, y, unit, time, group) -> float``: the library estimator's overall estimate."""
     if estimator == "cs":
         def stat(d, y, u, t, g):
-            return float(method("att_gt")(d, y, u, t, g, control=control, method="reg").aggregate(aggregate, na_rm=True).overall_att)
+            return float(method("att_gt")(d, y, u, t, g, control=control, method="reg").aggregate(aggregate, na_rm=True).estimate)
     elif estimator == "sa":
         def stat(d, y, u, t, g):
-            return float(method("sun_abraham")(d, y, u, t, g, control=control).overall_att)
+            return float(method("sun_abraham")(d, y, u, t, g, control=control).estimate)
     elif estimator == "imputation":
         def stat(d, y, u, t, g):
             import importlib
@@ -190,7 +190,7 @@ def estimator_statistic(estimator: str, aggregate: str = "simple", control: str 
             if fn is None:
                 raise NotImplementedError("sosek_impact.estimators.did_imputation is not in this library version yet")
             res = fn(d, y, u, t, g)
-            return float(getattr(res, "overall_att", None) if hasattr(res, "overall_att") else res.tidy()["estimate"].iloc[0])
+            return float(res.estimate if isinstance(getattr(res, "estimate", None), int | float) else res.tidy()["estimate"].iloc[0])
     else:
         raise ValueError(f"estimator must be 'cs', 'sa' or 'imputation', got {estimator!r}")
     stat.__name__ = f"{estimator}_{aggregate}"

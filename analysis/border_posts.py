@@ -160,7 +160,7 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
         if res is not None:
             simple = attempt(f"{label}: att_gt simple", lambda: res.aggregate("simple", na_rm=True), failures)
             if simple is not None:
-                att, se = simple.overall_att, simple.overall_se
+                att, se = simple.estimate, simple.std_error
                 z = stats.norm.ppf(0.975)
                 rows.append(_row("Callaway-Sant'Anna (simple)", f"influence function, {control} controls",
                                  att, se, att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None,
@@ -168,10 +168,10 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
             if full:
                 dyn = attempt(f"{label}: att_gt dynamic", lambda: res.aggregate("dynamic", na_rm=True), failures)
                 if dyn is not None:
-                    extras["cs_dynamic"] = dyn.reset_index(drop=True).to_dict(orient="records")
+                    extras["cs_dynamic"] = dyn.to_frame().to_dict(orient="records")
                     extras["cs_treated_by_event_time"] = treated_by_event_time(d)
-                    extras["cs_pretest_supt"] = sup_t_pretest(dyn)
-                    extras["cs_dynamic_overall"] = {"att": dyn.overall_att, "se": dyn.overall_se, "crit_val": dyn.crit_val}
+                    extras["cs_pretest_supt"] = sup_t_pretest(dyn.to_frame(), dyn.crit_val)
+                    extras["cs_dynamic_overall"] = {"att": dyn.estimate, "se": dyn.std_error, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
     if est.get("sun_abraham") and full:
@@ -195,7 +195,7 @@ def _few_treated(d, estimator: str, control: str, spec: dict[str, Any], failures
     return out
 
 
-def sup_t_pretest(dyn) -> dict[str, Any] | None:
+def sup_t_pretest(dyn, crit) -> dict[str, Any] | None:
     """Joint pre-test from the uniform band: max over e < 0 of |ATT(e)| / SE against the band's critical value.
 
     The band's bootstrap critical value covers every event time at once, so the test of the
@@ -203,7 +203,6 @@ def sup_t_pretest(dyn) -> dict[str, Any] | None:
     """
     import numpy as np
 
-    crit = getattr(dyn, "crit_val", None)
     pre = dyn.loc[(dyn["egt"] < 0) & (dyn["se"] > 0)]
     if crit is None or not len(pre) or not np.isfinite(crit):
         return None
@@ -248,7 +247,7 @@ def _sa_average(res) -> dict[str, Any]:
     """The post-period average effect of a Sun-Abraham result, with a normal interval."""
     from scipy import stats
 
-    att, se = float(res.overall_att), float(res.overall_se)
+    att, se = float(res.estimate), float(res.std_error)
     z = stats.norm.ppf(0.975)
     return _row("Sun-Abraham (post average)", "cluster-robust by regency", att, se, att - z * se, att + z * se,
                 2 * stats.norm.sf(abs(att / se)) if se else None)
@@ -289,9 +288,7 @@ def _inference_row(r, estimator: str, method: str, base) -> dict[str, Any]:
                 return v
         return None
 
-    ci = pick("conf_int", "ci", "interval")
-    if callable(getattr(r, "conf_int", None)):
-        ci = r.conf_int()
+    ci = pick("interval", "ci")
     lo, hi = (None, None)
     if ci is not None:
         try:

@@ -96,7 +96,7 @@ def main(spec_path: str = SPEC) -> None:
             sub, "y", "province_code", "year", "treat", se=sdc["se"], n_reps=sdc["reps"], seed=seed,
             leave_one_out=sdc["leave_one_out"]), failures)
         if sd is not None:
-            entry["sdid"] = {"estimate": sd.estimate, "se": sd.se, "conf_low": sd.conf_int[0], "conf_high": sd.conf_int[1],
+            entry["sdid"] = {"estimate": sd.estimate, "se": sd.std_error, "conf_low": sd.interval[0], "conf_high": sd.interval[1],
                              "se_method": sd.se_method,
                              "top_weights": {names.get(int(k), str(k)): v for k, v in
                                              sd.unit_weights[sd.unit_weights > 1e-3].sort_values(ascending=False).head(5).items()},

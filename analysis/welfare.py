@@ -130,7 +130,7 @@ def _imputation(d, y, unit, time, group):
 
 
 def _overall(res) -> tuple[float, float]:
-    for att, se in (("overall_att", "overall_se"), ("estimate", "std_error")):
+    for att, se in (("estimate", "std_error"), ("overall_att", "overall_se")):
         if hasattr(res, att):
             return float(getattr(res, att)), float(getattr(res, se))
     t = res.tidy()
@@ -356,7 +356,7 @@ def main(spec_path: str = SPEC) -> None:
                 base_period=spec["estimators"]["cs"]["base_period"]), failures)
             if cs_full is not None:
                 dyn = cs_full.aggregate("dynamic", na_rm=True)
-                pretests[label] = {"dynamic": dyn.reset_index(drop=True).to_dict(orient="records"),
+                pretests[label] = {"dynamic": dyn.to_frame().to_dict(orient="records"),
                                    "pretest": None if cs_full.pretest is None or cs_full.pretest.W is None else
                                    {"W": cs_full.pretest.W, "df": cs_full.pretest.df, "pvalue": cs_full.pretest.pvalue}}
             if s in spec["estimators"]["synthetic_control"]["samples"]:

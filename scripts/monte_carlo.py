@@ -4,9 +4,11 @@ Usage (from the project root)::
 
     .venv/bin/python scripts/monte_carlo.py                 # 500 replications per design, 2 workers
     .venv/bin/python scripts/monte_carlo.py --reps 100 --no-write
+    .venv/bin/python scripts/monte_carlo.py --shapes 4 --designs constant   # one shape, one design
 
-For each design (panels shaped like the study: 60 regencies, 25 years, 8 treated in four
-staggered cohorts, AR(1) errors with rho = 0.5) and each estimator x inference pair of
+For each shape (``--shapes``: 8 treated units, 2 per cohort, and 4 treated units, 1 per cohort,
+in four staggered cohorts of panels shaped like the study: 60 regencies, 25 years, AR(1) errors
+with rho = 0.5), each design and each estimator x inference pair of
 :func:`sosek_impact.montecarlo.standard_methods`, it reports bias in units of sigma, RMSE and
 the coverage of nominal 95 % intervals, with Monte Carlo standard errors, prints progress, and
 writes the table between the markers of ``docs/monte_carlo.md``. Seeded: the same command gives
@@ -43,6 +45,9 @@ DESIGNS: dict[str, tuple[str, dict]] = {
     ),
 }
 
+#: Shapes: number of treated units (over four cohorts) -> description.
+SHAPES: dict[int, str] = {8: "8 treated units, 2 per cohort", 4: "4 treated units, 1 per cohort"}
+
 BEGIN = "<!-- monte-carlo-table:begin -->"
 END = "<!-- monte-carlo-table:end -->"
 
@@ -55,8 +60,8 @@ def markdown_table(summary: pd.DataFrame, reps: int) -> str:
     """Markdown table of one design's summary; coverage outside the simulation-error band is bold."""
     lo, hi = coverage_band(reps)
     lines = [
-        "| estimator + inference | bias / sigma (MC se) | RMSE / sigma | mean CI width | 95 % coverage (MC se) | s per fit | failures |",
-        "|---|---|---|---|---|---|---|",
+        "| estimator + inference | bias / sigma (MC se) | RMSE / sigma | mean CI width | 95 % coverage (MC se) | s per fit | failures | unbounded CIs |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, r in summary.iterrows():
         cov = r["coverage"]
@@ -66,7 +71,7 @@ def markdown_table(summary: pd.DataFrame, reps: int) -> str:
         lines.append(
             f"| {name} | {_fmt(r['bias_sigma'], '+.3f')} ({_fmt(r['mcse_bias_sigma'], '.3f')}) | "
             f"{_fmt(r['rmse_sigma'], '.3f')} | {_fmt(r['ci_width'], '.3f')} | {cov_s} | {_fmt(r['seconds'], '.2f')} | "
-            f"{int(r['failures'])} |"
+            f"{int(r['failures'])} | {int(r['infinite_ci'])} |"
         )
     return "\n".join(lines)
 
@@ -77,27 +82,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     ap.add_argument("--seed", type=int, default=20161201, help="master seed")
     ap.add_argument("--designs", nargs="*", default=list(DESIGNS), choices=list(DESIGNS))
+    ap.add_argument("--shapes", nargs="*", type=int, default=list(SHAPES), choices=list(SHAPES),
+                    help="numbers of treated units, spread over four cohorts (default: 8 4)")
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs/monte_carlo.md alone")
     args = ap.parse_args(argv)
 
     methods = standard_methods()
     blocks = []
     t_all = time.perf_counter()
-    for name in args.designs:
+    runs = [(shape, name) for shape in args.shapes for name in args.designs]
+    for shape, name in runs:
         desc, design = DESIGNS[name]
+        design = {**design, "n_treated": shape}
+        desc = f"{SHAPES[shape]}; {desc}"
         probe = simulate_staggered_panel(**design, seed=0)
         print(f"design {name!r}: {desc}; {args.reps} replications x {len(methods)} methods", file=sys.stderr, flush=True)
         draws = run_monte_carlo(methods, args.reps, design=design, seed=args.seed, n_jobs=args.jobs, progress=True)
         summary = summarise(draws)
         errors = draws.loc[draws["error"] != "", ["method", "error"]].drop_duplicates("method")
         with pd.option_context("display.width", 200, "display.max_columns", 20):
-            print(f"\n== {name} ==")
+            print(f"\n== {shape} treated, {name} ==")
             print(summary[["reps", "failures", "bias_sigma", "mcse_bias_sigma", "rmse_sigma", "coverage", "mcse_coverage", "ci_width", "seconds"]].round(3).to_string())
             if len(errors):
                 print(errors.to_string(index=False))
         lo, hi = coverage_band(args.reps)
         blocks.append(
-            f"### Design `{name}`: {desc}\n\n"
+            f"### {shape} treated, design `{name}`: {desc}\n\n"
             f"True simple ATT {probe.attrs['true_att']:.3f}; expected TWFE coefficient (`twfe_estimand`) "
             f"{twfe_estimand(probe):.3f}; cohorts {probe.attrs['cohorts']}; {args.reps} replications, "
             f"seed {args.seed}. Coverage outside [{lo:.3f}, {hi:.3f}] (the band [0.93, 0.97] widened by "
@@ -112,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             text = text.rstrip("\n") + f"\n\n{BEGIN}\n{END}\n"
         head, rest = text.split(BEGIN, 1)
         _, tail = rest.split(END, 1)
-        stamp = f"_Generated by `scripts/monte_carlo.py --reps {args.reps}` in {elapsed / 60:.0f} min on {os.cpu_count()} cores._\n\n"
+        flags = f"--reps {args.reps} --shapes {' '.join(map(str, args.shapes))} --designs {' '.join(args.designs)}"
+        stamp = f"_Generated by `scripts/monte_carlo.py {flags}` in {elapsed / 60:.0f} min on {os.cpu_count()} cores._\n\n"
         text = head + BEGIN + "\n" + stamp + "\n".join(blocks) + END + tail
         write_text(path, text)
         print(f"wrote {path}", file=sys.stderr)

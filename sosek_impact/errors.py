@@ -12,6 +12,15 @@ from pathlib import Path
 from typing import Any
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as a plain Python value (messages show ``6101``, not ``np.int64(6101)``)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
 class SosekImpactError(Exception):
     """Base class of every error raised by :mod:`sosek_impact`."""
 
@@ -39,9 +48,9 @@ class InputError(SosekImpactError, ValueError):
     ) -> None:
         self.reason = message
         self.file = None if file is None else str(file)
-        self.row = row
+        self.row = _plain(row)
         self.column = column
-        self.value = value
+        self.value = _plain(value)
         super().__init__(self._format())
 
     def _format(self) -> str:
@@ -114,6 +123,28 @@ class EstimationError(SosekImpactError, ValueError):
 
 class UnbalancedPanelError(EstimationError):
     """The estimator needs a balanced panel and the data are not one."""
+
+
+class MissingValueError(UnbalancedPanelError):
+    """A variable the estimator needs (outcome, covariate, weight, cluster) is missing or infinite.
+
+    Derives from :class:`UnbalancedPanelError`: dropping the row would leave the panel
+    unbalanced, and estimators never drop it silently. The message names the column and the
+    first offending (unit, period); the same are kept as attributes.
+
+    Parameters
+    ----------
+    message
+        What is wrong, naming the column and where.
+    column, unit, period
+        The column and the first offending unit and period (``None`` when unknown).
+    """
+
+    def __init__(self, message: str, *, column: str | None = None, unit: Any = None, period: Any = None) -> None:
+        self.column = column
+        self.unit = unit
+        self.period = period
+        super().__init__(message)
 
 
 class TreatedInFirstPeriodError(EstimationError):

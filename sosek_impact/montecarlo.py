@@ -274,7 +274,8 @@ def summarise(draws: pd.DataFrame, *, sigma: float | None = None) -> pd.DataFram
         sd / sqrt(reps)), ``bias_sigma`` and ``mcse_bias_sigma`` (divided by ``sigma``),
         ``sd`` (of the estimate), ``rmse_sigma``, ``mean_se`` (mean reported standard error),
         ``coverage`` (share of intervals holding the truth, NaN if the method gives no
-        interval), ``mcse_coverage`` (``sqrt(c (1 - c) / reps)``), ``ci_width`` (mean),
+        interval; an unbounded interval covers), ``mcse_coverage`` (``sqrt(c (1 - c) / reps)``),
+        ``ci_width`` (mean over bounded intervals), ``infinite_ci`` (number of unbounded intervals),
         ``seconds`` (mean per fit).
     """
     if sigma is None:
@@ -284,7 +285,9 @@ def summarise(draws: pd.DataFrame, *, sigma: float | None = None) -> pd.DataFram
         ok = d[np.isfinite(d["estimate"])]
         err = ok["estimate"] - ok["truth"]
         n = len(ok)
-        has_ci = np.isfinite(ok["ci_low"]) & np.isfinite(ok["ci_high"])
+        # an infinite (unbounded) interval is an interval and covers; NaN means no interval
+        has_ci = ok["ci_low"].notna() & ok["ci_high"].notna()
+        finite_ci = has_ci & np.isfinite(ok["ci_low"]) & np.isfinite(ok["ci_high"])
         cov = float(((ok["ci_low"] <= ok["truth"]) & (ok["truth"] <= ok["ci_high"]))[has_ci].mean()) if has_ci.any() else math.nan
         n_ci = int(has_ci.sum())
         bias = float(err.mean()) if n else math.nan
@@ -304,7 +307,8 @@ def summarise(draws: pd.DataFrame, *, sigma: float | None = None) -> pd.DataFram
                 "mean_se": float(ok["se"].mean()) if ok["se"].notna().any() else math.nan,
                 "coverage": cov,
                 "mcse_coverage": math.sqrt(cov * (1 - cov) / n_ci) if n_ci else math.nan,
-                "ci_width": float((ok["ci_high"] - ok["ci_low"])[has_ci].mean()) if has_ci.any() else math.nan,
+                "ci_width": float((ok["ci_high"] - ok["ci_low"])[finite_ci].mean()) if finite_ci.any() else math.nan,
+                "infinite_ci": int((has_ci & ~finite_ci).sum()),
                 "seconds": float(d["seconds"].mean()),
             }
         )
@@ -336,7 +340,7 @@ def fit_twfe_wild(data: pd.DataFrame, seed: int) -> Estimate:
         data, y="y", x="treat", param="treat", cluster="unit", fe=["unit", "time"], B=999,
         weights_type="rademacher", restricted=True, seed=seed, ci=True,
     )
-    lo, hi = r.conf_int if r.conf_int is not None else (math.nan, math.nan)
+    lo, hi = r.interval if r.interval is not None else (math.nan, math.nan)
     return Estimate(float(r.estimate), float(lo), float(hi), float(r.std_error))
 
 
@@ -345,7 +349,7 @@ def fit_twfe_conley_taber(data: pd.DataFrame, seed: int) -> Estimate:
     from sosek_impact.inference import conley_taber
 
     r = conley_taber(data, treat="treat", max_pairings=20_000, seed=seed, **_COLS)
-    return Estimate(float(r.estimate), float(r.conf_int[0]), float(r.conf_int[1]))
+    return Estimate(float(r.estimate), float(r.interval[0]), float(r.interval[1]))
 
 
 def randomization_interval(
@@ -425,7 +429,7 @@ def fit_sun_abraham(data: pd.DataFrame, seed: int) -> Estimate:
 
     r = sun_abraham(data, group="group", **_COLS)
     z = 1.959963984540054
-    return Estimate(float(r.overall_att), r.overall_att - z * r.overall_se, r.overall_att + z * r.overall_se, float(r.overall_se))
+    return Estimate(float(r.estimate), r.estimate - z * r.std_error, r.estimate + z * r.std_error, float(r.std_error))
 
 
 def _fit_cs(data: pd.DataFrame, rep_seed: int, **kwargs: Any) -> Estimate:
@@ -452,7 +456,13 @@ def fit_cs_bootstrap(data: pd.DataFrame, seed: int) -> Estimate:
 
 
 def standard_methods() -> list[Method]:
-    """The estimator x inference pairs compared in ``docs/monte_carlo.md``."""
+    """The estimator x inference pairs compared in ``docs/monte_carlo.md``.
+
+    The few-treated pairs of :mod:`sosek_impact.montecarlo_methods` (heterogeneity-robust
+    estimators with randomisation or Conley--Taber-type intervals) follow the original eight.
+    """
+    from sosek_impact.montecarlo_methods import few_treated_methods
+
     return [
         Method("TWFE + cluster", fit_twfe_cluster, estimator="TWFE", inference="cluster-robust (CRV1), t(G-1)"),
         Method("TWFE + wild bootstrap", fit_twfe_wild, estimator="TWFE", inference="WCR bootstrap, Rademacher, 999, test inversion"),
@@ -462,4 +472,19 @@ def standard_methods() -> list[Method]:
         Method("CS not-yet + analytical", fit_cs_not_yet, estimator="Callaway-Sant'Anna (not-yet, dr)", inference="influence function, normal"),
         Method("CS + multiplier bootstrap", fit_cs_bootstrap, estimator="Callaway-Sant'Anna (never, dr)", inference="multiplier bootstrap (999)"),
         Method("Sun-Abraham", fit_sun_abraham, estimator="Sun-Abraham (never)", inference="cluster-robust, normal"),
+        *few_treated_methods(),
+    ] + _imputation_methods()
+
+
+def _imputation_methods() -> list[Method]:
+    """Imputation estimator and wild-bootstrap pairs (``sosek_impact.montecarlo_imputation``)."""
+    from sosek_impact import montecarlo_imputation as mi
+
+    return [
+        Method("SA + wild bootstrap", mi.fit_sa_wild, estimator="Sun-Abraham (never)",
+               inference="WCR bootstrap, Webb, 999, test inversion"),
+        Method("Imputation + wild bootstrap", mi.fit_imputation_wild, estimator="Imputation (BJS)",
+               inference="WCR bootstrap, Webb, 999, test inversion"),
+        Method("Imputation + analytical", mi.fit_imputation_analytical, estimator="Imputation (BJS)",
+               inference="BJS conservative (leave-out), normal"),
     ]

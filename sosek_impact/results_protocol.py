@@ -33,13 +33,17 @@ from scipy import stats
 
 __all__ = [
     "TIDY_COLUMNS",
+    "LegacyInterval",
     "ResultsProtocol",
+    "as_event_times",
     "check_alpha",
     "deprecated_alias",
+    "legacy_conf_int",
     "format_number",
     "format_pvalue",
     "normal_tidy",
     "plain",
+    "pvalue_phrase",
 ]
 
 TIDY_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
@@ -98,6 +102,12 @@ def format_pvalue(p: Any) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def pvalue_phrase(p: Any) -> str:
+    """``"p < 0.001"`` or ``"p = 0.123"`` (``"p = —"`` when missing), for sentences in summaries."""
+    text = format_pvalue(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def normal_tidy(
     terms: Iterable[Any],
     estimate: Iterable[float],
@@ -143,8 +153,27 @@ def normal_tidy(
         }
     )
     for name, values in extras.items():
-        out[name] = list(values)
+        if isinstance(values, pd.Series):
+            values = values.array  # keep the dtype (e.g. nullable Int64), drop the index
+        elif not isinstance(values, (np.ndarray, pd.api.extensions.ExtensionArray)):
+            values = list(values)
+        out[name] = values
     return out
+
+
+def as_event_times(values: Iterable[Any]) -> pd.Series:
+    """Labels as integers (``int64``, or nullable ``Int64`` with missing values) when all are whole.
+
+    Event times, groups and periods are stored as floats by several estimators; users expect
+    ``-1, 0, 1`` rather than ``-1.0, 0.0, 1.0``. Values that are not whole numbers are kept as floats.
+    """
+    s = pd.Series(list(values), dtype="float64")
+    finite = s.dropna()
+    if len(finite) and not np.all(np.isclose(finite, np.round(finite))):
+        return s
+    if s.isna().any():
+        return s.round().astype("Int64")
+    return s.round().astype("int64")
 
 
 class ResultsProtocol:
@@ -153,14 +182,39 @@ class ResultsProtocol:
     Subclasses implement :meth:`_tidy` (the standard columns plus extras, at level ``1 - alpha``)
     and may override :meth:`_summary_header` (lines printed above the table) and
     :meth:`_summary_footer` (lines below it, e.g. a pre-test).
+
+    A result whose intervals were computed at one level during the fit (test inversion, placebo
+    ranks, bootstrap bands) returns that level from :meth:`_stored_alpha`; it is then the default of
+    ``alpha``, and with ``_alpha_is_fixed = True`` another level is refused with a ``ValueError``
+    naming the stored one (the intervals cannot be recomputed without refitting).
     """
 
     #: columns of :meth:`tidy` shown by :meth:`summary`, after ``term``
     _summary_columns: tuple[str, ...] = ("estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high")
+    #: longest table :meth:`summary` prints in full; longer ones show their head and tail
+    _summary_max_rows: int = 24
+    #: True when intervals exist only at the stored level (see :meth:`_stored_alpha`)
+    _alpha_is_fixed: bool = False
 
     # ------------------------------------------------------------------ to implement
     def _tidy(self, alpha: float) -> pd.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _stored_alpha(self) -> float | None:
+        """The level ``alpha`` the fit used for its stored intervals, if any."""
+        return None
+
+    def _resolve_alpha(self, alpha: float | None, level: float | None) -> float:
+        stored = self._stored_alpha()
+        if alpha is None and level is None:
+            return check_alpha(stored if stored is not None else 0.05)
+        a = check_alpha(alpha, level)
+        if self._alpha_is_fixed and stored is not None and not math.isclose(a, stored, rel_tol=1e-9):
+            raise ValueError(
+                f"{type(self).__name__} holds intervals at alpha={stored:g} only; rerun the method with "
+                f"alpha={a:g} for other intervals"
+            )
+        return a
 
     def _summary_header(self) -> list[str]:
         return [type(self).__name__]
@@ -179,7 +233,7 @@ class ResultsProtocol:
         level
             Coverage instead of ``alpha`` (as linearmodels' ``level``).
         """
-        out = self._tidy(check_alpha(alpha, level))
+        out = self._tidy(self._resolve_alpha(alpha, level))
         missing = [c for c in TIDY_COLUMNS if c not in out.columns]
         if missing:  # a programming error of the subclass, not of the user
             raise TypeError(f"{type(self).__name__}._tidy lacks the columns {missing}")
@@ -187,13 +241,13 @@ class ResultsProtocol:
         return out[[*TIDY_COLUMNS, *extras]].reset_index(drop=True)
 
     def conf_int(self, alpha: float | None = None, *, level: float | None = None) -> pd.DataFrame:
-        """Confidence intervals: columns ``conf_low``, ``conf_high`` indexed by term."""
+        """Confidence intervals: columns ``conf_low``, ``conf_high`` indexed by term (as in :meth:`tidy`)."""
         t = self.tidy(alpha, level=level)
         return t.set_index("term")[["conf_low", "conf_high"]]
 
     def summary(self, alpha: float | None = None, *, level: float | None = None) -> str:
         """A compact plain-text report: header facts, the estimates table, footer notes."""
-        a = check_alpha(alpha, level)
+        a = self._resolve_alpha(alpha, level)
         table = self.tidy(a)
         lines = list(self._summary_header())
         if len(table):
@@ -202,7 +256,14 @@ class ResultsProtocol:
             for col in shown.columns[1:]:
                 fmt = format_pvalue if col == "p_value" else format_number
                 shown[col] = [fmt(v) for v in shown[col]]
-            lines.append(shown.to_string(index=False))
+            n, cap = len(shown), self._summary_max_rows
+            if n > cap:
+                half = cap // 2
+                text = shown.to_string(index=False).split("\n")
+                omitted = f"... {n - 2 * half} of {n} rows not shown; tidy() has them all"
+                lines.extend([*text[: half + 1], omitted, *text[-half:]])
+            else:
+                lines.append(shown.to_string(index=False))
         lines.extend(self._summary_footer())
         return "\n".join(lines)
 
@@ -233,3 +294,59 @@ def deprecated_alias(new: str, old: str, removed_in: str = "0.3") -> property:
         return getattr(self, new)
 
     return property(getter, doc=f"Deprecated alias of ``{new}``.")
+
+
+class LegacyInterval(tuple):
+    """``(low, high)`` that is also callable as the :meth:`ResultsProtocol.conf_int` method.
+
+    Results that once stored their interval as a tuple attribute ``conf_int`` return this from a
+    ``conf_int`` property for one release: ``res.conf_int()`` (or ``res.conf_int(alpha=...)``) is
+    the protocol method; unpacking or indexing ``res.conf_int`` as a tuple still works with a
+    ``FutureWarning`` pointing to the new attribute.
+    """
+
+    def __new__(cls, bounds: tuple[float, float], method: Any, owner: str, attribute: str) -> LegacyInterval:
+        obj = super().__new__(cls, (float(bounds[0]), float(bounds[1])))
+        obj._method, obj._owner, obj._attribute = method, owner, attribute
+        return obj
+
+    def __call__(self, alpha: float | None = None, *, level: float | None = None) -> pd.DataFrame:
+        return self._method(alpha, level=level)
+
+    def _warn(self) -> None:
+        warnings.warn(
+            f"{self._owner}.conf_int as a (low, high) tuple is deprecated and will be removed in 0.3; "
+            f"use {self._owner}.{self._attribute} or the method conf_int()",
+            FutureWarning, stacklevel=3,
+        )
+
+    def __iter__(self):  # noqa: D105
+        self._warn()
+        return super().__iter__()
+
+    def __getitem__(self, item: Any) -> Any:  # noqa: D105
+        self._warn()
+        return super().__getitem__(item)
+
+    def __eq__(self, other: Any) -> bool:  # noqa: D105
+        self._warn()
+        return tuple.__eq__(self, other)
+
+    __hash__ = tuple.__hash__
+
+
+def legacy_conf_int(attribute: str) -> property:
+    """A ``conf_int`` property: the protocol method, also a deprecated ``(low, high)`` tuple.
+
+    ``attribute`` names the new tuple attribute (e.g. ``"interval"``); where it is ``None`` the
+    property is the plain method.
+    """
+
+    def getter(self: Any) -> Any:
+        bounds = getattr(self, attribute)
+        method = ResultsProtocol.conf_int.__get__(self)
+        if bounds is None:
+            return method
+        return LegacyInterval(bounds, method, type(self).__name__, attribute)
+
+    return property(getter, doc=ResultsProtocol.conf_int.__doc__)

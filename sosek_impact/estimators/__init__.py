@@ -16,6 +16,8 @@ _LAZY = {
     "sun_abraham": "sosek_impact.estimators.sun_abraham",
     "synthetic_control": "sosek_impact.estimators.synthetic_control",
     "synthetic_did": "sosek_impact.estimators.synthetic_did",
+    "did_imputation": "sosek_impact.estimators.imputation",
+    "imputation_linear_weights": "sosek_impact.estimators.imputation",
 }
 
 __all__ = list(_LAZY)

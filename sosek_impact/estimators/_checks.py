@@ -1,17 +1,29 @@
 """Input checks of panel data shared by every estimator.
 
 Each check raises a typed error from :mod:`sosek_impact.errors` whose message names the column,
-the offending unit / period / value and the row label of ``data`` (the DataFrame index), so the
-user can find the problem. Nothing is repaired silently: a missing value stays an error, an
-unbalanced panel is not balanced for the user.
+the offending value and the (unit, period) where it sits (plain Python values, never
+``np.int64(6101)``), so the user can find the problem. Nothing is repaired silently: a missing
+value stays an error, an unbalanced panel is not balanced for the user.
+
+Two rules change the sample, always with a warning that says how many units and which:
+
+- units treated in or before the first period (after anticipation) have no pre-treatment period
+  and are dropped, as R ``did``'s pre-processing does (``early_treated="drop"``; the default
+  ``"raise"`` and ``strict`` modes raise :class:`~sosek_impact.errors.TreatedInFirstPeriodError`);
+- units first treated after the last period are untreated in the sample and count as never
+  treated (``allow_after_last=True``); with anticipation they may react inside the sample, so
+  that is an error (:func:`recode_late_groups`).
 
 Typical use in an estimator::
 
     from sosek_impact.estimators._checks import check_panel
     check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates)
 
-or the single checks (:func:`check_columns`, :func:`check_missing`, :func:`check_balanced`,
-:func:`check_group_column`, :func:`check_not_treated_first`, :func:`check_group_sizes`).
+or the single checks (:func:`check_columns`, :func:`check_numeric`, :func:`check_missing`,
+:func:`check_balanced`, :func:`check_group_column`, :func:`check_not_treated_first`,
+:func:`check_group_sizes`). :func:`check_panel` returns the panel with the two sample rules above
+applied (they live in :mod:`sosek_impact.estimators._group_rules` and are re-exported here);
+estimators go on with the returned frame.
 
 Conventions
 -----------
@@ -21,8 +33,7 @@ never treated. Time must be numeric (integer periods such as years).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,46 +41,42 @@ import pandas as pd
 from sosek_impact.errors import (
     EstimationError,
     GroupColumnError,
+    MissingValueError,
     SchemaError,
     SmallGroupError,
     TreatedInFirstPeriodError,
     UnbalancedPanelError,
+    ValueRangeError,
 )
+from sosek_impact.estimators._group_rules import (
+    drop_early_treated,
+    early_treated,
+    early_treated_message,
+    recode_late_groups,
+    warn_single_unit_cohorts,
+)
+from sosek_impact.estimators._panel_common import cell as _cell
+from sosek_impact.estimators._panel_common import listing as _listing
+from sosek_impact.estimators._panel_common import never_treated_mask
+from sosek_impact.estimators._panel_common import unit_codes as _unit_codes
+from sosek_impact.results_protocol import plain as _py
 
 __all__ = [
     "MissingValueError",
     "check_columns",
+    "check_numeric",
     "check_missing",
     "check_balanced",
     "check_group_column",
     "check_not_treated_first",
     "check_group_sizes",
     "check_panel",
+    "check_treatment_dummy",
+    "drop_early_treated",
+    "recode_late_groups",
+    "warn_single_unit_cohorts",
     "never_treated_mask",
 ]
-
-_MAX_LISTED = 5
-
-
-class MissingValueError(UnbalancedPanelError):
-    """A variable the estimator needs (outcome, covariate, weight, cluster) is missing in a row.
-
-    Derives from :class:`~sosek_impact.errors.UnbalancedPanelError`: dropping the row would
-    leave the panel unbalanced, and estimators never drop it silently.
-    """
-
-
-def _listing(values: Iterable[Any]) -> str:
-    values = list(values)
-    shown = ", ".join(repr(_py(v)) for v in values[:_MAX_LISTED])
-    more = len(values) - _MAX_LISTED
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _py(v: Any) -> Any:
-    """Plain Python scalar for readable messages (``2004`` rather than ``np.int64(2004)``)."""
-    return v.item() if isinstance(v, np.generic) else v
-
 
 def check_columns(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
     """Raise :class:`~sosek_impact.errors.SchemaError` if ``data`` lacks a named column.
@@ -92,28 +99,69 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
             )
 
 
-def check_missing(data: pd.DataFrame, columns: Sequence[str | None]) -> None:
-    """Raise :class:`MissingValueError` if any named column holds a missing value.
+def check_numeric(
+    data: pd.DataFrame, columns: Sequence[str | None], unit: str | None = None, time: str | None = None
+) -> None:
+    """Raise :class:`~sosek_impact.errors.SchemaError` if a named column is not numeric.
 
-    The message names the column, the first offending row label and the unit/period if given.
+    A text column (``object`` or string dtype) is refused even when all its values read as
+    numbers: the estimator would otherwise convert it silently, or fail inside pandas with a
+    message that names neither the column nor the row. The message names the column and the
+    first offending value with its (unit, period).
     """
     for col in columns:
         if col is None:
             continue
         values = data[col]
-        isinf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan)) if pd.api.types.is_float_dtype(values) else None
-        if isinf is not None and isinf.any():
-            rows = data.index[isinf]
-            raise MissingValueError(
-                f"column {col!r} has {len(rows)} infinite value(s), first at row label(s) {_listing(rows)} "
-                "(a log of zero?); drop or recode them before estimating"
+        if pd.api.types.is_numeric_dtype(values) or values.isna().all():
+            continue
+        as_num = pd.to_numeric(values, errors="coerce")
+        bad = (as_num.isna() & values.notna()).to_numpy()
+        if bad.any():
+            where, _, _ = _cell(data, bad, unit, time)
+            raise SchemaError(
+                f"column {col!r} must be numeric but holds text (dtype {values.dtype}): {int(bad.sum())} value(s) "
+                f"do not read as numbers, the first {_py(values.iloc[int(np.flatnonzero(bad)[0])])!r} at {where}",
+                column=col,
             )
+        first = values.notna().to_numpy()
+        where, _, _ = _cell(data, first, unit, time)
+        raise SchemaError(
+            f"column {col!r} holds numbers stored as text (dtype {values.dtype}, e.g. "
+            f"{_py(values.iloc[int(np.flatnonzero(first)[0])])!r} at {where}); convert it with pd.to_numeric first",
+            column=col,
+        )
+
+
+def check_missing(
+    data: pd.DataFrame, columns: Sequence[str | None], unit: str | None = None, time: str | None = None
+) -> None:
+    """Raise :class:`~sosek_impact.errors.MissingValueError` if a named column holds a missing
+    or infinite value.
+
+    The message names the column and the first offending (unit, period) when ``unit`` and
+    ``time`` are given (the row label otherwise).
+    """
+    for col in columns:
+        if col is None:
+            continue
+        values = data[col]
+        if pd.api.types.is_float_dtype(values):
+            isinf = np.isinf(values.to_numpy(dtype=float, na_value=np.nan))
+            if isinf.any():
+                where, u, t = _cell(data, isinf, unit, time)
+                raise MissingValueError(
+                    f"column {col!r} has {int(isinf.sum())} infinite value(s), the first at {where} "
+                    "(a log of zero?); drop or recode them before estimating",
+                    column=col, unit=u, period=t,
+                )
         isna = values.isna().to_numpy()
         if isna.any():
-            rows = data.index[isna]
+            where, u, t = _cell(data, isna, unit, time)
             raise MissingValueError(
-                f"column {col!r} has {int(isna.sum())} missing value(s), first at row label(s) "
-                f"{_listing(rows)}; drop those units or fill the values explicitly before estimating"
+                f"column {col!r} has {int(isna.sum())} missing value(s), the first at {where}; drop those "
+                "units or fill the values explicitly before estimating",
+                column=col, unit=u, period=t,
             )
 
 
@@ -125,7 +173,7 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
     uc, uniq_u = pd.factorize(data[unit])
     tc, uniq_t = pd.factorize(data[time])
     if (uc < 0).any() or (tc < 0).any():
-        check_missing(data, [unit, time])
+        check_missing(data, [unit, time], unit, time)
     counts_cell = np.bincount(uc * len(uniq_t) + tc, minlength=len(uniq_u) * len(uniq_t))
     if len(counts_cell) and counts_cell.min() == 1 and counts_cell.max() == 1:
         return  # fast path: every (unit, time) exactly once
@@ -134,8 +182,8 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
     if dup.any():
         first = keys[dup].iloc[0]
         raise UnbalancedPanelError(
-            f"{int(dup.sum())} rows share a ({unit!r}, {time!r}) pair, e.g. {unit}={_py(first[unit])!r}, "
-            f"{time}={_py(first[time])!r} at row labels {_listing(keys.index[dup][:_MAX_LISTED])}"
+            f"{int(dup.sum())} rows share a ({unit!r}, {time!r}) pair, e.g. ({unit}, {time}) = "
+            f"({_py(first[unit])!r}, {_py(first[time])!r}); one row per unit and period"
         )
     periods = pd.unique(keys[time])
     counts = keys.groupby(unit, sort=True)[time].size()
@@ -149,27 +197,6 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
             f"{len(periods)} periods, e.g. {unit}={_py(u)!r} lacks {time} {_listing(missing)}; "
             f"units: {_listing(short.index)}"
         )
-
-
-def _unit_codes(units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer code of each row's unit and the row index of each unit's first row."""
-    uc, uniq = pd.factorize(units)
-    first_idx = np.full(len(uniq), -1, dtype=np.int64)
-    valid = uc >= 0
-    # first occurrence: scatter row numbers in reverse so the earliest wins
-    rows = np.flatnonzero(valid)[::-1]
-    first_idx[uc[rows]] = rows
-    return uc, first_idx
-
-
-def never_treated_mask(g: pd.Series | np.ndarray) -> np.ndarray:
-    """Boolean mask of never-treated entries of a group column (``0`` or missing)."""
-    arr = g.to_numpy(dtype=float, na_value=np.nan) if isinstance(g, pd.Series) and g.dtype.kind in "fiub" else np.asarray(g)
-    if arr.dtype.kind in "fiub":
-        a = arr.astype(float, copy=False)
-        return np.isnan(a) | (a == 0)
-    s = pd.Series(arr)
-    return (s.isna() | (s == 0)).to_numpy()
 
 
 def check_group_column(
@@ -191,9 +218,10 @@ def check_group_column(
                 f"group column {group!r} holds text (dtype {g.dtype}) that reads as numbers, e.g. "
                 f"{_py(g.dropna().iloc[0])!r}; convert it to numeric periods first (pd.to_numeric)"
             )
+        where, _, _ = _cell(data, (pd.to_numeric(g, errors="coerce").isna() & g.notna()).to_numpy(), unit, time)
         raise GroupColumnError(
             f"group column {group!r} must hold first-treated periods (numbers); "
-            f"non-numeric value {_py(bad.iloc[0])!r} at row label {_py(bad.index[0])!r}"
+            f"non-numeric value {_py(bad.iloc[0])!r} at {where}"
         )
     t = data[time]
     if not pd.api.types.is_numeric_dtype(t):
@@ -219,11 +247,11 @@ def check_group_column(
     last = max(periods)
     bad_vals = [v for v in values.tolist() if v not in periods and not (allow_after_last and v > last)]
     if bad_vals:
-        rows = g.index[treated & g.isin(bad_vals).to_numpy()]
+        where, _, _ = _cell(data, treated & g.isin(bad_vals).to_numpy(), unit, time)
         raise GroupColumnError(
             f"group column {group!r} holds value(s) {_listing(sorted(bad_vals))} that are not periods "
             f"of the time column {time!r} (periods {_py(min(periods))}..{_py(max(periods))}); use the first "
-            f"treated period, or 0 for never treated (first at row label {_py(rows[0])!r})"
+            f"treated period, or 0 for never treated (first at {where})"
         )
 
 
@@ -235,21 +263,13 @@ def check_not_treated_first(
     A unit whose first treated period, moved ``anticipation`` periods earlier, is at or before the
     first period of the panel has no untreated (and unanticipated) period, so nothing identifies
     its effect. ``anticipation`` counts periods (positions among the sorted distinct times).
+    :func:`drop_early_treated` drops such units with a warning instead.
     """
-    periods = np.sort(pd.unique(data[time]))
-    first = periods[0]
-    g = data[group]
-    treated = ~never_treated_mask(g)
-    # position of the group among the periods (anticipation counts periods, not time units)
-    g_pos = np.searchsorted(periods, np.where(treated, g.to_numpy(dtype=float, na_value=np.nan), np.inf))
-    early = treated & (g_pos - anticipation <= 0)
-    if early.any():
-        units = pd.unique(data.loc[early, unit])
+    early, units, groups = early_treated(data, unit, time, group, anticipation)
+    if units:
         raise TreatedInFirstPeriodError(
-            f"{len(units)} unit(s) are treated in or before the first period {_py(first)!r}"
-            + (f" (with anticipation {anticipation})" if anticipation else "")
-            + f" and have no pre-treatment period: {unit} {_listing(units)} "
-            f"(group values {_listing(sorted(pd.unique(g[early])))}); drop them"
+            early_treated_message(data, unit, time, group, anticipation, units, groups)
+            + ": drop them (att_gt drops them with a warning unless strict=True)"
         )
 
 
@@ -293,6 +313,34 @@ def check_group_sizes(
         )
 
 
+def check_treatment_dummy(data: pd.DataFrame, treat: str, unit: str | None = None, time: str | None = None) -> None:
+    """Raise a typed error unless ``treat`` is a 0/1 indicator with both values present.
+
+    :class:`~sosek_impact.errors.MissingValueError` for a missing value,
+    :class:`~sosek_impact.errors.ValueRangeError` for a value other than 0 or 1, and
+    :class:`~sosek_impact.errors.EstimationError` when no observation is treated (or every one
+    is): the indicator is then constant and absorbed by the fixed effects, which says nothing
+    about what is wrong.
+    """
+    check_missing(data, [treat], unit, time)
+    d = data[treat]
+    ok = d.isin([0, 1]).to_numpy() if pd.api.types.is_numeric_dtype(d) else np.zeros(len(d), dtype=bool)
+    if not ok.all():
+        where, _, _ = _cell(data, ~ok, unit, time)
+        raise ValueRangeError(
+            f"treatment indicator must be 0 or 1; {int((~ok).sum())} value(s) are not, the first "
+            f"{_py(d.iloc[int(np.flatnonzero(~ok)[0])])!r} at {where}",
+            column=treat, value=_py(d.iloc[int(np.flatnonzero(~ok)[0])]),
+        )
+    n_treated = int((d.to_numpy() == 1).sum())
+    if n_treated == 0:
+        raise EstimationError(f"no treated observation: the treatment column {treat!r} is 0 in all {len(d)} rows")
+    if n_treated == len(d):
+        raise EstimationError(
+            f"no untreated observation: the treatment column {treat!r} is 1 in all {len(d)} rows"
+        )
+
+
 def check_panel(
     data: pd.DataFrame,
     *,
@@ -308,12 +356,16 @@ def check_panel(
     min_group_size: int = 1,
     need_never_treated: bool = False,
     allow_after_last: bool = False,
-) -> None:
-    """Run every check relevant to a staggered-adoption panel estimator, loudest problem first.
+    early_treated: str = "raise",
+) -> pd.DataFrame:
+    """Run every check relevant to a panel estimator, loudest problem first, and apply the
+    sample rules.
 
-    Order: columns exist → no missing outcome / covariate / weight / cluster → balanced panel →
-    group column holds periods and is constant per unit → no unit treated in the first period →
-    cohorts and controls large enough.
+    Order: columns exist → rows exist → outcome / covariates / weights numeric → no missing
+    outcome / covariate / weight / cluster → balanced panel → group column holds periods and is
+    constant per unit → units treated in the first period (raise, or drop with a warning) →
+    groups after the last period (never treated, with a warning) → cohorts and controls large
+    enough.
 
     Parameters
     ----------
@@ -329,29 +381,41 @@ def check_panel(
     min_group_size, need_never_treated
         Passed to :func:`check_group_sizes`.
     allow_after_last
-        Accept groups later than the last period (passed to :func:`check_group_column`); they
-        count as never treated in the group-size check.
+        Accept groups later than the last period and count them as never treated
+        (:func:`recode_late_groups`); otherwise they are a :class:`GroupColumnError`.
+    early_treated
+        ``"raise"`` (:class:`TreatedInFirstPeriodError`) or ``"drop"`` (:func:`drop_early_treated`,
+        R ``did``'s rule) for units treated in or before the first period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data`` (the same object when no rule applies) with early-treated units dropped and late
+        groups recoded as never treated.
 
     Raises
     ------
     SchemaError, MissingValueError, UnbalancedPanelError, GroupColumnError,
-    TreatedInFirstPeriodError, SmallGroupError
+    TreatedInFirstPeriodError, SmallGroupError, EstimationError
     """
+    if early_treated not in ("raise", "drop"):
+        raise ValueError(f"early_treated must be 'raise' or 'drop', got {early_treated!r}")
     covariates = list(covariates or [])
     check_columns(data, [y, unit, time, group, weights, cluster, *covariates])
     if len(data) == 0:
-        raise EstimationError("data has no rows")
-    check_missing(data, [y, unit, time, weights, cluster, *covariates])
+        raise EstimationError("empty panel: data has no rows")
+    check_numeric(data, [y, weights, *covariates], unit, time)
+    check_missing(data, [y, unit, time, weights, cluster, *covariates], unit, time)
     if weights is not None and (data[weights].to_numpy(dtype=float) < 0).any():
-        raise EstimationError(f"weights column {weights!r} has negative values")
+        where, _, _ = _cell(data, (data[weights].to_numpy(dtype=float) < 0), unit, time)
+        raise EstimationError(f"weights column {weights!r} has negative values, the first at {where}")
     if balanced:
         check_balanced(data, unit, time)
-    if group is not None:
-        check_group_column(data, unit, time, group, allow_after_last=allow_after_last)
-        check_not_treated_first(data, unit, time, group, anticipation)
-        if allow_after_last:
-            g = data[group]
-            data = data.assign(**{group: g.where(~(g > data[time].max()), 0)})
-        check_group_sizes(
-            data, unit, group, min_size=min_group_size, need_never_treated=need_never_treated
-        )
+    if group is None:
+        return data
+    check_group_column(data, unit, time, group, allow_after_last=allow_after_last)
+    data = drop_early_treated(data, unit, time, group, anticipation, strict=(early_treated == "raise"))
+    if allow_after_last:
+        data = recode_late_groups(data, unit, time, group, anticipation)
+    check_group_sizes(data, unit, group, min_size=min_group_size, need_never_treated=need_never_treated)
+    return data

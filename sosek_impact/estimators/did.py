@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sosek_impact.errors import EstimationError, GroupColumnError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.errors import EstimationError, SmallGroupError
+from sosek_impact.estimators._checks import check_panel, never_treated_mask, warn_single_unit_cohorts
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_drdid import ESTIMATORS
+from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, normal_tidy, plain, pvalue_phrase
 
 __all__ = ["att_gt", "ATTgtResult", "PreTest"]
 
@@ -44,17 +46,25 @@ class PreTest:
     """Wald pre-test of parallel trends: all pre-treatment ATT(g,t) are zero.
 
     ``W = a' V^{-1} a`` over the pre-treatment cells, chi-squared with ``df`` degrees of freedom
-    under the null. ``None`` fields when there is no pre-treatment cell or ``V`` is singular.
+    under the null. ``None`` fields when there is no pre-treatment cell or ``V`` is singular;
+    ``note`` then says why and what to do instead.
     """
 
     W: float | None
     df: int
     pvalue: float | None
+    note: str | None = None
 
 
-@dataclass
-class ATTgtResult:
+@dataclass(repr=False, eq=False)
+class ATTgtResult(ResultsProtocol):
     """Result of :func:`att_gt`.
+
+    In the package's results protocol: ``print(result)`` / ``summary()`` show a compact table,
+    ``tidy()`` has one row per (group, time) with term ``"ATT(g,t)"`` and the extras ``group``,
+    ``time``, ``event_time`` (integers where the periods are), ``post`` and, with the bootstrap,
+    the uniform band ``cband_low, cband_high``; ``conf_int()`` gives the pointwise intervals;
+    ``plot()`` draws the dynamic aggregate (``aggregate("dynamic").plot()``).
 
     Attributes
     ----------
@@ -113,26 +123,59 @@ class ATTgtResult:
         """
         if self._cells is None:
             raise EstimationError("this result carries no cell estimates to aggregate")
-        return aggregate_cells(self._cells, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm)
+        agg = aggregate_cells(self._cells, kind, min_e=min_e, max_e=max_e, balance_e=balance_e, na_rm=na_rm)
+        if kind == "dynamic" and self.settings.get("base_period") == "universal":
+            agg = replace(agg, reference=-1 - int(self.settings.get("anticipation") or 0))
+        return agg
 
-    def summary(self) -> str:
-        """Plain-text table of ATT(g,t) with the pre-test."""
+    # ------------------------------------------------------------------ results protocol
+    def _stored_alpha(self) -> float | None:
+        return float(self.settings.get("alpha", 0.05))
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        t = self.table
+        g, tt = as_event_times(t["group"]), as_event_times(t["time"])
+        e = t["time"].to_numpy(dtype=float) - t["group"].to_numpy(dtype=float)  # as aggregate("dynamic")
+        out = normal_tidy([f"ATT({plain(a)},{plain(b)})" for a, b in zip(g, tt)], t["att"], t["se"], alpha=alpha,
+                          group=g, time=tt, event_time=as_event_times(e), post=t["post"].astype("int64"))
+        if "cband_lower" in t and np.isclose(alpha, self._stored_alpha()):
+            out["cband_low"], out["cband_high"] = t["cband_lower"].to_numpy(), t["cband_upper"].to_numpy()
+        return out
+
+    def _summary_header(self) -> list[str]:
         s = self.settings
-        lines = [
-            f"Group-time ATT (Callaway & Sant'Anna 2021): method={s.get('method')}, control={s.get('control')}, "
-            f"base_period={s.get('base_period')}, n_units={self.n_units}",
-            self.table.to_string(index=False, float_format=lambda v: f"{v: .5f}"),
+        inference = f"multiplier bootstrap ({s.get('n_boot')} draws)" if s.get("bootstrap") else "analytical influence function"
+        return [
+            "Group-time ATT(g,t) (Callaway & Sant'Anna 2021)",
+            f"method: {s.get('method')}    control: {s.get('control')}    base period: {s.get('base_period')}    "
+            f"anticipation: {s.get('anticipation')}    units: {format_number(self.n_units)}    cells: {len(self.table)}",
+            f"standard errors: {inference}" + (f", clustered by {s.get('cluster')}" if s.get("cluster") else ""),
         ]
+
+    def _summary_footer(self) -> list[str]:
+        lines = []
         if self.pretest.W is not None:
-            lines.append(f"Pre-test of parallel trends: W = {self.pretest.W:.4f}, df = {self.pretest.df}, p = {self.pretest.pvalue:.4f}")
-        return "\n".join(lines)
+            lines.append(f"Pre-test of parallel trends: W = {format_number(self.pretest.W)}, df = {self.pretest.df}, "
+                         f"{pvalue_phrase(self.pretest.pvalue)}")
+        if self._cells is not None:
+            try:
+                simple = self.aggregate("simple", na_rm=True)
+                lines.append(f"Simple ATT (aggregate('simple')): {format_number(simple.estimate)} "
+                             f"(SE {format_number(simple.std_error)})")
+            except EstimationError:
+                pass
+        return lines
+
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None, **kwargs: Any) -> Any:
+        """The event-time figure of the dynamic aggregate, ``aggregate("dynamic", na_rm=True).plot()``."""
+        return self.aggregate("dynamic", na_rm=True).plot(alpha, level=level, ax=ax, **kwargs)
 
 
 def _unit_constant(data: pd.DataFrame, unit: str, col: str, what: str) -> None:
     varying = data.groupby(unit, sort=False)[col].nunique(dropna=False)
     if (varying > 1).any():
         u = varying.index[varying > 1][0]
-        raise EstimationError(f"{what} column {col!r} must be constant within a unit; {unit}={u!r} has several values")
+        raise EstimationError(f"{what} column {col!r} must be constant within a unit; {unit}={plain(u)!r} has several values")
 
 
 def att_gt(
@@ -152,6 +195,7 @@ def att_gt(
     bootstrap: bool = False,
     n_boot: int = 999,
     seed: int | None = None,
+    strict: bool = False,
 ) -> ATTgtResult:
     """Group-time average treatment effects ATT(g,t) on a balanced panel.
 
@@ -166,7 +210,9 @@ def att_gt(
     group
         First treated period of the unit (a value of ``time``); 0 or missing = never treated.
         Values after the last period are accepted: such units are untreated in the sample and
-        count as never treated (with a warning; an error if ``anticipation > 0``).
+        count as never treated (with a warning; an error if ``anticipation > 0``). Units treated
+        in or before the first period (after anticipation) have no pre-treatment period and are
+        dropped with a warning naming them, as R ``did`` does (``strict=True`` raises).
     covariates
         Column names of covariates; taken at the earlier of the two periods of each comparison
         (as R ``did``), an intercept is added.
@@ -192,6 +238,16 @@ def att_gt(
         Use the multiplier bootstrap (Mammen weights) for standard errors and a uniform band.
     n_boot, seed
         Bootstrap draws and seed (same seed, same draws).
+    strict
+        Raise :class:`~sosek_impact.errors.TreatedInFirstPeriodError` for units treated in or
+        before the first period instead of dropping them with a warning.
+
+    Warns
+    -----
+    UserWarning
+        Units dropped (treated in the first period), late groups counted as never treated,
+        cohorts of a single unit (their analytical standard errors reflect only the comparison
+        units' variation), a singular pre-test covariance.
 
     Returns
     -------
@@ -211,11 +267,12 @@ def att_gt(
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
     covariates = list(covariates or [])
-    check_panel(
+    data = check_panel(
         data, y=y, unit=unit, time=time, group=group, covariates=covariates, weights=weights,
         cluster=cluster, anticipation=anticipation, need_never_treated=(control == "never"),
-        allow_after_last=True,
+        allow_after_last=True, early_treated="raise" if strict else "drop",
     )
+    warn_single_unit_cohorts(data, unit, group, "att_gt")
     if weights is not None:
         _unit_constant(data, unit, weights, "weights")
     if cluster is not None:
@@ -230,7 +287,6 @@ def att_gt(
     first_rows = np.arange(n) * n_t
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[first_rows]
     g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)
-    g_unit = _recode_after_last(g_unit, tlist[-1], anticipation, group)
     w_unit = np.ones(n) if weights is None else df[weights].to_numpy(dtype=float)[first_rows]
     x_wide = np.ones((n_t, n, 1 + len(covariates)))
     if covariates:
@@ -334,7 +390,8 @@ def att_gt(
         table["cband_upper"] = att_arr + crit * se
     table["post"] = np.asarray(post, dtype=int)
 
-    pretest = _wald_pretest(att_arr, vcov, se, g_arr, t_arr)
+    n_clusters = n if cluster_codes is None else int(cluster_codes.max()) + 1
+    pretest = _wald_pretest(att_arr, vcov, se, g_arr, t_arr, n_clusters)
     cells = CellEstimates(
         group=g_arr, time=t_arr, att=att_arr, psi=psi_mat, unit_group=g_unit, unit_weight=w_unit,
         cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
@@ -347,40 +404,39 @@ def att_gt(
                        settings=settings, _cells=cells)
 
 
-def _recode_after_last(g_unit: np.ndarray, last: float, anticipation: int, group: str) -> np.ndarray:
-    """Units first treated after the last period are untreated in the sample: never treated."""
-    late = g_unit > last
-    if not late.any():
-        return g_unit
-    if anticipation:
-        raise GroupColumnError(
-            f"{int(late.sum())} unit(s) have {group!r} after the last period {last}; with anticipation "
-            f"{anticipation} they may react inside the sample: recode them explicitly"
-        )
-    warnings.warn(
-        f"{int(late.sum())} unit(s) first treated after the last period {last:g} (groups "
-        f"{', '.join(f'{g:g}' for g in sorted(set(g_unit[late].tolist())))}) are untreated in the sample and count as "
-        "never treated",
-        stacklevel=3,
-    )
-    return np.where(late, 0.0, g_unit)
-
-
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:
     if pd.api.types.is_integer_dtype(like):
         return values.astype(like.dtype)
     return values
 
 
-def _wald_pretest(att: np.ndarray, vcov: np.ndarray, se: np.ndarray, g: np.ndarray, t: np.ndarray) -> PreTest:
-    """Wald test that all pre-treatment ATT(g,t) (g > t) with a non-degenerate variance are zero."""
+def _wald_pretest(
+    att: np.ndarray, vcov: np.ndarray, se: np.ndarray, g: np.ndarray, t: np.ndarray, n_clusters: int
+) -> PreTest:
+    """Wald test that all pre-treatment ATT(g,t) (g > t) with a non-degenerate variance are zero.
+
+    A singular covariance gets a warning and a ``note`` saying why (more pre-treatment cells than
+    the units or clusters whose influence functions span the covariance, or cells that are exact
+    linear combinations of others) and what to do instead.
+    """
     pre = np.flatnonzero((g > t) & ~np.isnan(att) & ~np.isnan(se))
     if len(pre) == 0:
         return PreTest(None, 0, None)
     v = vcov[np.ix_(pre, pre)]
     if 1.0 / np.linalg.cond(v) <= np.finfo(float).eps:
-        warnings.warn("covariance of pre-treatment ATT(g,t) is singular; pre-test not computed", stacklevel=3)
-        return PreTest(None, len(pre), None)
+        k, rank = len(pre), int(np.linalg.matrix_rank(v))
+        if k >= n_clusters:
+            why = (f"there are {k} pre-treatment ATT(g,t) but only {n_clusters} units/clusters, whose influence "
+                   f"functions span a covariance of rank at most {n_clusters - 1}")
+        else:
+            why = (f"{k - rank} of the {k} pre-treatment ATT(g,t) are exact linear combinations of the others "
+                   "(perfectly collinear cells: e.g. cohorts of a single unit compared in the same periods with the same "
+                   "comparison units have identical influence functions, since one treated unit contributes no variance)")
+        note = (f"pre-test of parallel trends not computed: the covariance of the pre-treatment ATT(g,t) is singular "
+                f"(rank {rank} < {k}) because {why}; test fewer contrasts instead, e.g. the pre-treatment event times "
+                "of res.aggregate('dynamic') jointly, or use randomisation inference (sosek_impact.inference)")
+        warnings.warn(note, stacklevel=3)
+        return PreTest(None, len(pre), None, note)
     a = att[pre]
     w_stat = float(a @ np.linalg.solve(v, a))
     return PreTest(w_stat, len(pre), float(stats.chi2.sf(w_stat, len(pre))))

@@ -25,6 +25,7 @@ from scipy import stats
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.estimators.twfe import TWFEResults, _make_module_callable, fit_fe_ols
+from sosek_impact.results_protocol import format_number, pvalue_phrase
 
 __all__ = ["event_study", "EventStudyResults", "WaldTest", "wald_test"]
 
@@ -95,6 +96,22 @@ class EventStudyResults(TWFEResults):
         super().__init__(*args, **kwargs)
         self._set(event_times=tuple(int(e) for e in event_times), ref=int(ref), pretrend=pretrend, binned=bool(binned))
 
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        out = super()._tidy(alpha)
+        by_name = {f"e={e}": e for e in self.event_times}
+        out["event_time"] = pd.array([by_name.get(t) for t in out["term"]], dtype="Int64")
+        out["post"] = pd.array([None if e is None else int(e >= 0) for e in map(by_name.get, out["term"])],
+                               dtype="Int64")
+        return out
+
+    def _summary_footer(self) -> list[str]:
+        lines = [f"Reference event time {self.ref} omitted; end points {'binned' if self.binned else 'trimmed'}."]
+        pre = self.pretrend
+        if pre is not None:
+            lines.append(f"Joint test of leads: F({pre.df[0]}, {pre.df[1]}) = {format_number(pre.statistic)}, "
+                         f"{pvalue_phrase(pre.pvalue)}")
+        return lines
+
     def estimates(self, level: float = 0.95) -> pd.DataFrame:
         """Coefficients by event time, with the reference period as a row of zeros.
 
@@ -103,26 +120,26 @@ class EventStudyResults(TWFEResults):
         DataFrame
             Columns ``event_time, estimate, std_error, conf_low, conf_high``, sorted by event time.
         """
-        names = [f"e={e}" for e in self.event_times]
-        ci = self.conf_int(level).loc[names]
-        out = pd.DataFrame(
-            {
-                "event_time": list(self.event_times),
-                "estimate": self.params.loc[names].to_numpy(),
-                "std_error": self.std_errors.loc[names].to_numpy(),
-                "conf_low": ci["lower"].to_numpy(),
-                "conf_high": ci["upper"].to_numpy(),
-            }
-        )
+        t = self.tidy(level=level)
+        t = t.loc[t["event_time"].notna(), ["event_time", "estimate", "std_error", "conf_low", "conf_high"]]
+        t["event_time"] = t["event_time"].astype("int64")
         ref = pd.DataFrame({"event_time": [self.ref], "estimate": [0.0], "std_error": [0.0],
                             "conf_low": [0.0], "conf_high": [0.0]})
-        return pd.concat([out, ref], ignore_index=True).sort_values("event_time", ignore_index=True)
+        return pd.concat([t, ref], ignore_index=True).sort_values("event_time", ignore_index=True)
 
-    def plot(self, level: float = 0.95, ax: Any = None, **kwargs: Any) -> Any:
-        """Plot the coefficients with confidence intervals; returns the matplotlib Figure."""
-        from sosek_impact.estimators.plotting import event_study_plot
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None, **kwargs: Any) -> Any:
+        """Coefficients by event time with pointwise intervals (:func:`~sosek_impact.estimators.plotting.event_time_plot`).
 
-        return event_study_plot(self, level=level, ax=ax, **kwargs)
+        Returns the matplotlib Figure; the title reports the joint test of the leads.
+        """
+        from sosek_impact.estimators.plotting import event_time_plot
+
+        a = self._resolve_alpha(*self._legacy(alpha, level))
+        pre = self.pretrend
+        if "title" not in kwargs and pre is not None:
+            kwargs["title"] = (f"Event study; joint test of leads F({pre.df[0]}, {pre.df[1]}) = "
+                               f"{format_number(pre.statistic, 3)}, {pvalue_phrase(pre.pvalue)}")
+        return event_time_plot(self.tidy(a), ref=self.ref, level=1 - a, ax=ax, **kwargs)
 
 
 def event_times_of(data: pd.DataFrame, time: str, group: str) -> np.ndarray:
@@ -157,7 +174,9 @@ def event_study(
     y, unit, time
         Outcome, unit and period columns.
     group
-        First treated period of each unit (constant within unit); 0 or missing = never treated.
+        First treated period of each unit (constant within unit); 0 or missing = never treated;
+        a value after the last period counts as never treated (with a warning), as in
+        :func:`~sosek_impact.estimators.att_gt`.
     leads
         Earliest event time shown is ``-leads``; ``None`` → the earliest observed.
     lags
@@ -181,8 +200,8 @@ def event_study(
         From the shared panel checks.
     """
     covariates = list(covariates or [])
-    check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates,
-                weights=weights, balanced=False)
+    data = check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates,
+                       weights=weights, balanced=False, allow_after_last=True)
     rel = event_times_of(data, time, group)
     treated = ~np.isnan(rel)
     lo = int(np.nanmin(rel)) if leads is None else -int(leads)

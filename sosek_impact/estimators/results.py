@@ -6,6 +6,7 @@ Other estimators of the package may reuse :class:`EstimationResults` directly or
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,8 +14,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sosek_impact.results_protocol import ResultsProtocol, format_number, normal_tidy
 
-class EstimationResults:
+
+class EstimationResults(ResultsProtocol):
     """Coefficients and their (cluster-robust) covariance; read-only.
 
     Parameters
@@ -103,54 +106,58 @@ class EstimationResults:
         """Two-sided p-values of ``param = 0`` from the t(``df_inference``) or normal distribution."""
         return pd.Series(2 * self._dist().sf(np.abs(self.tstats.to_numpy())), index=self.params.index, name="p_value")
 
-    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
-        """Confidence intervals ``params ± q · std_errors``.
+    # ------------------------------------------------------------------ the results protocol
+    def _legacy(self, alpha: float | None, level: float | None) -> tuple[float | None, float | None]:
+        """Earlier releases took a coverage ``level`` as first argument (``conf_int(0.9)``)."""
+        if alpha is not None and level is None and alpha > 0.5:
+            warnings.warn(
+                f"{type(self).__name__}: a first argument of {alpha:g} is read as a coverage level as in earlier "
+                f"releases; this is deprecated: pass level={alpha:g} or alpha={1 - alpha:g}",
+                FutureWarning, stacklevel=3,
+            )
+            return None, alpha
+        return alpha, level
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        return normal_tidy(self.params.index, self.params.to_numpy(), self.std_errors.to_numpy(), alpha=alpha,
+                           df=self.df_inference)
+
+    def tidy(self, alpha: float | None = None, *, level: float | None = None) -> pd.DataFrame:
+        """One row per term: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``.
+
+        Tests and intervals use the t(``df_inference``) distribution (normal when ``None``).
 
         Parameters
         ----------
+        alpha
+            1 − coverage (default 0.05).
         level
-            Coverage, between 0 and 1.
-
-        Returns
-        -------
-        DataFrame
-            Columns ``lower`` and ``upper``, indexed by term.
+            Coverage instead of ``alpha``, as linearmodels' ``level``.
         """
-        if not 0 < level < 1:
-            raise ValueError(f"level must lie in (0, 1), got {level!r}")
-        q = self._dist().ppf(0.5 + level / 2)
-        se = self.std_errors
-        return pd.DataFrame({"lower": self.params - q * se, "upper": self.params + q * se})
+        a, lv = self._legacy(alpha, level)
+        return super().tidy(a, level=lv)
 
-    # ------------------------------------------------------------------ reporting
-    def tidy(self, level: float = 0.95) -> pd.DataFrame:
-        """One row per term: ``term, estimate, std_error, statistic, p_value, conf_low, conf_high``."""
-        ci = self.conf_int(level)
-        return pd.DataFrame(
-            {
-                "term": self.params.index.astype(str),
-                "estimate": self.params.to_numpy(),
-                "std_error": self.std_errors.to_numpy(),
-                "statistic": self.tstats.to_numpy(),
-                "p_value": self.pvalues.to_numpy(),
-                "conf_low": ci["lower"].to_numpy(),
-                "conf_high": ci["upper"].to_numpy(),
-            }
-        )
+    def conf_int(self, alpha: float | None = None, *, level: float | None = None) -> pd.DataFrame:
+        """Confidence intervals ``params ± q · std_errors``: columns ``conf_low``, ``conf_high`` by term.
 
-    def summary(self, level: float = 0.95) -> str:
+        ``q`` is the ``1 - alpha/2`` quantile of t(``df_inference``) (normal when ``None``).
+        """
+        a, lv = self._legacy(alpha, level)
+        return super().conf_int(a, level=lv)
+
+    def summary(self, alpha: float | None = None, *, level: float | None = None) -> str:
         """A plain-text table of the estimates, in the manner of linearmodels."""
+        a, lv = self._legacy(alpha, level)
+        return super().summary(a, level=lv)
+
+    def _summary_header(self) -> list[str]:
         lines = [
             f"{self.method}",
-            f"Observations: {self.nobs}    Covariance: {self.cov_type}",
+            f"Observations: {format_number(self.nobs)}    Covariance: {self.cov_type}"
+            + ("" if self.df_inference is None else f"    t reference df: {self.df_inference}"),
         ]
-        for key, val in self.info.items():
-            if isinstance(val, (int, float, str, np.integer, np.floating)):
-                lines.append(f"{key}: {val}")
-        table = self.tidy(level).set_index("term")
-        with pd.option_context("display.float_format", "{:.4g}".format, "display.width", 120):
-            lines.append(table.to_string())
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
+        facts = [f"{key}: {format_number(val)}" for key, val in self.info.items()
+                 if isinstance(val, (int, float, str, np.integer, np.floating))]
+        if facts:
+            lines.append("    ".join(facts))
+        return lines

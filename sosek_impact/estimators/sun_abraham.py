@@ -29,6 +29,7 @@ import types
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,13 +38,18 @@ from scipy import stats
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.estimators.did_bootstrap import cluster_sums
+from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, format_number, normal_tidy
 
 __all__ = ["sun_abraham", "SunAbrahamResult"]
 
 
-@dataclass
-class SunAbrahamResult:
+@dataclass(repr=False, eq=False)
+class SunAbrahamResult(ResultsProtocol):
     """Result of :func:`sun_abraham`.
+
+    In the package's results protocol: ``print(result)`` / ``summary()``, ``tidy()`` (the overall
+    ATT first as term ``"ATT"``, then one row per relative period ``"e=k"`` with the extras
+    ``event_time`` (int), ``post`` and ``n_obs``), ``conf_int()`` and ``plot()``.
 
     Attributes
     ----------
@@ -52,8 +58,9 @@ class SunAbrahamResult:
         is left out).
     cohort_table
         Per cohort and relative period (the regression coefficients): ``cohort, rel_time, att, se, n_obs``.
-    overall_att, overall_se
-        Average post-treatment effect (cells ``e >= 0`` weighted by treated observations).
+    estimate, std_error
+        Average post-treatment effect (cells ``e >= 0`` weighted by treated observations) and its
+        standard error (``overall_att`` and ``overall_se`` are deprecated aliases).
     vcov
         Covariance of ``table.att``; ``cohort_vcov`` of ``cohort_table.att``.
     covariate_params
@@ -62,8 +69,8 @@ class SunAbrahamResult:
 
     table: pd.DataFrame
     cohort_table: pd.DataFrame
-    overall_att: float
-    overall_se: float
+    estimate: float
+    std_error: float
     vcov: np.ndarray
     cohort_vcov: np.ndarray
     covariate_params: pd.Series
@@ -72,16 +79,83 @@ class SunAbrahamResult:
     n_clusters: int
     settings: dict = field(default_factory=dict)
 
-    def summary(self) -> str:
-        """Plain-text event-study table with the overall ATT."""
-        return "\n".join(
-            [
-                f"Sun-Abraham interaction-weighted event study (ref_period={self.settings.get('ref_period')}, "
-                f"control={self.settings.get('control')}), n_obs={self.n_obs}, clusters={self.n_clusters}",
-                self.table.to_string(index=False, float_format=lambda v: f"{v: .5f}"),
-                f"Overall ATT = {self.overall_att:.5f} (se {self.overall_se:.5f})",
-            ]
+    overall_att = deprecated_alias("estimate", "overall_att")
+    overall_se = deprecated_alias("std_error", "overall_se")
+
+    def _stored_alpha(self) -> float | None:
+        return float(self.settings.get("alpha", 0.05))
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        t = self.table
+        e = [int(v) for v in t["rel_time"]]
+        return normal_tidy(
+            ["ATT", *(f"e={v}" for v in e)], [self.estimate, *t["att"]], [self.std_error, *t["se"]], alpha=alpha,
+            event_time=pd.array([None, *e], dtype="Int64"), post=pd.array([None, *(int(v >= 0) for v in e)], dtype="Int64"),
+            n_obs=pd.array([None, *(int(n) for n in t["n_obs"])], dtype="Int64"),
         )
+
+    def _summary_header(self) -> list[str]:
+        s = self.settings
+        binned = f"    bins: {tuple(s['bin'])}" if s.get("bin") is not None else ""
+        return [
+            "Sun & Abraham (2021) interaction-weighted event study",
+            f"reference period: e = {s.get('ref_period')}    control: {s.get('control')}{binned}    "
+            f"observations: {format_number(self.n_obs)}    clusters: {format_number(self.n_clusters)} ({s.get('cluster')})",
+            "Row 'ATT': post-treatment cells (e >= 0) weighted by treated observations",
+        ]
+
+    def _summary_footer(self) -> list[str]:
+        sparse = self.table.loc[self.table["n_obs"] < self.settings.get("min_obs", 5), "rel_time"].tolist()
+        if sparse:
+            return [f"Note: relative periods {_ranges(sparse)} have fewer than {self.settings.get('min_obs', 5)} "
+                    "treated observations; bin='sparse' pools the sparse tails"]
+        return []
+
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None, **kwargs: Any) -> Any:
+        """Event-time figure (:func:`~sosek_impact.estimators.plotting.event_time_plot`); a Figure."""
+        from sosek_impact.estimators.plotting import event_time_plot
+
+        a = self._resolve_alpha(alpha, level)
+        bins = self.settings.get("bin")
+        ends = "" if bins is None else f"; end bins e <= {bins[0]}, e >= {bins[1]}"
+        kwargs.setdefault("title", f"Sun & Abraham event study; post average {format_number(self.estimate, 3)} "
+                                   f"(SE {format_number(self.std_error, 3)}){ends}")
+        return event_time_plot(self.tidy(a), ref=int(self.settings.get("ref_period", -1)), level=1 - a, ax=ax, **kwargs)
+
+
+def _sparse_bins(counts: dict[int, int], ref: int, min_obs: int) -> tuple[int, int]:
+    """The widest window ``(lo, hi)`` around ``ref`` whose relative periods have ``>= min_obs`` observations.
+
+    Walks outward from ``ref - 1`` and ``ref + 1`` while the next period is well populated; the
+    end bins pool everything beyond, so each holds at least ``min_obs`` observations. The window
+    keeps at least one period on each side of ``ref`` that the data have.
+    """
+    lo = ref
+    while counts.get(lo - 1, 0) >= min_obs:
+        lo -= 1
+    if lo == ref and any(e < ref for e in counts):
+        lo = ref - 1  # pool all earlier periods into one, never into the reference
+    hi = ref
+    while counts.get(hi + 1, 0) >= min_obs:
+        hi += 1
+    if hi == ref and any(e > ref for e in counts):
+        hi = ref + 1
+    return lo, hi
+
+
+def _ranges(values: Sequence[int]) -> str:
+    """``[-24, -23, -22, 7]`` → ``"-24..-22, 7"``."""
+    values = sorted(int(v) for v in values)
+    parts: list[str] = []
+    start = prev = values[0]
+    for v in [*values[1:], None]:
+        if v is not None and v == prev + 1:
+            prev = v
+            continue
+        parts.append(str(start) if start == prev else f"{start}..{prev}")
+        if v is not None:
+            start = prev = v
+    return ", ".join(parts)
 
 
 def _demean_two_way(m: np.ndarray, n_units: int, n_t: int) -> np.ndarray:
@@ -101,8 +175,9 @@ def sun_abraham(
     covariates: Sequence[str] | None = None,
     cluster: str | None = None,
     ref_period: int = -1,
-    bin: tuple[int, int] | None = None,
+    bin: tuple[int, int] | str | None = None,
     alpha: float = 0.05,
+    min_obs: int = 5,
 ) -> SunAbrahamResult:
     """Interaction-weighted event study of Sun & Abraham (2021) on a balanced panel.
 
@@ -126,8 +201,16 @@ def sun_abraham(
         Relative period left out as reference (default -1, the period before treatment).
     bin
         ``(lo, hi)``: relative periods below ``lo`` / above ``hi`` are pooled into ``lo`` / ``hi``.
+        ``"sparse"``: pool the sparse tails, i.e. choose ``(lo, hi)`` as the widest window around
+        the reference period in which every relative period has at least ``min_obs`` treated
+        observations (each end bin then holds at least ``min_obs``). ``None`` (default) keeps every
+        relative period, as R ``fixest::sunab`` and pyfixest do, and warns about sparse ones.
     alpha
         1 - confidence level of the pointwise intervals.
+    min_obs
+        A relative period with fewer treated observations (unit-periods of treated cohorts) is
+        *sparse*: its effect rests on a handful of observations. With ``bin=None`` sparse periods
+        are named in a warning; ``bin="sparse"`` pools the sparse tails. Default 5.
 
     Returns
     -------
@@ -136,12 +219,16 @@ def sun_abraham(
     if control not in ("never", "last"):
         raise ValueError(f"control must be 'never' or 'last', got {control!r}")
     covariates = list(covariates or [])
-    check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates, cluster=cluster,
-                need_never_treated=(control == "never"), allow_after_last=True)
-    if bin is not None:
+    data = check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates, cluster=cluster,
+                       need_never_treated=(control == "never"), allow_after_last=True)
+    if isinstance(bin, str) and bin != "sparse":
+        raise ValueError(f"bin must be (lo, hi), 'sparse' or None, got {bin!r}")
+    if bin is not None and not isinstance(bin, str):
         lo, hi = bin
         if not lo <= ref_period <= hi:
             raise ValueError(f"ref_period {ref_period} must lie inside bin {bin}")
+    if int(min_obs) < 1:
+        raise ValueError(f"min_obs must be a positive integer, got {min_obs!r}")
 
     df = data.sort_values([unit, time], kind="mergesort")
     tlist = np.sort(pd.unique(df[time]))
@@ -150,12 +237,7 @@ def sun_abraham(
     n_u = len(units)
     yv = df[y].to_numpy(dtype=float).reshape(n_u, n_t)
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[:: n_t]
-    g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)
-    late = g_unit > tlist[-1]
-    if late.any():
-        warnings.warn(f"{int(late.sum())} unit(s) first treated after the last period {tlist[-1]} count as never treated",
-                      stacklevel=2)
-        g_unit = np.where(late, 0.0, g_unit)
+    g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)  # late groups recoded by check_panel
     xv = df[covariates].to_numpy(dtype=float).reshape(n_u, n_t, len(covariates))
     cl_col = unit if cluster is None else cluster
     cl_codes = pd.factorize(df[cl_col].to_numpy(), sort=True)[0].reshape(n_u, n_t)
@@ -172,8 +254,23 @@ def sun_abraham(
     n_t = len(tlist)
     g_pos = np.where(g_unit == 0, -10**9, np.searchsorted(tlist, g_unit))  # position, may equal n_t
     rel = np.arange(n_t)[None, :] - g_pos[:, None]  # (units, periods)
+    bin_request = bin
+    # treated observations per relative period, before any binning
+    rel_values, rel_counts = np.unique(rel[~is_control], return_counts=True)
+    counts_by_rel = dict(zip(rel_values.tolist(), rel_counts.tolist()))
+    if bin == "sparse":
+        bin = _sparse_bins(counts_by_rel, ref_period, int(min_obs))
     if bin is not None:
         rel = np.clip(rel, bin[0], bin[1])
+    else:
+        sparse = [e for e, c in counts_by_rel.items() if c < min_obs and e != ref_period]
+        if sparse:
+            warnings.warn(
+                f"relative periods {_ranges(sparse)} have fewer than {int(min_obs)} treated observations (as few as "
+                f"{min(counts_by_rel[e] for e in sparse)}); their estimates rest on a handful of units. Pass "
+                f"bin='sparse' to pool the sparse tails into end bins, or bin=(lo, hi)",
+                UserWarning, stacklevel=2,
+            )
 
     treated_cohorts = np.unique(g_unit[~is_control])
     cols: list[tuple[float, int]] = []
@@ -260,8 +357,8 @@ def sun_abraham(
     return SunAbrahamResult(
         table=table,
         cohort_table=cohort_table,
-        overall_att=overall,
-        overall_se=overall_se,
+        estimate=overall,
+        std_error=overall_se,
         vcov=vcov_e,
         cohort_vcov=v_int,
         covariate_params=pd.Series(beta[n_int:], index=kept_cov, dtype=float),
@@ -269,7 +366,8 @@ def sun_abraham(
         n_units=n_u,
         n_clusters=n_cl,
         settings=dict(y=y, unit=unit, time=time, group=group, control=control, covariates=covariates,
-                      cluster=cl_col, ref_period=ref_period, bin=bin, alpha=alpha),
+                      cluster=cl_col, ref_period=ref_period, bin=None if bin is None else tuple(int(b) for b in bin),
+                      bin_request=bin_request, min_obs=int(min_obs), alpha=alpha),
     )
 
 

@@ -33,13 +33,24 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from sosek_impact.errors import EstimationError, InputError, SchemaError, SmallGroupError, TreatedInFirstPeriodError
+from sosek_impact.errors import (
+    EstimationError,
+    InputError,
+    MissingValueError,
+    SchemaError,
+    SmallGroupError,
+    TreatedInFirstPeriodError,
+    ValueRangeError,
+)
+from sosek_impact.estimators._checks import check_columns, check_numeric
 from sosek_impact.estimators._simplex import simplex_least_squares
+from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, format_pvalue, plain
 
 __all__ = [
     "MultiSyntheticControlResult",
     "SyntheticControlResult",
     "placebo_rank_p_value",
+    "rmspe_ratio",
     "synthetic_control",
     "synthetic_control_multi",
 ]
@@ -53,9 +64,7 @@ PredictorSpec = str | tuple[str, Sequence[Any]] | tuple[str, Sequence[Any], str]
 
 
 def _check_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
-    for col in columns:
-        if col not in data.columns:
-            raise SchemaError("column not found in data", column=col)
+    check_columns(data, columns)
 
 
 def _wide(data: pd.DataFrame, y: str, unit: str, time: str) -> pd.DataFrame:
@@ -63,13 +72,26 @@ def _wide(data: pd.DataFrame, y: str, unit: str, time: str) -> pd.DataFrame:
     dup = data.duplicated([unit, time], keep=False)
     if dup.any():
         row = data.loc[dup].iloc[0]
-        raise InputError("duplicate (unit, time) rows", row=str(data.index[dup][0]), column=unit, value=(row[unit], row[time]))
-    values = pd.to_numeric(data[y], errors="coerce")
-    bad = values.isna() & data[y].notna()
-    if bad.any():
-        raise InputError("outcome is not numeric", row=str(data.index[bad][0]), column=y, value=data.loc[bad, y].iloc[0])
-    frame = data[[unit, time]].assign(_y=values.astype(float))
+        raise InputError("duplicate (unit, time) rows", column=unit, value=(plain(row[unit]), plain(row[time])))
+    check_numeric(data, [y], unit, time)
+    frame = data[[unit, time]].assign(_y=data[y].astype(float))
     return frame.pivot(index=time, columns=unit, values="_y").sort_index()
+
+
+def _check_treatment_time(times: pd.Index, treatment_time: Any, time: str) -> None:
+    """Refuse a fractional treatment time on integer periods (``2016.5`` for years)."""
+    try:
+        value = float(treatment_time)
+    except (TypeError, ValueError):
+        return  # non-numeric periods (dates, labels) are compared as given
+    numeric = pd.api.types.is_numeric_dtype(times)
+    integral_periods = numeric and bool(np.all(np.mod(np.asarray(times, dtype=float), 1) == 0))
+    if integral_periods and not float(value).is_integer():
+        raise ValueRangeError(
+            f"treatment_time {plain(treatment_time)!r} is fractional but the periods of {time!r} are whole numbers; "
+            "give the first treated period (e.g. the first full year of treatment)",
+            column=time, value=plain(treatment_time),
+        )
 
 
 def _predictor_matrix(
@@ -197,9 +219,14 @@ def placebo_rank_p_value(treated_ratio: float, placebo_ratios: Sequence[float]) 
     return rank / (ratios.size + 1)
 
 
-@dataclass
-class SyntheticControlResult:
+@dataclass(repr=False, eq=False)
+class SyntheticControlResult(ResultsProtocol):
     """Outcome of :func:`synthetic_control` for one treated unit.
+
+    In the package's results protocol: ``tidy()`` has the post-period average effect (term
+    ``"ATT"``, with the placebo rank ``p_value``) then the gap in each post period (``"t=2015"``,
+    extras ``time`` and ``event_time``); there is no standard error or interval (NaN): inference
+    is by placebo ranks. The path itself is ``path``.
 
     Attributes
     ----------
@@ -260,26 +287,46 @@ class SyntheticControlResult:
     leave_one_out_att: pd.Series | None = None
     notes: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
-        """Plain-text summary of the fit, the effect and the placebo inference."""
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        post = self.path.loc[self.path["post"].astype(bool)]
+        times = list(post.index)
+        try:
+            event = as_event_times([np.nan, *(float(t) - float(self.treatment_time) for t in times)])
+        except (TypeError, ValueError):  # non-numeric periods: no event time
+            event = None
+        n = len(times)
+        out = pd.DataFrame({
+            "term": ["ATT", *(f"t={plain(t)}" for t in times)],
+            "estimate": [self.att_avg, *post["gap"].to_numpy(dtype=float)],
+            "std_error": np.nan, "statistic": np.nan,
+            "p_value": [np.nan if self.p_value is None else self.p_value, *([np.nan] * n)],
+            "conf_low": np.nan, "conf_high": np.nan,
+        })
+        if event is not None:  # numeric periods: integers where whole
+            out["time"] = as_event_times([np.nan, *(float(t) for t in times)]).array
+            out["event_time"] = event.array
+        else:
+            out["time"] = pd.Series([None, *times], dtype=object)
+        return out
+
+    def _summary_header(self) -> list[str]:
         lines = [
-            f"Synthetic control: {self.treated_unit!r}, treated from {self.treatment_time}",
-            f"  pre-treatment periods: {self.n_pre}; donors with weight > 0.001: "
-            + ", ".join(f"{k}={w:.3f}" for k, w in self.weights[self.weights > 1e-3].sort_values(ascending=False).items()),
-            f"  pre-RMSPE {self.pre_rmspe:.4g}, post-RMSPE {self.post_rmspe:.4g}, ratio {self.rmspe_ratio:.4g}",
-            f"  average effect (post) {self.att_avg:.4g}",
+            f"Synthetic control: {plain(self.treated_unit)!r}, treated from {plain(self.treatment_time)}",
+            f"pre-treatment periods: {self.n_pre}; donors with weight > 0.001: "
+            + ", ".join(f"{plain(k)}={w:.3f}" for k, w in self.weights[self.weights > 1e-3].sort_values(ascending=False).items()),
+            f"pre-RMSPE {format_number(self.pre_rmspe)}, post-RMSPE {format_number(self.post_rmspe)}, "
+            f"ratio {format_number(self.rmspe_ratio)}",
         ]
         if self.p_value is not None:
             lines.append(
-                f"  placebo rank p-value {self.p_value:.4g} (filtered: {self.p_value_filtered:.4g}; "
-                f"post-RMSPE only: {self.p_value_post:.4g})"
+                f"p_value of 'ATT': placebo rank of the RMSPE ratio {format_pvalue(self.p_value)} (filtered: "
+                f"{format_pvalue(self.p_value_filtered)}; post-RMSPE only: {format_pvalue(self.p_value_post)}); "
+                "rows t=...: gap treated - synthetic"
             )
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        return lines
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per period: ``time, treated, synthetic, gap, post``."""
-        return self.path.reset_index()
+    def _summary_footer(self) -> list[str]:
+        return [f"note: {n}" for n in self.notes]
 
     def plot_path(self, ax: Any = None) -> Any:
         """Treated path against its synthetic control; returns the matplotlib Figure."""
@@ -339,6 +386,19 @@ def _rmspe(x: NDArray) -> float:
     return float(np.sqrt(np.mean(x * x))) if x.size else float("nan")
 
 
+def rmspe_ratio(gap: NDArray, pre_mask: NDArray, post_mask: NDArray) -> tuple[float, float, float]:
+    """Pre- and post-treatment root mean squared gap and their ratio (post / pre).
+
+    The statistic ranked by the placebo-in-space test of :func:`synthetic_control` and
+    :func:`~sosek_impact.estimators.synthetic_did.synthetic_did` (Abadie, Diamond and Hainmueller
+    2010): ``gap`` is the treated outcome minus its synthetic counterpart, period by period. The
+    ratio is infinite when the pre-period fit is exact.
+    """
+    gap = np.asarray(gap, dtype=float)
+    pre, post = _rmspe(gap[np.asarray(pre_mask)]), _rmspe(gap[np.asarray(post_mask)])
+    return pre, post, (post / pre if pre > 0 else float("inf"))
+
+
 def synthetic_control(
     data: pd.DataFrame,
     y: str,
@@ -358,6 +418,7 @@ def synthetic_control(
     placebo_v: str = "refit",
     pre_rmspe_cutoff: float = 5.0,
     seed: int = 0,
+    missing_treated: str = "raise",
 ) -> SyntheticControlResult:
     """Fit a synthetic control for one treated unit, with placebo and leave-one-out checks.
 
@@ -403,6 +464,10 @@ def synthetic_control(
         ``p_value_filtered``.
     seed
         Seed of the random ``V`` starts.
+    missing_treated
+        ``"raise"`` (default): a missing treated outcome in a pre- or post-treatment period is a
+        :class:`~sosek_impact.errors.MissingValueError` naming the (unit, period). ``"drop"``:
+        leave those periods out of the fit and the RMSPEs, with a note naming them.
 
     Returns
     -------
@@ -414,30 +479,51 @@ def synthetic_control(
         A named column is missing.
     TreatedInFirstPeriodError
         No pre-treatment period with an observed treated outcome.
+    ValueRangeError
+        A fractional ``treatment_time`` on integer periods (e.g. 2016.5 for years).
+    MissingValueError
+        The treated outcome is missing in a pre- or post-treatment period (``missing_treated="raise"``).
     SmallGroupError
         Fewer than two donors with a complete outcome series.
     """
     _check_columns(data, [y, unit, time])
+    if missing_treated not in ("raise", "drop"):
+        raise InputError("missing_treated must be 'raise' or 'drop'", column="missing_treated", value=missing_treated)
     Y = _wide(data, y, unit, time)
     if treated_unit not in Y.columns:
         raise InputError("treated unit not in data", column=unit, value=treated_unit)
+    _check_treatment_time(Y.index, treatment_time, time)
     notes: list[str] = []
     times = Y.index
     treated_y = Y[treated_unit]
     if pre_periods is None:
-        pre = [t for t in times if t < treatment_time and np.isfinite(treated_y.loc[t])]
+        pre = [t for t in times if t < treatment_time]
     else:
         pre = [t for t in pre_periods if t in times and t < treatment_time]
         if len(pre) < len(list(pre_periods)):
             raise InputError(
                 "pre_periods must be periods of the data before treatment_time", column=time, value=list(pre_periods)
             )
+    used = pre + [t for t in times if t >= treatment_time]
+    gaps_t = [plain(t) for t in used if not np.isfinite(treated_y.loc[t])]
+    if gaps_t:
+        listed = ", ".join(map(repr, gaps_t[:10])) + (" ..." if len(gaps_t) > 10 else "")
+        if missing_treated == "raise":
+            raise MissingValueError(
+                f"column {y!r}: the treated unit's outcome is missing in {len(gaps_t)} period(s), the first at "
+                f"({unit}, {time}) = ({plain(treated_unit)!r}, {gaps_t[0]!r}) (periods {listed}); fill or drop them "
+                "explicitly, or pass missing_treated='drop' to leave those periods out",
+                column=y, unit=plain(treated_unit), period=gaps_t[0],
+            )
+        notes.append(f"treated outcome missing in period(s) {listed}: left out of the fit and the RMSPEs")
         pre = [t for t in pre if np.isfinite(treated_y.loc[t])]
     if not pre:
-        raise TreatedInFirstPeriodError(f"treated unit {treated_unit!r} has no observed outcome before {treatment_time!r}")
+        raise TreatedInFirstPeriodError(
+            f"treated unit {plain(treated_unit)!r} has no observed outcome before {plain(treatment_time)!r}"
+        )
     post = [t for t in times if t >= treatment_time]
     if not post:
-        raise EstimationError(f"no period at or after treatment_time {treatment_time!r}")
+        raise EstimationError(f"no period at or after treatment_time {plain(treatment_time)!r}")
 
     pool = [u for u in (donors if donors is not None else Y.columns) if u != treated_unit]
     missing_pool = [u for u in pool if u not in Y.columns]
@@ -522,9 +608,7 @@ def synthetic_control(
     gap = Yall[:, 0] - synth
     path = pd.DataFrame({"treated": Yall[:, 0], "synthetic": synth, "gap": gap, "post": post_mask}, index=times)
     path.index.name = time
-    pre_rmspe = _rmspe(gap[pre_mask])
-    post_rmspe = _rmspe(gap[post_mask])
-    ratio = post_rmspe / pre_rmspe if pre_rmspe > 0 else float("inf")
+    pre_rmspe, post_rmspe, ratio = rmspe_ratio(gap, pre_mask, post_mask)
     scale = float(np.nanstd(Yall[pre_mask])) or 1.0
     if pre_rmspe <= 1e-8 * scale:
         notes.append(
@@ -569,8 +653,8 @@ def synthetic_control(
             pool_idx = [k for k in donor_idx if k != j]
             _, s = fit_unit(j, pool_idx, placebo_n_starts, fit.v if placebo_v == "treated" else None)
             g = Yall[:, j] - s
-            pr, po = _rmspe(g[pre_mask]), _rmspe(g[post_mask])
-            rows.append((units_all[j], pr, po, po / pr if pr > 0 else float("inf"), float(np.mean(g[post_mask])), False))
+            pr, po, rt = rmspe_ratio(g, pre_mask, post_mask)
+            rows.append((units_all[j], pr, po, rt, float(np.mean(g[post_mask])), False))
             gaps[units_all[j]] = g
         table = pd.DataFrame(rows, columns=[unit, "pre_rmspe", "post_rmspe", "ratio", "att_avg", "treated"]).set_index(unit)
         result.placebo = table
@@ -601,9 +685,12 @@ def synthetic_control(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class MultiSyntheticControlResult:
+@dataclass(repr=False, eq=False)
+class MultiSyntheticControlResult(ResultsProtocol):
     """Separate synthetic controls for several treated units and their average.
+
+    ``tidy()`` has the average effect (term ``"ATT"``, with ``p_value``) then the mean gap at each
+    event time ``>= 0`` (``"e=0"``, extra ``event_time``); no standard error or interval (NaN).
 
     Attributes
     ----------
@@ -627,6 +714,24 @@ class MultiSyntheticControlResult:
     att_by_event_time: pd.Series
     att_avg: float
     p_value: float | None
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        e = as_event_times(self.att_by_event_time.index)
+        n = len(e)
+        return pd.DataFrame({
+            "term": ["ATT", *(f"e={plain(v)}" for v in e)],
+            "estimate": [self.att_avg, *self.att_by_event_time.to_numpy(dtype=float)],
+            "std_error": np.nan, "statistic": np.nan,
+            "p_value": [np.nan if self.p_value is None else self.p_value, *([np.nan] * n)],
+            "conf_low": np.nan, "conf_high": np.nan,
+            "event_time": as_event_times([np.nan, *e]).array,
+        })
+
+    def _summary_header(self) -> list[str]:
+        return [f"Synthetic controls for {len(self.fits)} treated units: "
+                + ", ".join(str(plain(u)) for u in self.fits),
+                "Row 'ATT': mean of the units' post-period average gaps; p_value: placebo test of the mean RMSPE ratio; "
+                "rows e=...: mean gap at each event time"]
 
 
 def synthetic_control_multi(

@@ -53,6 +53,11 @@ from sosek_impact.errors import (
     TreatedInFirstPeriodError,
     UnbalancedPanelError,
 )
+from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, legacy_conf_int, normal_tidy, plain
+
+from sosek_impact.estimators._checks import check_columns, check_numeric
+from sosek_impact.estimators.synthetic_control import placebo_rank_p_value, rmspe_ratio
+from sosek_impact.results_protocol import plain
 
 __all__ = ["SyntheticDiDResult", "sdid_estimate", "synthetic_did"]
 
@@ -207,18 +212,24 @@ def sdid_estimate(
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class SyntheticDiDResult:
-    """Outcome of :func:`synthetic_did`.
+@dataclass(repr=False, eq=False)
+class SyntheticDiDResult(ResultsProtocol):
+    """Outcome of :func:`synthetic_did`, in the package's results protocol.
+
+    ``tidy()`` has one row (term ``"ATT"``) with a normal-approximation interval and p-value from
+    ``std_error`` (NaN where ``se_method`` gives none) and the extras ``estimator``, ``se_method``.
 
     Attributes
     ----------
     estimate : float
         Average effect on the treated units over the post-periods.
-    se : float
-        Standard error by ``se_method`` (NaN where the method is undefined).
-    conf_int : tuple of float
-        Normal-approximation confidence interval at level ``1 - alpha``.
+    std_error : float
+        Standard error by ``se_method`` (NaN where the method is undefined); ``se`` is a
+        deprecated alias.
+    interval : tuple of float
+        Normal-approximation confidence interval at level ``1 - alpha`` (the attribute
+        ``conf_int`` until 0.2; ``conf_int`` is now the protocol method, still unpackable as a
+        tuple for one release with a ``FutureWarning``).
     unit_weights : pandas.Series
         :math:`\\hat\\omega` over control units (sum to one).
     time_weights : pandas.Series
@@ -237,13 +248,26 @@ class SyntheticDiDResult:
         Staggered adoption only: ``cohort, n_treated, n_post, weight, estimate`` per adoption
         cohort (``unit_weights`` and ``time_weights`` are then the cohort-weighted averages).
     replicates : numpy.ndarray
-        The placebo / jackknife / bootstrap estimates behind ``se``.
+        The placebo / jackknife / bootstrap estimates behind ``std_error``.
     notes : list of str
+    alpha : float
+        1 − coverage of ``interval``.
+    rmspe_ratio : float or None
+        Post/pre RMSPE ratio of the gap ``paths["treated"] - paths["synthetic_control"]``
+        (``placebo_rank=True``).
+    placebo : pandas.DataFrame or None
+        ``placebo_rank=True``: one row per unit (treated first) with ``pre_rmspe, post_rmspe,
+        ratio, estimate, treated``; each control refitted as if treated, the other controls as
+        its donors.
+    placebo_p_value : float or None
+        Placebo-in-space rank p-value of ``rmspe_ratio``, ``rank / (N0 + 1)``, the same
+        statistic and definition as :func:`~sosek_impact.estimators.synthetic_control`'s
+        ``p_value`` (:func:`~sosek_impact.estimators.synthetic_control.placebo_rank_p_value`).
     """
 
     estimate: float
-    se: float
-    conf_int: tuple[float, float]
+    std_error: float
+    interval: tuple[float, float]
     se_method: str
     estimator: str
     unit_weights: pd.Series
@@ -261,34 +285,31 @@ class SyntheticDiDResult:
     replicates: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     notes: list[str] = field(default_factory=list)
     cohorts: pd.DataFrame | None = None
+    alpha: float = 0.05
+    rmspe_ratio: float | None = None
+    placebo: pd.DataFrame | None = None
+    placebo_p_value: float | None = None
 
-    def summary(self) -> str:
-        """Plain-text summary."""
+    se = deprecated_alias("std_error", "se")
+    conf_int = legacy_conf_int("interval")
+
+    def _stored_alpha(self) -> float | None:
+        return self.alpha
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        return normal_tidy(["ATT"], [self.estimate], [self.std_error], alpha=alpha,
+                           estimator=[self.estimator], se_method=[self.se_method])
+
+    def _summary_header(self) -> list[str]:
         top = self.unit_weights[self.unit_weights > 1e-3].sort_values(ascending=False).head(10)
-        lines = [
+        return [
             f"Synthetic DiD ({self.estimator}): {self.n_treated} treated, {self.n_control} controls, "
-            f"{self.n_pre} pre / {self.n_post} post periods",
-            f"  estimate {self.estimate:.4g}, se ({self.se_method}) {self.se:.4g}, "
-            f"CI [{self.conf_int[0]:.4g}, {self.conf_int[1]:.4g}]",
-            "  largest unit weights: " + ", ".join(f"{k}={w:.3f}" for k, w in top.items()),
+            f"{self.n_pre} pre / {self.n_post} post periods; standard error: {self.se_method}",
+            "largest unit weights: " + ", ".join(f"{plain(k)}={w:.3f}" for k, w in top.items()),
         ]
-        lines += [f"  note: {n}" for n in self.notes]
-        return "\n".join(lines)
 
-    def tidy(self) -> pd.DataFrame:
-        """One row: ``estimator, estimate, se, conf_low, conf_high, se_method``."""
-        return pd.DataFrame(
-            [
-                {
-                    "estimator": self.estimator,
-                    "estimate": self.estimate,
-                    "se": self.se,
-                    "conf_low": self.conf_int[0],
-                    "conf_high": self.conf_int[1],
-                    "se_method": self.se_method,
-                }
-            ]
-        )
+    def _summary_footer(self) -> list[str]:
+        return [f"note: {n}" for n in self.notes]
 
     def plot(self, ax: Any = None) -> Any:
         """Treated mean against the weighted control mean (shifted), time weights shaded; returns Figure."""
@@ -316,13 +337,12 @@ class SyntheticDiDResult:
 
 def _panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) -> tuple[pd.DataFrame, pd.Series, list[Hashable]]:
     """Outcome table (unit x period), first treated period of each treated unit, controls."""
-    for col in (y, unit, time, treat):
-        if col not in data.columns:
-            raise SchemaError("column not found in data", column=col)
+    check_columns(data, [y, unit, time, treat])
+    check_numeric(data, [y], unit, time)
     dup = data.duplicated([unit, time], keep=False)
     if dup.any():
         r = data.loc[dup].iloc[0]
-        raise InputError("duplicate (unit, time) rows", row=str(data.index[dup][0]), column=unit, value=(r[unit], r[time]))
+        raise InputError("duplicate (unit, time) rows", column=unit, value=(plain(r[unit]), plain(r[time])))
     tr = pd.to_numeric(data[treat], errors="coerce")
     bad = ~tr.isin([0, 1])
     if bad.any():
@@ -334,7 +354,7 @@ def _panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) 
     if Yw.isna().to_numpy().any() or Dw.isna().to_numpy().any():
         u = Yw.index[Yw.isna().any(axis=1) | Dw.isna().any(axis=1)][0]
         t = Yw.columns[Yw.loc[u].isna() | Dw.loc[u].isna()][0]
-        raise UnbalancedPanelError(f"synthetic DiD needs a balanced panel with no missing outcome; unit {u!r} lacks period {t!r}")
+        raise UnbalancedPanelError(f"synthetic DiD needs a balanced panel with no missing outcome; unit {plain(u)!r} lacks period {plain(t)!r}")
     ever = Dw.max(axis=1) > 0
     treated_units = list(Yw.index[ever])
     controls = list(Yw.index[~ever])
@@ -346,9 +366,11 @@ def _panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) 
     first = Dw.loc[treated_units].apply(lambda r: r.index[r.to_numpy() > 0][0], axis=1)
     for u, t0 in first.items():
         if not (Dw.loc[u, [t for t in times if t >= t0]] == 1).all():
-            raise EstimationError(f"treatment must stay on once it starts (absorbing); unit {u!r} switches off")
+            raise EstimationError(f"treatment must stay on once it starts (absorbing); unit {plain(u)!r} switches off")
         if t0 == times[0]:
-            raise TreatedInFirstPeriodError(f"unit {u!r} is treated from the first period {t0!r}: no pre-treatment period")
+            raise TreatedInFirstPeriodError(
+                f"unit {plain(u)!r} is treated from the first period {plain(t0)!r}: no pre-treatment period"
+            )
     return Yw, first, controls
 
 
@@ -379,6 +401,7 @@ def synthetic_did(
     seed: int = 0,
     alpha: float = 0.05,
     leave_one_out: bool = True,
+    placebo_rank: bool = False,
 ) -> SyntheticDiDResult:
     """Synthetic difference-in-differences for a block design, with variance and leave-one-out.
 
@@ -406,6 +429,10 @@ def synthetic_did(
         One minus the confidence level of ``conf_int``.
     leave_one_out
         Re-estimate dropping each control with unit weight above 0.001.
+    placebo_rank
+        Block design only: refit with each control as the treated unit (the other controls as
+        donors, weights re-estimated) and rank the treated post/pre RMSPE ratio among theirs
+        (``rmspe_ratio``, ``placebo``, ``placebo_p_value``; N0 extra fits).
 
     Returns
     -------
@@ -424,6 +451,11 @@ def synthetic_did(
     """
     Yw, first, controls_ = _panel_frames(data, y, unit, time, treat)
     if first.nunique() > 1:
+        if placebo_rank:
+            raise EstimationError(
+                "placebo_rank needs a block design (all treated units start together); fit each adoption cohort "
+                "against the never-treated units separately"
+            )
         return _staggered_did(Yw, first, controls_, unit, estimator, se, n_reps, seed, alpha, leave_one_out)
     Y, controls, treated_units, times, T0, t0 = _panel_matrix(data, y, unit, time, treat)
     N0 = len(controls)
@@ -499,10 +531,19 @@ def synthetic_did(
     # Shift the weighted controls by the lambda-weighted pre-period difference, as SDID does.
     shift = float((treated_path[:T0] - synth[:T0]) @ lam) if lam.sum() > 0 else 0.0
     paths = pd.DataFrame({"treated": treated_path, "synthetic_control": synth + shift}, index=pd.Index(times, name=time))
+    placebo_table, ratio, p_rank = None, None, None
+    if placebo_rank:
+        placebo_table = _placebo_rmspe(Y, N0, T0, estimator, controls, treated_units, unit)
+        ratio = float(placebo_table["ratio"].iloc[0])
+        p_rank = placebo_rank_p_value(ratio, placebo_table.loc[~placebo_table["treated"], "ratio"].tolist())
     return SyntheticDiDResult(
+        rmspe_ratio=ratio,
+        placebo=placebo_table,
+        placebo_p_value=p_rank,
         estimate=est,
-        se=se_val,
-        conf_int=ci,
+        std_error=se_val,
+        interval=ci,
+        alpha=float(alpha),
         se_method=se,
         estimator=estimator,
         unit_weights=pd.Series(omega, index=pd.Index(controls, name=unit), name="omega"),
@@ -520,6 +561,36 @@ def synthetic_did(
         replicates=np.asarray(reps, dtype=float),
         notes=notes,
     )
+
+
+def _gap_path(Y: NDArray, N0: int, T0: int, omega: NDArray, lam: NDArray) -> NDArray:
+    """Treated mean minus the weighted controls shifted by the lambda-weighted pre-period difference.
+
+    The post-period mean of this gap is the SDID estimate; it is the ``paths`` difference.
+    """
+    treated = Y[N0:].mean(axis=0)
+    synth = omega @ Y[:N0]
+    shift = float((treated[:T0] - synth[:T0]) @ lam) if lam.sum() > 0 else 0.0
+    return treated - synth - shift
+
+
+def _placebo_rmspe(
+    Y: NDArray, N0: int, T0: int, estimator: Estimator, controls: list[Hashable], treated_units: list[Hashable],
+    unit: str,
+) -> pd.DataFrame:
+    """RMSPE ratios of the treated units (their mean) and of each control refitted as if treated."""
+    T = Y.shape[1]
+    pre_mask, post_mask = np.arange(T) < T0, np.arange(T) >= T0
+    est, omega, lam, _ = sdid_estimate(Y, N0, T0, estimator)
+    label = treated_units[0] if len(treated_units) == 1 else "treated (mean)"
+    rows = [(label, *rmspe_ratio(_gap_path(Y, N0, T0, omega, lam), pre_mask, post_mask), est, True)]
+    for j in range(N0):
+        order = [k for k in range(N0) if k != j] + [j]
+        Yj = Y[order]
+        e_j, w_j, l_j, _ = sdid_estimate(Yj, N0 - 1, T0, estimator)
+        rows.append((controls[j], *rmspe_ratio(_gap_path(Yj, N0 - 1, T0, w_j, l_j), pre_mask, post_mask), e_j, False))
+    table = pd.DataFrame(rows, columns=[unit, "pre_rmspe", "post_rmspe", "ratio", "estimate", "treated"])
+    return table.set_index(unit)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -654,8 +725,9 @@ def _staggered_did(
     )
     res = SyntheticDiDResult(
         estimate=est,
-        se=se_val,
-        conf_int=(est - z * se_val, est + z * se_val),
+        std_error=se_val,
+        interval=(est - z * se_val, est + z * se_val),
+        alpha=float(alpha),
         se_method=se,
         estimator=estimator,
         unit_weights=pd.Series(omega_avg, index=pd.Index(controls, name=unit), name="omega"),

@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import EstimationError, ValueRangeError
-from sosek_impact.estimators._checks import check_columns, check_missing
+from sosek_impact.estimators._checks import check_columns, check_missing, check_numeric, check_panel, check_treatment_dummy
 from sosek_impact.estimators.results import EstimationResults
+from sosek_impact.results_protocol import plain
 
 __all__ = ["twfe", "within_transform", "cluster_scores_cov", "TWFEResults", "factorize"]
 
@@ -211,13 +212,17 @@ def fit_fe_ols(
     faster on large panels).
     """
     check_columns(data, [y, unit, time, weights])
-    check_missing(data, [y, unit, time, weights])
+    if len(data) == 0:
+        raise EstimationError("empty panel: data has no rows")
+    check_numeric(data, [y, weights], unit, time)
+    check_missing(data, [y, unit, time, weights], unit, time)
     if regressors.isna().any().any():
         col = regressors.columns[regressors.isna().any()][0]
         check_missing(regressors, [col])
-    if data[[unit, time]].duplicated().any():
-        row = data.index[data[[unit, time]].duplicated()][0]
-        raise EstimationError(f"({unit}, {time}) pair repeated at row label {row!r}; one row per unit and period")
+    dup = data[[unit, time]].duplicated().to_numpy()
+    if dup.any():
+        u, t = plain(data[unit].to_numpy()[dup][0]), plain(data[time].to_numpy()[dup][0])
+        raise EstimationError(f"({unit}, {time}) = ({u!r}, {t!r}) is repeated in several rows; one row per unit and period")
     if weights is not None and (data[weights].to_numpy(dtype=float) < 0).any():
         raise ValueRangeError("weights must be non-negative", column=weights)
     clusters, cov_type = _cluster_codes(data, unit, time, cluster)
@@ -349,13 +354,8 @@ def twfe(
     """
     covariates = list(covariates or [])
     check_columns(data, [y, unit, time, treat, *covariates])
-    check_missing(data, [treat, *covariates])
-    d = data[treat]
-    if not pd.api.types.is_numeric_dtype(d) or not d.isin([0, 1]).all():
-        bad = d[~d.isin([0, 1])]
-        raise ValueRangeError(
-            "treatment indicator must be 0 or 1", row=bad.index[0], column=treat, value=bad.iloc[0]
-        )
+    check_panel(data, y=y, unit=unit, time=time, covariates=covariates, weights=weights, balanced=False)
+    check_treatment_dummy(data, treat, unit, time)
     regressors = data[[treat, *covariates]].astype(float)
     return fit_fe_ols(data, y, unit, time, regressors, cluster=cluster, weights=weights,
                       method="TWFE DiD (unit and time effects)", backend=backend)

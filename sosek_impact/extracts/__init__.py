@@ -70,9 +70,15 @@ def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
     from .geo import district_map
 
     bps_regency, bps_province = bps_tables(root, registry)
-    extra_regency = [*bps_regency, *cross_section_series(root, registry)]
+    from .dapoer_panel import wb_dapoer_series
+    from .labour_schooling import quarcs_schooling, quarcs_unemployment
+
+    extra_regency = [*bps_regency, *cross_section_series(root, registry), wb_dapoer_series(root, registry, crosswalk),
+                     quarcs_unemployment(root, registry), quarcs_schooling(root, registry)]
     extra_province = [*bps_province, expenditure_series(root, registry)]
-    out["regency_series.csv"] = regency_series(root, registry, crosswalk, extra_regency)
+    from .dapoer_panel import flag_boundary_suspected
+
+    out["regency_series.csv"] = flag_boundary_suspected(regency_series(root, registry, crosswalk, extra_regency))
     out["province_series.csv"] = province_series(root, registry, extra_province)
     out["district_map.geojson"] = district_map(root, registry)
     return out

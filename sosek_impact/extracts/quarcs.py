@@ -11,6 +11,11 @@ vintage in Papua. Values whose published code differs from the resolved one are 
 ``idn514_gdp_pc`` (2000–2024: GRDP per capita): rows are keyed by the published
 ``districtID``, except where ``idn514_corrections.csv`` (curated, with evidence) moves a
 row's values to the regency they belong to (flag ``relabelled``).
+
+Both go through :func:`~sosek_impact.extracts.value_corrections.apply_value_corrections`
+(``value_corrections.csv``): QuaRCS publishes the population of Kabupaten Bima (5206) in the row of
+Kota Bima (5272) and vice versa (moved, ``relabelled``); the per-capita GRDP computed from it is
+flagged ``suspect`` in both sources.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from ..harmonise.names import parse_regency_name
 from ..harmonise.registry import RegionRegistry
 from ._csvlines import read_csv_lines
 from .sources import source_path
+from .value_corrections import apply_value_corrections
 
 SERIES_COLUMNS = ["bps_code", "year", "variable", "value", "unit", "flag", "source_id", "source_row", "name_published"]
 PROVINCE_SERIES_COLUMNS = ["province_code", "year", "variable", "value", "unit", "flag", "source_id", "source_row", "name_published"]
@@ -111,7 +117,7 @@ def quarcs_districts(shared: Path, registry: RegionRegistry) -> pd.DataFrame:
                     }
                 )
             )
-    return pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
+    return apply_value_corrections(pd.concat(frames, ignore_index=True)[SERIES_COLUMNS], "quarcs_districts")
 
 
 def idn514_corrections() -> pd.DataFrame:
@@ -153,7 +159,7 @@ def idn514_gdp_pc(shared: Path, *, corrections: pd.DataFrame | None = None) -> p
                 }
             )
         )
-    out = pd.concat(frames, ignore_index=True)[SERIES_COLUMNS]
+    out = apply_value_corrections(pd.concat(frames, ignore_index=True)[SERIES_COLUMNS], "idn514_gdp_pc")
     dup = out.duplicated(["bps_code", "year"])
     if dup.any():
         raise SchemaError("relabelling leaves two rows for one regency-year", file=_CORRECTIONS, value=out[dup].iloc[0].to_dict())

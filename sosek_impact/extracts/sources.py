@@ -182,6 +182,7 @@ def catalogue() -> list[Source]:
                 f"province food, non-food and total per-capita monthly expenditure, rupiah, nominal, {year}",
             )
         )
+    rows.extend(_welfare_sources())
     rows.append(
         Source(
             "registry",
@@ -196,6 +197,54 @@ def catalogue() -> list[Source]:
         )
     )
     return rows
+
+
+_DATA_QUARCS_DIR = "sources/quarcs-lab__data-quarcs/indonesia514"
+_DATA_QUARCS_CITE = (
+    "QuaRCS-lab, data-quarcs (GitHub quarcs-lab/data-quarcs), indonesia514 folder; original publisher "
+    "Badan Pusat Statistik (BPS)"
+)
+
+
+def _welfare_sources() -> list[Source]:
+    """The 2002–2020 welfare series: INDO-DAPOER districts, QuaRCS unemployment and schooling."""
+    return [
+        Source(
+            "wb_dapoer_2002_2014",
+            "sources/msaidf__statek/content/indo-dapoer_data.csv",
+            "msaidf/statek",
+            "800a637a50f202ec65b6fcc30e433ef0eb167797",
+            "CC BY-SA 4.0 (content/LICENSE.md); underlying INDO-DAPOER data CC BY 4.0",
+            "World Bank, INDO-DAPOER (BPS primary source of the poverty and HDI series)",
+            "World Bank, Indonesia Database for Policy and Economic Research (INDO-DAPOER), DataBank export "
+            "'Last Updated: 05/28/2015', copy in GitHub msaidf/statek content/indo-dapoer_data.csv",
+            "512 districts by name (DataBank spelling), 2000-2014: poverty rate P0, poverty gap P1, poverty line, "
+            "old-method HDI (kept apart from the new-method hdi); survey basis of P0 changes in 2011; parents "
+            "of later splits on old boundaries",
+        ),
+        Source(
+            "quarcs_okun",
+            f"{_DATA_QUARCS_DIR}/okun.dta",
+            "quarcs-lab/data-quarcs",
+            "e52265299b0e034aa9f43be7fd5e0db869dcd265",
+            "none stated",
+            "QuaRCS-lab, compiled from BPS (Sakernas, August)",
+            _DATA_QUARCS_CITE,
+            "Stata file, 514 districts x 2008-2020: open unemployment rate (TPT, %); 2016 interpolated by the "
+            "publisher; source_row = observation number",
+        ),
+        Source(
+            "quarcs_mys",
+            f"{_DATA_QUARCS_DIR}/mys.csv",
+            "quarcs-lab/data-quarcs",
+            "e52265299b0e034aa9f43be7fd5e0db869dcd265",
+            "none stated",
+            "QuaRCS-lab, compiled from BPS",
+            _DATA_QUARCS_CITE,
+            "514 districts by id (pre-2022 Papua codes), mean years of schooling of the population 25+ "
+            "(RLS), 2010-2018",
+        ),
+    ]
 
 
 def sources_table() -> pd.DataFrame:

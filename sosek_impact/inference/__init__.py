@@ -10,6 +10,11 @@ _LAZY = {
     "randomization_inference": "sosek_impact.inference.randomization",
     "conley_taber": "sosek_impact.inference.conley_taber",
     "honest_did": "sosek_impact.inference.honest_did",
+    "few_treated_inference": "sosek_impact.inference.few_treated",
+    "FewTreatedResult": "sosek_impact.inference.few_treated_result",
+    "FewTreatedWarning": "sosek_impact.inference.few_treated",
+    "FewAssignmentsWarning": "sosek_impact.inference.few_treated",
+    "FewControlsWarning": "sosek_impact.inference.few_treated",
 }
 
 __all__ = list(_LAZY)

@@ -26,20 +26,24 @@ import pandas as pd
 
 from sosek_impact.errors import EstimationError, SmallGroupError, ValueRangeError
 from sosek_impact.estimators._checks import check_balanced, check_columns, check_missing
+from sosek_impact.results_protocol import ResultsProtocol, format_number, legacy_conf_int
 
 __all__ = ["conley_taber", "ConleyTaberResult"]
 
 
-@dataclass(frozen=True)
-class ConleyTaberResult:
-    """Conley–Taber interval for the treatment coefficient.
+@dataclass(frozen=True, repr=False, eq=False)
+class ConleyTaberResult(ResultsProtocol):
+    """Conley–Taber interval for the treatment coefficient, in the package's results protocol.
+
+    The interval and p-value exist at the level of the call only (``alpha``).
 
     Attributes
     ----------
     estimate
         TWFE estimate ``α̂``.
-    conf_int
-        ``(lower, upper)`` at level ``1 − alpha``.
+    interval
+        ``(lower, upper)`` at level ``1 − alpha`` (the attribute ``conf_int`` until 0.2; ``conf_int``
+        is now the protocol method, still unpackable as a tuple for one release with a ``FutureWarning``).
     pvalue
         Two-sided p-value of ``α = 0``: share of ``Γ̂`` at least as large in absolute value as ``α̂``.
     distribution
@@ -47,22 +51,32 @@ class ConleyTaberResult:
     """
 
     estimate: float
-    conf_int: tuple[float, float]
+    interval: tuple[float, float]
     pvalue: float
     alpha: float
     n_treated: int
     n_controls: int
     exact: bool
     distribution: np.ndarray = field(repr=False)
+    term: str = "treat"
 
-    def summary(self) -> str:
-        """A short plain-text report."""
-        lo, hi = self.conf_int
-        how = "all pairings" if self.exact else f"{self.distribution.size} random pairings"
-        return (
-            f"Conley-Taber (2011) inference: {self.n_treated} treated, {self.n_controls} control units ({how})\n"
-            f"estimate {self.estimate:.6g}; {1 - self.alpha:.0%} CI [{lo:.6g}, {hi:.6g}]; p-value (alpha = 0) {self.pvalue:.4f}"
-        )
+    conf_int = legacy_conf_int("interval")
+    _alpha_is_fixed = True
+
+    def _stored_alpha(self) -> float | None:
+        return self.alpha
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        lo, hi = self.interval
+        return pd.DataFrame({
+            "term": [self.term], "estimate": [self.estimate], "std_error": [np.nan], "statistic": [np.nan],
+            "p_value": [self.pvalue], "conf_low": [lo], "conf_high": [hi], "method": ["conley_taber"],
+        })
+
+    def _summary_header(self) -> list[str]:
+        how = "all pairings" if self.exact else f"{format_number(self.distribution.size)} random pairings"
+        return [f"Conley-Taber (2011) inference: {self.n_treated} treated, {self.n_controls} control units ({how})",
+                "interval and p-value from the distribution of control-unit residual differences; no standard error"]
 
 
 def conley_taber(
@@ -110,7 +124,7 @@ def conley_taber(
 
     covariates = list(covariates or [])
     check_columns(data, [y, unit, time, treat, *covariates])
-    check_missing(data, [y, unit, time, treat, *covariates])
+    check_missing(data, [y, unit, time, treat, *covariates], unit, time)
     check_balanced(data, unit, time)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
@@ -162,7 +176,7 @@ def conley_taber(
     pvalue = float(np.mean(np.abs(gamma) >= abs(a_hat) - 1e-12 * max(1.0, abs(a_hat))))
     gamma.flags.writeable = False
     return ConleyTaberResult(
-        estimate=a_hat, conf_int=(a_hat - float(q_hi), a_hat - float(q_lo)), pvalue=pvalue, alpha=float(alpha),
+        term=str(treat), estimate=a_hat, interval=(a_hat - float(q_hi), a_hat - float(q_lo)), pvalue=pvalue, alpha=float(alpha),
         n_treated=n1, n_controls=n0, exact=bool(exact), distribution=gamma,
     )
 

@@ -54,6 +54,9 @@ class FewTreatedResult(ResultsProtocol):
         Draws behind each term (term → array), for plots and checks; not printed.
     settings
         The call's settings.
+    assignments
+        Randomisation inference: the (draws, units) first-treated periods behind ``distribution``
+        (units in the panel's sorted order), for checks; ``None`` for other methods.
     """
 
     estimator: str
@@ -72,6 +75,7 @@ class FewTreatedResult(ResultsProtocol):
     warnings: tuple[str, ...] = ()
     distribution: dict[Any, np.ndarray] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    assignments: np.ndarray | None = field(default=None, repr=False)
 
     def _tidy(self, alpha: float) -> pd.DataFrame:
         if not np.isclose(alpha, self.alpha):

@@ -45,6 +45,7 @@ from numpy.typing import NDArray
 from scipy import optimize, stats
 
 from sosek_impact.errors import InputError
+from sosek_impact.results_protocol import ResultsProtocol, format_number, normal_tidy
 
 __all__ = [
     "HonestDiDResult",
@@ -515,9 +516,16 @@ def _bisect(ok, rejected: float, accepted: float, iters: int = 30) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class HonestDiDResult:
+@dataclass(repr=False, eq=False)
+class HonestDiDResult(ResultsProtocol):
     """Sensitivity of a confidence interval to violations of parallel trends.
+
+    In the package's results protocol: ``tidy()`` has the interval under exact parallel trends
+    (term ``"original"``, a normal interval with its standard error and p-value) then one row per
+    value of the restriction parameter (``"Mbar=0.5"`` or ``"M=0.02"``, extra column ``M``) whose
+    ``conf_low, conf_high`` are the robust bounds (no standard error or p-value: a robust set is
+    not centred on an estimate). ``estimate`` is ``l' beta_post`` in every row. The intervals
+    exist at the call's ``alpha`` only.
 
     Attributes
     ----------
@@ -530,6 +538,8 @@ class HonestDiDResult:
         Largest value of the parameter at which the robust CI still excludes zero (refined by
         bisection between grid points); 0 if it already includes zero at the smallest value,
         ``inf`` if it never does on the grid; NaN if the original CI includes zero.
+    alpha : float
+        1 − coverage of every interval.
     """
 
     table: pd.DataFrame
@@ -537,6 +547,35 @@ class HonestDiDResult:
     breakdown: float
     method: str
     restriction: str
+    alpha: float = 0.05
+
+    _alpha_is_fixed = True
+
+    def _stored_alpha(self) -> float | None:
+        return self.alpha
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        lo, hi = self.original
+        z = stats.norm.ppf(1 - self.alpha / 2)
+        est, se = (lo + hi) / 2, (hi - lo) / (2 * z)  # original_ci is est ± z·se
+        name = "Mbar" if self.restriction == "relative_magnitude" else "M"
+        orig = normal_tidy(["original"], [est], [se], alpha=alpha)
+        robust = pd.DataFrame({
+            "term": [f"{name}={format_number(m)}" for m in self.table["M"]], "estimate": est, "std_error": np.nan,
+            "statistic": np.nan, "p_value": np.nan, "conf_low": self.table["lb"].to_numpy(dtype=float),
+            "conf_high": self.table["ub"].to_numpy(dtype=float),
+        })
+        out = pd.concat([orig, robust], ignore_index=True)
+        out["M"] = [np.nan, *self.table["M"].to_numpy(dtype=float)]
+        out["method"] = ["normal (parallel trends)", *self.table["method"]]
+        return out
+
+    def _summary_header(self) -> list[str]:
+        what = "relative magnitudes (Mbar)" if self.restriction == "relative_magnitude" else "smoothness (M)"
+        return [f"HonestDiD (Rambachan & Roth 2023): robust {1 - self.alpha:.0%} intervals under {what}, {self.method}"]
+
+    def _summary_footer(self) -> list[str]:
+        return [f"Breakdown value: {format_number(self.breakdown)} (largest restriction at which the interval excludes 0)"]
 
     def plot(self, ax=None):
         """Robust CIs against the parameter, the original CI at the left; returns the Figure."""
@@ -661,7 +700,8 @@ def honest_did(
                     else:
                         hi = mid
             breakdown = lo
-    return HonestDiDResult(table=table, original=orig, breakdown=breakdown, method=label, restriction=method)
+    return HonestDiDResult(table=table, original=orig, breakdown=breakdown, method=label, restriction=method,
+                           alpha=float(alpha))
 
 
 def honest_did_event_study(result: Any, *, post_periods: Sequence[int] | None = None, **kwargs: Any) -> HonestDiDResult:

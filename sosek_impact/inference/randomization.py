@@ -22,19 +22,22 @@ import pandas as pd
 
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_balanced, check_panel, never_treated_mask
+from sosek_impact.results_protocol import ResultsProtocol, format_number
 
 __all__ = ["randomization_inference", "RandomizationResult", "n_assignments", "distinct_permutations"]
 
 Estimator = Callable[[pd.DataFrame, str, str, str, str], float]
 
 
-@dataclass(frozen=True)
-class RandomizationResult:
-    """Observed statistic, its permutation distribution and the p-value.
+@dataclass(frozen=True, repr=False, eq=False)
+class RandomizationResult(ResultsProtocol):
+    """Observed statistic, its permutation distribution and the p-value (in the results protocol).
 
     ``pvalue`` is ``(1 + #{|θ_b| ≥ |θ|}) / (1 + B)`` for ``B`` random permutations (the observed
     assignment counted once, which keeps the test exact), or ``#{|θ_a| ≥ |θ|} / A`` over all ``A``
     distinct assignments when enumerated (``exact``). One-sided versions use ``θ_b ≥ θ`` or ``≤``.
+    ``tidy()`` has one row: ``estimate`` is the observed statistic, ``p_value`` the randomisation
+    p-value; there is no standard error or interval (NaN), as a test of the sharp null gives none.
     """
 
     statistic: float
@@ -48,13 +51,18 @@ class RandomizationResult:
     estimator: str
     seed: int | None
 
-    def summary(self) -> str:
-        """A short plain-text report."""
-        how = f"all {self.n_perm} assignments (exact)" if self.exact else f"{self.n_perm} random permutations"
-        return (
-            f"Randomisation inference ({self.scheme}, {how}; estimator {self.estimator})\n"
-            f"statistic {self.statistic:.6g}, {self.alternative} p-value {self.pvalue:.4f}"
-        )
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        return pd.DataFrame({
+            "term": [self.estimator], "estimate": [self.statistic], "std_error": [np.nan], "statistic": [np.nan],
+            "p_value": [self.pvalue], "conf_low": [np.nan], "conf_high": [np.nan],
+            "method": [f"randomization ({self.scheme}, {self.alternative})"], "exact": [self.exact],
+        })
+
+    def _summary_header(self) -> list[str]:
+        how = (f"all {format_number(self.n_perm)} assignments (exact)" if self.exact
+               else f"{format_number(self.n_perm)} random permutations")
+        return [f"Randomisation inference ({self.scheme}, {how}; estimator {self.estimator})",
+                f"{self.alternative} p-value of the sharp null of no effect; no standard error or interval"]
 
 
 def n_assignments(groups: Sequence[Any]) -> int:
@@ -95,7 +103,7 @@ def _twfe_statistic(data: pd.DataFrame, y: str, unit: str, time: str, group: str
 def _att_gt_statistic(data: pd.DataFrame, y: str, unit: str, time: str, group: str) -> float:
     from sosek_impact.estimators import att_gt
 
-    return float(att_gt(data, y=y, unit=unit, time=time, group=group).aggregate("simple").overall_att)
+    return float(att_gt(data, y=y, unit=unit, time=time, group=group).aggregate("simple").estimate)
 
 
 _NAMED: dict[str, Estimator] = {"twfe": _twfe_statistic, "att_gt": _att_gt_statistic}

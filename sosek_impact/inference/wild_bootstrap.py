@@ -33,16 +33,22 @@ import scipy.sparse as sp
 
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_columns, check_missing
+from sosek_impact.results_protocol import ResultsProtocol, format_number, legacy_conf_int
 
-__all__ = ["wild_cluster_bootstrap", "wild_cluster_bootstrap_from", "WildBootstrapResult", "bootstrap_weights"]
+__all__ = ["wild_cluster_bootstrap", "wild_cluster_bootstrap_from", "WildBootstrapResult", "bootstrap_weights",
+           "wild_bootstrap_core"]
 
 _WEBB = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
 _CHUNK = 2048
 
 
-@dataclass(frozen=True)
-class WildBootstrapResult:
+@dataclass(frozen=True, repr=False, eq=False)
+class WildBootstrapResult(ResultsProtocol):
     """Outcome of a wild cluster bootstrap test of ``param = null``.
+
+    In the package's results protocol (``summary()``, ``tidy()``, ``conf_int()``); the p-value and
+    the interval exist at the level of the call only (``alpha``), so ``tidy(alpha=...)`` with
+    another level raises ``ValueError``.
 
     Attributes
     ----------
@@ -52,8 +58,10 @@ class WildBootstrapResult:
         OLS estimate, its CRV1 standard error and ``(estimate − null)/std_error``.
     pvalue
         Bootstrap p-value of ``param = null`` (type ``pval_type``).
-    conf_int
-        ``(lower, upper)`` by test inversion at level ``1 − alpha``, or ``None``.
+    interval
+        ``(lower, upper)`` by test inversion at level ``1 − alpha``, or ``None`` (``ci=False``).
+        Until 0.2 this was the attribute ``conf_int``; ``conf_int`` is now the protocol method,
+        and unpacking it as a tuple still works for one release with a ``FutureWarning``.
     t_boot
         The ``B`` bootstrap t statistics at the null (read-only array).
     B, full_enumeration
@@ -65,7 +73,7 @@ class WildBootstrapResult:
     std_error: float
     t_stat: float
     pvalue: float
-    conf_int: tuple[float, float] | None
+    interval: tuple[float, float] | None
     null: float
     alpha: float
     B: int
@@ -77,19 +85,30 @@ class WildBootstrapResult:
     seed: int | None
     t_boot: np.ndarray = field(repr=False)
 
-    def summary(self) -> str:
-        """A short plain-text report."""
+    conf_int = legacy_conf_int("interval")
+    _alpha_is_fixed = True
+
+    def _stored_alpha(self) -> float | None:
+        return self.alpha
+
+    def _tidy(self, alpha: float) -> pd.DataFrame:
+        lo, hi = self.interval if self.interval is not None else (np.nan, np.nan)
         kind = "WCR" if self.restricted else "WCU"
-        lines = [
+        return pd.DataFrame({
+            "term": [self.param], "estimate": [self.estimate], "std_error": [self.std_error],
+            "statistic": [self.t_stat], "p_value": [self.pvalue], "conf_low": [lo], "conf_high": [hi],
+            "null": [self.null], "method": [f"wild cluster bootstrap ({kind}, {self.weights_type})"],
+        })
+
+    def _summary_header(self) -> list[str]:
+        kind = "WCR" if self.restricted else "WCU"
+        return [
             f"Wild cluster bootstrap ({kind}, {self.weights_type} weights, B={self.B}"
             f"{', full enumeration' if self.full_enumeration else ''}, G={self.n_clusters})",
-            f"{self.param}: estimate {self.estimate:.6g}, CRV1 s.e. {self.std_error:.6g}, "
-            f"t = {self.t_stat:.4g} (H0: = {self.null:g})",
-            f"{self.pval_type} bootstrap p-value: {self.pvalue:.4f}",
+            f"H0: {self.param} = {format_number(self.null)}; std_error is CRV1, statistic the t statistic at H0, "
+            f"p_value the {self.pval_type} bootstrap p-value, interval by test inversion"
+            + ("" if self.interval is not None else " (not computed: ci=False)"),
         ]
-        if self.conf_int is not None:
-            lines.append(f"{1 - self.alpha:.0%} CI (test inversion): [{self.conf_int[0]:.6g}, {self.conf_int[1]:.6g}]")
-        return "\n".join(lines)
 
 
 def bootstrap_weights(
@@ -383,7 +402,7 @@ def _wild_core(
     interval = _invert(pval, est, se, alpha) if ci else None
     tb.flags.writeable = False
     return WildBootstrapResult(
-        param=param, estimate=est, std_error=se, t_stat=float(t_null), pvalue=p, conf_int=interval,
+        param=param, estimate=est, std_error=se, t_stat=float(t_null), pvalue=p, interval=interval,
         null=float(null), alpha=float(alpha), B=int(B_used), n_clusters=int(G), weights_type=weights_type,
         restricted=bool(restricted), pval_type=pval_type, full_enumeration=bool(enum), seed=seed, t_boot=tb,
     )
@@ -429,6 +448,11 @@ def _invert(pval: Any, est: float, se: float, alpha: float, tol: float = 1e-7,
                 outer = mid
         bounds.append(outer if not np.isfinite(outer) else 0.5 * (inner + outer))
     return bounds[0], bounds[1]
+
+
+#: The bootstrap on an already partialled design, shared by :func:`wild_cluster_bootstrap` and
+#: :func:`sosek_impact.inference.wild_did.wild_bootstrap_did` (one mechanism for every estimator).
+wild_bootstrap_core = _wild_core
 
 
 def wild_cluster_bootstrap_from(result: Any, param: str, **kwargs: Any) -> WildBootstrapResult:

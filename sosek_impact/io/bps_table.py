@@ -32,6 +32,8 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
 # "Jumlah"/"Total" rows are not national: in a one-province table they are the province total.
 _NATIONAL = {"indonesia", "nasional", "national"}
 _PROVINCE_LEVEL = {"provinsi", "province", "prov", "prov."}
+# "Pengeluaran 2019", "Persentase Penduduk Miskin 2020*": a variable name, a space and a year.
+_JOINED_YEAR = re.compile(r"^(?=.*[A-Za-z])(.*\S)\s+((?:19|20)[0-9]{2})\s*(\*{1,3}|\(r\))?$")
 _YEAR_SUFFIX = re.compile(r"^(.*?[^0-9_ -])[_ -]?((?:19|20)[0-9]{2})$")
 _FILENAME_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])")
 
@@ -123,6 +125,7 @@ def _blocks(labels: list[str], provinces: list[str], lay: Layout) -> list[tuple[
 
 def _column_meta(
     lay: Layout, j: int, variable: str | Mapping[str, str] | None, split_year_suffix: bool = False,
+    file: Any = None,
 ) -> tuple[str | None, int | None, str, str]:
     """``(variable, year, year_flag, source_column)`` of value column ``j`` from its header."""
     labels = lay.column_labels.get(j, [])
@@ -130,17 +133,26 @@ def _column_meta(
     words: list[str] = []
     for text in labels:
         found = header_year(text)
+        joined = _JOINED_YEAR.match(text) if found is None else None
+        if joined is not None:  # "Pengeluaran 2019": the variable and the year in one cell
+            text, found = joined.group(1), header_year(f"{joined.group(2)}{joined.group(3) or ''}")
         if found is not None:
+            if year is not None and found[0] != year:
+                raise HeaderError(f"column header names two years ({year} and {found[0]})", file=file,
+                                  column=lay.column_names.get(j) or f"column {j + 1}", value=" - ".join(labels))
             year, flag = found
-        elif not words or words[-1] != text:
-            words.append(text)
+        if joined is not None or found is None:
+            if not words or words[-1] != text:
+                words.append(text)
     published = " - ".join(words) if words else None
     if split_year_suffix and year is None and published is not None:
         match = _YEAR_SUFFIX.match(published)
         if match:
             published, year = match.group(1), int(match.group(2))
     if isinstance(variable, Mapping):
-        name = variable.get(published, published) if published is not None else None
+        # the label as written ("Miskin 2020") or as split into variable and year ("Miskin")
+        as_written = " - ".join(t for t in labels if header_year(t) is None) or None
+        name = variable.get(as_written, variable.get(published, published)) if published is not None else None
     elif isinstance(variable, str):
         name = variable
     else:
@@ -312,7 +324,7 @@ def read_bps_table(
     frames = []
     extra_labels = [j for j in lay.label_columns if j not in (lay.region_column, lay.province_column)]
     for j in lay.value_columns:
-        name, head_year, head_flag, source_column = _column_meta(lay, j, variable, split_year_suffix)
+        name, head_year, head_flag, source_column = _column_meta(lay, j, variable, split_year_suffix, file)
         if lay.regions_in_header:
             # The header names regions, not variables: the variable is variable= or the title.
             head_year, head_flag = None, ""

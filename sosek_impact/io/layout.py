@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import EmptyFileError, HeaderError, SchemaError
+from ..errors import EmptyFileError, HeaderError, NumberFormatError, SchemaError
 from .numbers import is_missing_marker, readings, split_flags
 from .textfile import Record
 
@@ -46,6 +46,7 @@ _NUMBERISH = re.compile(r"^[-+\u2212]?\d[\d.,\s]*(?:[*%]|\s*$)")
 _NOTE = re.compile(r"^(?:[*<]|(?:catatan|sumber|keterangan|ket\.|notes?|sources?)\b)", re.IGNORECASE)
 # Footnote numbering at the start of a line: "1) ...", "(1) ...", "1. ...", "a) ...".
 _FOOTNOTE = re.compile(r"^(?:\(?[0-9]{1,2}\)|[0-9]{1,2}[.)]\s|\(?[a-z]\)\s)", re.IGNORECASE)
+_NUMBERING = re.compile(r"^\(?([0-9]{1,2})\)?$")
 _TITLE_YEAR = re.compile(r"(?:^|,|\btahun|\byear)\s*((?:19|20)[0-9]{2})\s*\W*$", re.IGNORECASE)
 
 
@@ -445,6 +446,8 @@ def _column_names(records: Sequence[Record], head: list[int], width: int) -> dic
     """The last non-empty head text above each column (its name, as a user would call it)."""
     names: dict[int, str] = {}
     for i in head:
+        if is_numbering_row(records[i]):
+            continue  # "(1),(2)" numbers the columns; the header above names them
         for j, c in enumerate(records[i].cells[:width]):
             text = cell_text(c).strip()
             if text:
@@ -492,6 +495,8 @@ def _split_head(
         header_rows = sorted(header_rows + late)
         title_rows = [i for i in title_rows if i < first_header]
     for i in header_rows:
+        _refuse_data_row_in_head(records[i], kinds[i], region, label_set, head, records, i, width, file)
+    for i in header_rows:
         rec, k = records[i], kinds[i]
         for j, x in enumerate(k[:width]):
             # A header names columns; a cell such as "7,5" or "6.71" is a value of a data row that
@@ -515,6 +520,57 @@ def _split_head(
     return title_rows, header_rows
 
 
+def is_numbering_row(rec: Record) -> bool:
+    """A row of column numbers under a header (``(1),(2),(3)`` or ``1,2,3``): not part of any label."""
+    texts = [cell_text(c).strip() for c in rec.cells]
+    filled = [t for t in texts if t]
+    if len(filled) < 2 or not all(_NUMBERING.match(t) for t in filled):
+        return False
+    numbers = [int(_NUMBERING.match(t).group(1)) for t in filled]
+    return all(b == a + 1 for a, b in zip(numbers, numbers[1:]))
+
+
+def _names_a_region(text: str) -> bool:
+    """Whether ``text`` is the name of a regency/city or province of the registry (not a header word)."""
+    if not text or _is_words(text, _REGION_WORDS | _PROVINCE_WORDS | _YEAR_WORDS):
+        return False
+    try:
+        from ..harmonise.registry import default_registry
+
+        registry = default_registry()
+    except (OSError, ValueError):  # no committed extracts to build the registry from
+        return False
+    return bool(registry.candidates(text)) or registry.province_code(text) is not None
+
+
+def _refuse_data_row_in_head(
+    rec: Record, k: list[str], region: int, label_set: set[int], head: list[int], records: Sequence[Record],
+    i: int, width: int, file: Any,
+) -> None:
+    """A head row that is a data row with a malformed value raises instead of becoming a header row.
+
+    Rule: a header row names columns; its region cell is a header word (``Kabupaten/Kota``,
+    ``Regency/City``), empty or a column number. A row whose region cell is the name of a regency or
+    province of the registry (``Sambas``) and that has cells over the value columns is a data row
+    whose values could not be read (``x7.5``, ``7.5.1``): a typed error names its line and column.
+    Bilingual header rows (``Regency/City,Percentage of Poor People``) and numbering rows
+    (``(1),(2)``) keep working: their region cells name no region.
+    """
+    if is_numbering_row(rec) or region >= len(rec.cells):
+        return
+    if not _names_a_region(cell_text(rec.cells[region]).strip()):
+        return
+    bad = [j for j, x in enumerate(k[:width]) if j not in label_set and x in ("text", "number")
+           and header_year(cell_text(rec.cells[j]).strip()) is None]
+    if bad:
+        j = bad[0]
+        raise NumberFormatError(
+            "the first data row has no readable number (it would otherwise be read as a second header row)",
+            file=file, row=rec.line, column=_head_column_name(records, head, i, j),
+            value=cell_text(rec.cells[j]).strip(),
+        )
+
+
 def _head_column_name(records: Sequence[Record], head: list[int], row: int, j: int) -> str:
     """Name of column ``j`` from the head rows above ``row`` (``column j+1`` when they name none)."""
     names = _column_names(records, [i for i in head if i < row], j + 1)
@@ -526,6 +582,8 @@ def _label_columns(records: Sequence[Record], lay: Layout, file: Any) -> None:
     value_set = set(lay.value_columns)
     last_header = lay.header_rows[-1] if lay.header_rows else None
     for i in lay.header_rows:
+        if is_numbering_row(records[i]):
+            continue  # "(1),(2),(3)": column numbers, not part of a label
         cells = [cell_text(c).strip() for c in records[i].cells[: lay.width]]
         cells += [""] * (lay.width - len(cells))
         carry = ""

@@ -24,6 +24,9 @@ from .inputs import RawInputs
 #: Identifier and design columns of the regency panel, in order.
 REGENCY_ID_COLUMNS = ["bps_code", "year", "regency", "province_code", "province", "kind", "kalimantan",
                       "border", "backcast"]
+#: Survey basis of the World Bank district poverty values (``poverty_rate_wb``), read from their flags.
+SURVEY_BASIS_COLUMN = "poverty_survey_basis"
+SURVEY_BASIS_FLAGS = {"basis_susenas_to_2010": "susenas_to_2010", "basis_susenas_from_2011": "susenas_from_2011"}
 #: Core variables of the regency panel, always present (possibly all missing).
 REGENCY_CORE = ["grdp", "population", "grdp_pc", IDN514_COLUMN, "poverty_rate", "hdi"]
 PROVINCE_ID_COLUMNS = ["province_code", "year", "province"]
@@ -96,6 +99,15 @@ def _creation_years(raw: RawInputs, min_confidence: str = "medium") -> dict[int,
     return {int(c): int(y) for c, y in zip(splits["child_bps_code"], splits["effective_year"])}
 
 
+def survey_basis(flags: pd.Series) -> pd.Series:
+    """The survey-basis marker of each value (:data:`SURVEY_BASIS_FLAGS`), missing where none."""
+    out = pd.Series(pd.NA, index=flags.index, dtype="string")
+    text = flags.fillna("")
+    for marker, label in SURVEY_BASIS_FLAGS.items():
+        out[text.str.contains(rf"(?:^|;){marker}(?:;|$)", regex=True).to_numpy()] = label
+    return out
+
+
 def regency_panel(raw: RawInputs) -> tuple[pd.DataFrame, BuildLog]:
     """Build the regency × year panel.
 
@@ -147,7 +159,12 @@ def regency_panel(raw: RawInputs) -> tuple[pd.DataFrame, BuildLog]:
         if mask.any():
             panel[f"{v}_flag"] = _add_flag(panel[f"{v}_flag"], mask, "backcast")
     provenance = [f"{v}{s}" for v in variables for s in ("_source", "_flag", "_source_row")]
-    panel = panel[REGENCY_ID_COLUMNS + variables + provenance]
+    basis = []
+    if "poverty_rate_wb" in variables:
+        wb = [f"{v}_flag" for v in ("poverty_rate_wb", "poverty_gap_wb", "poverty_line_wb") if v in variables]
+        panel[SURVEY_BASIS_COLUMN] = survey_basis(panel[wb].fillna("").agg(";".join, axis=1))
+        basis = [SURVEY_BASIS_COLUMN]
+    panel = panel[REGENCY_ID_COLUMNS + variables + basis + provenance]
     panel = panel.sort_values(["bps_code", "year"], kind="mergesort").reset_index(drop=True)
     return panel, log
 

@@ -12,6 +12,12 @@ Choices (documented in ``docs/panel.md`` and restated in ``validation.md``):
   first, then DAPOER 2019 (the only source for 2019), then the ~2021 Kaggle copy
   (``kemiskinan_2021``, year inferred). Values a lower-ranked source gives for a cell already filled
   are not used: they are compared with the chosen value in ``validation.md``.
+* ``unemployment_rate``: ``quarcs_okun`` (2008–2020), then ``kemiskinan_2021`` (2021): one column,
+  the source of each value in ``unemployment_rate_source``.
+* ``mean_years_schooling``: ``quarcs_mys`` (population 25+, 2010–2018); the ~2021 Kaggle copy
+  measures the population 15+ (another unit), so it becomes ``mean_years_schooling_kemiskinan_2021``.
+* ``poverty_rate_wb``, ``poverty_gap_wb``, ``poverty_line_wb``, ``hdi_old_method_wb``: the World Bank
+  INDO-DAPOER export only (2002–2014), kept apart from the BPS ``poverty_rate`` / new-method ``hdi``.
 * Any other variable: the order of :data:`DEFAULT_ORDER`, then source id alphabetically.
 
 A variable whose rows come in different units is never mixed: rows in a unit other than that of its
@@ -33,6 +39,8 @@ PRIORITY: dict[str, tuple[str, ...]] = {
     "grdp_pc": ("quarcs_districts", IDN514),
     "poverty_rate": ("bps_p0_", "dapoer_2019", "kemiskinan_2021"),
     "hdi": ("bps_ipm_", "dapoer_2019", "kemiskinan_2021"),
+    "unemployment_rate": ("quarcs_okun", "kemiskinan_2021"),
+    "mean_years_schooling": ("quarcs_mys", "kemiskinan_2021"),
 }
 DEFAULT_ORDER: tuple[str, ...] = ("quarcs_", "bps_", "dapoer_", "kemiskinan_", "idn514_")
 

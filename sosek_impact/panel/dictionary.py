@@ -27,6 +27,29 @@ MEANINGS: dict[str, tuple[str, str]] = {
                        "thousand IDR per person"),
     "poverty_rate": ("share of population below the poverty line (BPS P0, March)", "percent"),
     "hdi": ("human development index (BPS IPM, new method)", "index 0–100"),
+    "poverty_rate_wb": ("share of population below the poverty line (P0), World Bank INDO-DAPOER district "
+                        "series 2002–2014 (BPS Susenas); kept apart from `poverty_rate` (BPS tables 2019–2024): "
+                        "no value for 2015–2018; survey basis in `poverty_survey_basis`; parents of later splits "
+                        "flagged `old_boundary` (registry) or `boundary_suspected` (population check)", "percent"),
+    "population_wb": ("population as reported with the World Bank INDO-DAPOER district series, on the "
+                      "boundaries of the year (used to check the area of the World Bank values; not `population`)",
+                      "persons"),
+    "poverty_gap_wb": ("poverty gap index P1 (mean shortfall below the line, share of the line × 100), "
+                       "INDO-DAPOER 2002–2014", "index 0–100"),
+    "poverty_line_wb": ("district poverty line, INDO-DAPOER 2005–2014, nominal", "IDR per person per month"),
+    "hdi_old_method_wb": ("human development index, OLD BPS method (INDO-DAPOER 2004–2013, gaps); never "
+                          "spliced onto the new-method `hdi` (levels about 5 points higher)", "index 0–100"),
+    "poverty_survey_basis": ("survey basis of the `poverty_rate_wb` / `poverty_gap_wb` / `poverty_line_wb` "
+                             "value of the row: 'susenas_to_2010' (July core / February panel Susenas) or "
+                             "'susenas_from_2011' (March Susenas, quarterly from 2011); missing without a value",
+                             "text"),
+    "unemployment_rate": ("open unemployment rate (BPS TPT, August Sakernas): quarcs_okun 2008–2020 (2016 "
+                          "interpolated by the publisher, flag `interpolated`), kemiskinan_2021 for 2021",
+                          "percent of labour force"),
+    "mean_years_schooling": ("mean years of schooling of the population 25+ (BPS RLS, HDI component), "
+                             "quarcs_mys 2010–2018", "years"),
+    "mean_years_schooling_kemiskinan_2021": ("mean years of schooling of the population 15+ (~2021 Kaggle "
+                                             "copy of BPS); not the 25+ `mean_years_schooling`", "years"),
     "gdp_pc": ("province GDP per capita (QuaRCS, 1983–2017)", "thousand IDR per person"),
     "food_exp": ("average monthly per-capita food expenditure (Susenas), nominal", "IDR per person per month"),
     "nonfood_exp": ("average monthly per-capita non-food expenditure (Susenas), nominal",

@@ -14,6 +14,7 @@ from ..registry import read_table
 from .assemble import BuildLog
 from .choice import IDN514, IDN514_COLUMN, PRIORITY
 from .markdown import table
+from .validate_welfare import welfare_sections, welfare_summary
 
 #: Plausible closed ranges; values outside are listed (not changed).
 RANGES: dict[str, tuple[float, float]] = {
@@ -22,7 +23,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "unemployment_rate": (0.0, 100.0), "labour_force_participation": (0.0, 100.0),
     "electricity_access": (0.0, 100.0), "water_access": (0.0, 100.0), "sanitation_access": (0.0, 100.0),
     "drinking_water_access": (0.0, 100.0), "literacy_rate": (0.0, 100.0), "life_expectancy": (20.0, 100.0),
-    "mean_years_schooling": (0.0, 20.0), "gdp_pc": (0.0, np.inf), "food_exp": (0.0, np.inf),
+    "mean_years_schooling": (0.0, 20.0), "mean_years_schooling_kemiskinan_2021": (0.0, 20.0),
+    "poverty_rate_wb": (0.0, 100.0), "poverty_gap_wb": (0.0, 100.0), "poverty_line_wb": (0.0, np.inf),
+    "hdi_old_method_wb": (0.0, 100.0), "population_wb": (1.0, np.inf), "gdp_pc": (0.0, np.inf), "food_exp": (0.0, np.inf),
     "nonfood_exp": (0.0, np.inf), "total_exp": (0.0, np.inf), "food_share": (0.0, 1.0),
 }
 #: A year-on-year change this far (relative) from the median change of that year is a level break.
@@ -268,6 +271,7 @@ def summary(regency: pd.DataFrame, log: BuildLog, province: pd.DataFrame) -> str
                f"records the splits (provinces 61, 64, 65) or the source marks a value: "
                f"{int(regency['backcast'].isna().sum())} rows elsewhere before {STABLE_FROM_YEAR} are unknown (missing), "
                "not assumed false.")
+    out.extend(welfare_summary(regency))
     fs = province["food_share"].dropna()
     if len(fs):
         out.append(f"- Province food share: {len(fs)} province-years, range {fs.min():.3f}–{fs.max():.3f} "
@@ -293,6 +297,7 @@ def validation_report(regency: pd.DataFrame, regency_log: BuildLog, province: pd
         "### Level breaks in the idn514 GRDP-per-capita series\n", level_breaks(regency),
         "### Source disagreements (poverty rate, HDI and others)\n", disagreements(regency_log, "bps_code"),
         "### Coverage by variable and year\n", coverage(regency),
+        *welfare_sections(regency),
         "### Back-cast rows\n", backcast(regency),
         "### Flags carried from the sources\n", flag_counts(regency),
         "## Province panel (`province_panel.parquet`)\n",

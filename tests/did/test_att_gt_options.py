@@ -133,8 +133,8 @@ def test_bootstrap_is_seeded_and_close_to_analytical(mpdta):
 
     assert stats.norm.ppf(0.975) < crit < stats.norm.ppf(1 - 0.025 / k) + 0.1
     assert (b1.table["cband_lower"] < b1.table["ci_lower"]).all()
-    dyn = b1.aggregate("dynamic")
-    np.testing.assert_allclose(dyn["se"], ana.aggregate("dynamic")["se"], rtol=0.15)
+    dyn = b1.aggregate("dynamic").to_frame()
+    np.testing.assert_allclose(dyn["se"], ana.aggregate("dynamic").to_frame()["se"], rtol=0.15)
     assert {"cband_lower", "cband_upper"} <= set(dyn.columns)
 
 
@@ -150,12 +150,12 @@ def test_clustered_bootstrap_close_to_clustered_analytical(mpdta):
 
 def test_dynamic_window_and_balance(mpdta):
     res = att_gt(mpdta, **KW)
-    full = res.aggregate("dynamic")
-    win = res.aggregate("dynamic", min_e=-1, max_e=1)
+    full = res.aggregate("dynamic").to_frame()
+    win = res.aggregate("dynamic", min_e=-1, max_e=1).to_frame()
     assert list(win["egt"]) == [-1, 0, 1]
     np.testing.assert_allclose(win["att"], full.set_index("egt").loc[[-1, 0, 1], "att"], atol=1e-12)
     # balance_e=1: only cohorts observed at e = 1 (2004, 2006); e = 0 then averages those two cohorts
-    bal = res.aggregate("dynamic", balance_e=1)
+    bal = res.aggregate("dynamic", balance_e=1).to_frame()
     t = res.table
     pg = mpdta.groupby("countyreal")["first.treat"].first().value_counts()
     e0 = t[(t["time"] == t["group"]) & t["group"].isin([2004, 2006])]
@@ -170,8 +170,9 @@ def test_bad_inputs_raise_typed_errors(mpdta):
     with pytest.raises(MissingValueError):
         att_gt(mpdta.assign(lemp=mpdta["lemp"].where(mpdta.index != 4)), **KW)
     first = mpdta["countyreal"].iloc[0]
-    with pytest.raises(TreatedInFirstPeriodError):
-        att_gt(mpdta.assign(**{"first.treat": np.where(mpdta["countyreal"] == first, 2003, mpdta["first.treat"])}), **KW)
+    with pytest.raises(TreatedInFirstPeriodError, match=str(first)):  # strict mode; the default drops them
+        att_gt(mpdta.assign(**{"first.treat": np.where(mpdta["countyreal"] == first, 2003, mpdta["first.treat"])}), **KW,
+               strict=True)
     with pytest.raises(GroupColumnError):
         att_gt(mpdta, **dict(KW, group="treat"))
     with pytest.raises(SmallGroupError):

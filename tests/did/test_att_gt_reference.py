@@ -57,9 +57,10 @@ def test_att_gt_matches_r_did(fits, scenario):
 @pytest.mark.parametrize("kind", ["simple", "group", "dynamic", "calendar"])
 def test_aggregations_match_r_did(fits, scenario, kind):
     ref = pd.read_csv(REF / "ref_aggte.csv").query("scenario == @scenario and type == @kind")
-    agg = fits[scenario].aggregate(kind)
-    assert agg.overall_att == pytest.approx(ref["overall_att"].iloc[0], abs=ATT_TOL)
-    assert agg.overall_se == pytest.approx(ref["overall_se"].iloc[0], rel=SE_RTOL)
+    res = fits[scenario].aggregate(kind)
+    agg = res.to_frame()  # the layout of R aggte: egt, att, se
+    assert res.estimate == pytest.approx(ref["overall_att"].iloc[0], abs=ATT_TOL)
+    assert res.std_error == pytest.approx(ref["overall_se"].iloc[0], rel=SE_RTOL)
     if kind == "simple":
         assert len(agg) == 0
         return

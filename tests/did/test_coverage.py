@@ -29,8 +29,8 @@ def test_pointwise_and_uniform_coverage(simulator, effect):
         post = df[(df["group"] > 0) & (df["time"] >= df["group"])]
         true_simple = np.mean([effect(g, t - g) for g, t in zip(post["group"], post["time"])])
         s = res.aggregate("simple")
-        cover_simple += abs(s.overall_att - true_simple) <= 1.959964 * s.overall_se
-        dyn = res.aggregate("dynamic")
+        cover_simple += abs(s.estimate - true_simple) <= 1.959964 * s.std_error
+        dyn = res.aggregate("dynamic").to_frame()
         truth = np.array([
             np.average([effect(g, e) for g in (3, 5) if 1 <= g + e <= 6],
                        weights=[n_g[g] for g in (3, 5) if 1 <= g + e <= 6])

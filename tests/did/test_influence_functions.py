@@ -41,11 +41,11 @@ def test_cell_and_aggregate_influence_functions(mpdta, method, control):
         up, down = _fit(d, u, H, method=method, control=control), _fit(d, u, -H, method=method, control=control)
         num = (up.table["att"].to_numpy() - down.table["att"].to_numpy()) / (2 * H) * n
         np.testing.assert_allclose(base.influence[i], num, atol=1e-6, rtol=0)
-        num_simple = (up.aggregate("simple").overall_att - down.aggregate("simple").overall_att) / (2 * H) * n
+        num_simple = (up.aggregate("simple").estimate - down.aggregate("simple").estimate) / (2 * H) * n
         assert simple.overall_influence[i] == pytest.approx(num_simple, abs=1e-6)
         for kind, agg in aggs.items():
             a_up, a_down = up.aggregate(kind), down.aggregate(kind)
-            num_rows = (a_up["att"].to_numpy() - a_down["att"].to_numpy()) / (2 * H) * n
+            num_rows = (a_up.table["estimate"].to_numpy() - a_down.table["estimate"].to_numpy()) / (2 * H) * n
             np.testing.assert_allclose(agg.influence[i], num_rows, atol=1e-6, rtol=0)
-            num_overall = (a_up.overall_att - a_down.overall_att) / (2 * H) * n
+            num_overall = (a_up.estimate - a_down.estimate) / (2 * H) * n
             assert agg.overall_influence[i] == pytest.approx(num_overall, abs=1e-6)

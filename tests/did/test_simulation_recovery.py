@@ -44,11 +44,11 @@ def test_cs_recovers_att_gt(panel, effect, method):
     wald = d @ np.linalg.solve(res.vcov, d)
     assert wald < stats.chi2.ppf(0.9999, len(d))
     simple = res.aggregate("simple")
-    assert abs(simple.overall_att - _true_overall(panel, effect)) < 4 * simple.overall_se
+    assert abs(simple.estimate - _true_overall(panel, effect)) < 4 * simple.std_error
 
 
 def test_cs_dynamic_recovers_event_time_effects(panel, effect):
-    dyn = att_gt(panel, **SIM, control="not_yet").aggregate("dynamic")
+    dyn = att_gt(panel, **SIM, control="not_yet").aggregate("dynamic").to_frame()
     groups = panel.groupby("unit")["group"].first()
     n_g = groups[groups > 0].value_counts()
     for row in dyn.itertuples():
@@ -68,7 +68,7 @@ def test_sun_abraham_recovers_event_time_effects(panel, effect):
         gs = [g for g in n_g.index if 1 <= g + row.rel_time <= 8]
         truth = np.average([effect(g, row.rel_time) for g in gs], weights=n_g.loc[gs])
         assert abs(row.att - truth) < 4 * row.se
-    assert abs(res.overall_att - _true_overall(panel, effect)) < 4 * res.overall_se
+    assert abs(res.estimate - _true_overall(panel, effect)) < 4 * res.std_error
 
 
 def test_twfe_is_biased_here(panel, effect):

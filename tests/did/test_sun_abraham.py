@@ -46,11 +46,11 @@ def test_cohort_effects_equal_cs_universal(sa, cs_universal):
 
 def test_event_time_and_overall_equal_cs_aggregations(sa, cs_universal):
     # SA weights cohorts by their treated observations at e; on a balanced panel that is CS's P(G=g) weight
-    dyn = cs_universal.aggregate("dynamic")
+    dyn = cs_universal.aggregate("dynamic").to_frame()
     m = sa.table.merge(dyn, left_on="rel_time", right_on="egt")
     assert len(m) == len(sa.table) == 7
     np.testing.assert_allclose(m["att_x"], m["att_y"], rtol=0, atol=1e-8)
-    assert sa.overall_att == pytest.approx(cs_universal.aggregate("simple").overall_att, abs=1e-8)
+    assert sa.estimate == pytest.approx(cs_universal.aggregate("simple").estimate, abs=1e-8)
 
 
 def _dummies(df: pd.DataFrame, cells: pd.DataFrame, g: str, t: str, lo=None, hi=None) -> tuple[pd.DataFrame, list[str]]:

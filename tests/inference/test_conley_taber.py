@@ -32,7 +32,7 @@ def test_two_period_closed_form():
     assert res.estimate == pytest.approx(dy[0] - dy[1:].mean(), abs=1e-10)
     np.testing.assert_allclose(np.sort(res.distribution), np.sort(dy[1:] - dy[1:].mean()), atol=1e-10)
     q_lo, q_hi = np.quantile(dy[1:], [0.05, 0.95])
-    assert res.conf_int == pytest.approx((dy[0] - q_hi, dy[0] - q_lo), abs=1e-10)
+    assert res.interval == pytest.approx((dy[0] - q_hi, dy[0] - q_lo), abs=1e-10)
     assert res.exact and res.n_treated == 1 and res.n_controls == 40
 
 
@@ -52,7 +52,7 @@ def test_coverage_with_three_treated_units():
     cover = 0
     for s in range(200):
         d = simulate_staggered_panel(n_units=40, n_periods=25, n_treated=3, effect="constant", seed=500 + s)
-        lo, hi = conley_taber(d, "y", "unit", "time", "treat", alpha=0.1).conf_int
+        lo, hi = conley_taber(d, "y", "unit", "time", "treat", alpha=0.1).interval
         cover += lo <= 1.0 <= hi
     assert 0.85 <= cover / 200 <= 0.95
 

@@ -86,7 +86,7 @@ def test_att_gt_estimator_by_name():
 
     d = simulate_staggered_panel(n_units=30, n_periods=8, n_treated=6, seed=2)
     res = randomization_inference(d, "y", "unit", "time", "group", estimator="att_gt", n_perm=9, seed=1)
-    ref = att_gt(d, y="y", unit="unit", time="time", group="group").aggregate("simple").overall_att
+    ref = att_gt(d, y="y", unit="unit", time="time", group="group").aggregate("simple").estimate
     assert res.statistic == pytest.approx(ref, abs=1e-12)
     assert res.distribution.size == 9 and np.isfinite(res.distribution).all()
 

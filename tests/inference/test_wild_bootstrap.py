@@ -90,15 +90,15 @@ def test_confidence_interval_inverts_the_test():
     d = _panel(30, 8, seed=5)
     kw = dict(fe=["unit", "time"], B=1999, seed=7, weights_type="rademacher")
     res = wild_cluster_bootstrap(d, "y", ["treat"], "treat", "unit", alpha=0.1, **kw)
-    lo, hi = res.conf_int
+    lo, hi = res.interval
     assert lo < res.estimate < hi
     delta = 1e-3 * res.std_error
     for end, inside, outside in ((lo, lo + delta, lo - delta), (hi, hi - delta, hi + delta)):
         assert wild_cluster_bootstrap(d, "y", ["treat"], "treat", "unit", null=inside, ci=False, **kw).pvalue >= 0.1
         assert wild_cluster_bootstrap(d, "y", ["treat"], "treat", "unit", null=outside, ci=False, **kw).pvalue < 0.1
     # with 30 clusters the bootstrap interval is close to the CRV1 t(G-1) interval (within 25 %)
-    crv = twfe(d, "y", "unit", "time", "treat").conf_int(0.9).loc["treat"]
-    assert (hi - lo) == pytest.approx(crv["upper"] - crv["lower"], rel=0.25)
+    crv = twfe(d, "y", "unit", "time", "treat").conf_int(level=0.9).loc["treat"]
+    assert (hi - lo) == pytest.approx(crv["conf_high"] - crv["conf_low"], rel=0.25)
 
 
 @pytest.mark.slow
@@ -136,7 +136,7 @@ def test_from_twfe_result_and_reproducible():
     b = wild_cluster_bootstrap(d, "y", ["treat", "x"], "treat", "unit", fe=["unit", "time"], B=999, seed=4)
     assert a.param == "treat"
     assert a.std_error == pytest.approx(res.std_errors["treat"], rel=1e-10)  # same CRV1 as twfe
-    assert a.pvalue == b.pvalue and a.conf_int == pytest.approx(b.conf_int)
+    assert a.pvalue == b.pvalue and a.interval == pytest.approx(b.interval)
     f = wild_cluster_bootstrap(d, "y ~ treat + x | unit + time", param="treat", cluster="unit", B=999, seed=4)
     assert f.pvalue == b.pvalue and f.t_stat == b.t_stat
     assert "WCR" in a.summary()
@@ -176,6 +176,6 @@ def test_three_clusters_give_an_infinite_interval_quickly():
         warnings.simplefilter("always")
         res = wild_cluster_bootstrap(d, "y", ["treat"], "treat", "c", fe=["unit", "time"], weights_type="rademacher",
                                      B=999, seed=1)
-    lo, hi = res.conf_int
+    lo, hi = res.interval
     assert np.isinf(lo) and np.isinf(hi) and lo < 0 < hi
     assert any("infinite" in str(w.message) for w in caught)

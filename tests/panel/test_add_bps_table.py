@@ -98,3 +98,28 @@ def test_a_real_bps_export_reproduces_the_panel_p0(tmp_path: Path):
     assert out["p0_user"].notna().sum() == len(panel) == 514
     np.testing.assert_array_equal(out["p0_user"].to_numpy(), out["poverty_rate"].to_numpy())
     assert out.attrs["add_bps_table"]["outside_panel"] == 0
+
+
+@pytest.mark.parametrize("kind, variable, year", [(k, v, y) for k, v in (("Miskin", "poverty_rate"), ("IPM", "hdi"))
+                                                  for y in range(2020, 2025)])
+def test_every_bps_web_export_reproduces_the_bundled_extract(kind: str, variable: str, year: int):
+    """``add_bps_table`` on each P0 and HDI export equals the committed extract of the same file, exactly.
+
+    Reference: ``data/raw/regency_series.csv`` rows of ``bps_p0_YYYY`` / ``bps_ipm_YYYY``, made by the
+    extract code path (``sosek_impact.extracts.bps_tables``), not by ``add_bps_table``. The HDI files list
+    the new Papua regencies twice (same value or '-'): they collapse to one value per regency.
+    """
+    from sosek_impact.paths import shared_dir
+
+    shared = shared_dir()
+    path = None if shared is None else shared / "sources" / "tauradavin__uas-visdat-2026" / "Data" / f"{kind} {year}.csv"
+    if path is None or not path.exists():
+        pytest.skip("shared BPS export not available")
+    sid = f"bps_{'p0' if kind == 'Miskin' else 'ipm'}_{year}"
+    series = pd.read_csv(raw_dir() / "regency_series.csv")
+    ext = series.loc[(series["variable"] == variable) & (series["source_id"] == sid), ["bps_code", "year", "value"]]
+    panel = ext.rename(columns={"value": variable})
+    out = add_bps_table(path, "user_value", panel=panel)
+    assert len(out) == len(panel) == 514
+    np.testing.assert_array_equal(out["user_value"].to_numpy(), out[variable].to_numpy())
+    assert out["user_value"].notna().sum() == panel[variable].notna().sum()

@@ -79,7 +79,7 @@ def test_named_estimator_path_agrees_with_refitting_the_library_estimator():
     d = _panel(12, 5, 0.5, np.random.default_rng(6))
 
     def cs(data, y, unit, time, group):
-        return att_gt(data, y, unit, time, group, control="never", method="reg").aggregate("simple", na_rm=True).overall_att
+        return att_gt(data, y, unit, time, group, control="never", method="reg").aggregate("simple", na_rm=True).estimate
 
     named = few_treated_interval(d, "y", "u", "t", "g", estimator="cs", alpha=0.05, seed=0)
     refit = few_treated_interval(d, "y", "u", "t", "g", statistic=cs, alpha=0.05, seed=0)

@@ -56,7 +56,7 @@ def test_jackknife_matches_reference_port_with_three_treated(prop99):
     df.loc[df.State.isin(["Nevada", "Utah"]) & (df.Year >= 1989), "treated"] = 1
     res = synthetic_did(df, *ARGS, se="jackknife", leave_one_out=False)
     assert res.estimate == pytest.approx(REF["three_treated_sdid"], abs=1e-6)
-    assert res.se == pytest.approx(REF["three_treated_jackknife_se"], rel=1e-6)
+    assert res.std_error == pytest.approx(REF["three_treated_jackknife_se"], rel=1e-6)
 
 
 def _null_panel(seed: int, n0: int, n1: int, t0: int, t1: int, effect: float = 0.0) -> pd.DataFrame:
@@ -88,7 +88,7 @@ def test_did_standard_errors_against_analytic_and_hand_jackknife():
     reps = np.array([did(np.delete(np.arange(n), i)) for i in range(n)])
     jk_hand = np.sqrt((n - 1) / n * np.sum((reps - reps.mean()) ** 2))
     res = synthetic_did(df, "y", "unit", "year", "d", estimator="did", se="jackknife", leave_one_out=False)
-    assert res.se == pytest.approx(jk_hand, rel=1e-10)
+    assert res.std_error == pytest.approx(jk_hand, rel=1e-10)
     # Placebo and bootstrap variances: one panel's SE is itself noisy (few units), so average
     # the squared SE over 30 seeded panels (100 replications each) and compare with the
     # analytic variance -- the placebo one uses N1 of the controls as pseudo-treated, so its
@@ -108,7 +108,7 @@ def test_did_standard_errors_against_analytic_and_hand_jackknife():
                     n_reps=100,
                     seed=s,
                     leave_one_out=False,
-                ).se
+                ).std_error
                 ** 2
                 for s in range(30)
             ]
@@ -131,7 +131,7 @@ def test_sdid_recovers_a_known_effect_in_simulation():
     )
     sd = synthetic_did(df, "y", "unit", "year", "d", se="placebo", n_reps=50, seed=1, leave_one_out=True)
     did = synthetic_did(df, "y", "unit", "year", "d", estimator="did", se="none", leave_one_out=False)
-    assert sd.conf_int[0] <= 2.0 <= sd.conf_int[1]
+    assert sd.interval[0] <= 2.0 <= sd.interval[1]
     assert abs(sd.estimate - 2.0) < abs(did.estimate - 2.0)
     assert abs(sd.estimate - 2.0) < 0.5
     assert set(sd.leave_one_out.index) == set(sd.unit_weights.index[sd.unit_weights > 1e-3])
@@ -140,7 +140,7 @@ def test_sdid_recovers_a_known_effect_in_simulation():
 
 def test_single_treated_unit_jackknife_is_undefined(prop99):
     res = synthetic_did(prop99, *ARGS, estimator="did", se="jackknife", leave_one_out=False)
-    assert np.isnan(res.se)
+    assert np.isnan(res.std_error)
     assert any("jackknife" in n for n in res.notes)
 
 
@@ -167,7 +167,8 @@ def test_bad_panels_raise_typed_errors():
 def test_summary_tidy_and_plot(prop99):
     res = synthetic_did(prop99, *ARGS, se="none", leave_one_out=False)
     assert "estimate" in res.summary()
-    assert list(res.tidy().columns) == ["estimator", "estimate", "se", "conf_low", "conf_high", "se_method"]
+    assert list(res.tidy().columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low",
+                                        "conf_high", "estimator", "se_method"]
     fig = res.plot()
     assert len(fig.axes[0].lines) >= 2
 
@@ -197,7 +198,7 @@ def test_staggered_adoption_matches_reference_port(prop99):
     np.testing.assert_allclose(res.cohorts["estimate"], by["tau"], atol=1e-6)
     np.testing.assert_allclose(res.cohorts["weight"], by["weight"], rtol=1e-12)
     assert list(res.cohorts["n_post"]) == [16, 12]
-    assert np.isfinite(res.se) and res.se > 0
+    assert np.isfinite(res.std_error) and res.std_error > 0
     assert res.unit_weights.sum() == pytest.approx(1.0)
 
 
@@ -220,4 +221,4 @@ def test_staggered_recovers_known_effects_and_placebo_is_calibrated():
     assert res.cohorts["weight"].tolist() == pytest.approx([24 / 30, 6 / 30])
     # Noise sd 0.2: the estimate's sd is about 0.05; allow 4 sd.
     assert res.estimate == pytest.approx(1.4, abs=0.2)
-    assert res.conf_int[0] <= 1.4 <= res.conf_int[1]
+    assert res.interval[0] <= 1.4 <= res.interval[1]

@@ -112,8 +112,8 @@ def test_results_interface(sim_panel):
     res = twfe(sim_panel, "y", "unit", "time", "treat")
     tidy = res.tidy()
     assert list(tidy.columns) == ["term", "estimate", "std_error", "statistic", "p_value", "conf_low", "conf_high"]
-    ci90, ci95 = res.conf_int(0.90), res.conf_int(0.95)
-    assert (ci90["upper"] - ci90["lower"]).iloc[0] < (ci95["upper"] - ci95["lower"]).iloc[0]
+    ci90, ci95 = res.conf_int(level=0.90), res.conf_int(alpha=0.05)
+    assert (ci90["conf_high"] - ci90["conf_low"]).iloc[0] < (ci95["conf_high"] - ci95["conf_low"]).iloc[0]
     assert "treat" in res.summary() and "CRV1" in res.summary()
     before = res.params["treat"]
     p = res.params
@@ -152,3 +152,29 @@ def test_bad_input(sim_panel):
         twfe(dup, "y", "unit", "time", "treat")
     with pytest.raises(EstimationError, match="absorbed"):
         twfe(d.assign(g=d["unit"] * 1.0), "y", "unit", "time", "treat", covariates=["g"])
+
+
+def test_input_errors_say_what_is_wrong(sim_panel):
+    """Issue 10: a text outcome was converted silently; an empty frame or an all-zero treatment
+    said "a regressor is absorbed". Each now gets a typed error that names the problem."""
+    from sosek_impact.errors import MissingValueError
+
+    d = sim_panel.copy()
+    text = d.astype({"y": object})
+    text.loc[text.index[4], "y"] = "Sambas"
+    u, t = d.loc[d.index[4], "unit"], d.loc[d.index[4], "time"]
+    with pytest.raises(SchemaError, match=rf"column 'y' must be numeric.*'Sambas' at \(unit, time\) = \({u}, {t}\)"):
+        twfe(text, "y", "unit", "time", "treat")
+    with pytest.raises(SchemaError, match="stored as text"):
+        twfe(d.assign(y=d["y"].astype(str)), "y", "unit", "time", "treat")
+    with pytest.raises(EstimationError, match="empty panel") as err:
+        twfe(d.iloc[:0], "y", "unit", "time", "treat")
+    assert "absorbed" not in str(err.value)
+    with pytest.raises(EstimationError, match="no treated observation") as err:
+        twfe(d.assign(treat=0), "y", "unit", "time", "treat")
+    assert "absorbed" not in str(err.value)
+    miss = d.copy()
+    miss.loc[miss.index[3], "y"] = np.nan
+    with pytest.raises(MissingValueError, match=r"\(unit, time\) = \(" + str(d.loc[d.index[3], "unit"])) as err:
+        twfe(miss, "y", "unit", "time", "treat")
+    assert "np." not in str(err.value)

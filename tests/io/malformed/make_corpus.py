@@ -166,6 +166,21 @@ CASES: list[tuple[str, str | bytes, str, int | str, str, dict, str]] = [
      "NumberFormatError", 3, "P0", {}, "full-width digits (\uff16,\uff11) in a cell"),
     ("arabic_indic_digits.csv", "Kabupaten/Kota,P0\nSambas,\"7,5\"\nBengkayang,\"\u0666,\u0661\"\n",
      "NumberFormatError", 3, "P0", {}, "Arabic-Indic digits in the last row"),
+    # a malformed first data row under the header is a data row (its region name resolves), not a
+    # second header row: the error names it
+    ("first_row_malformed_under_header.csv",
+     "Kabupaten/Kota,Persentase Penduduk Miskin 2020\nSambas,x7.5\nBengkayang,6.1\nSanggau,4.5\n",
+     "NumberFormatError", 2, "Persentase Penduduk Miskin 2020", {},
+     "first data row 'Sambas,x7.5' under a header joining variable and year"),
+    ("first_row_two_dots_under_bilingual_header.csv",
+     "Kabupaten/Kota,Pengeluaran 2019\nRegency/City,Expenditure\nSanggau,7.5.1\nSambas,6.1\n",
+     "NumberFormatError", 3, "Expenditure", {},
+     "first data row '7.5.1' under a bilingual second header row"),
+    ("first_row_malformed_under_numbering.csv",
+     MISKIN_HEAD + "(1),(2)\nKapuas Hulu,7.4x\nSintang,8.03\n",
+     "NumberFormatError", 5, "2024", {}, "first data row '7.4x' under a numbering row (1),(2)"),
+    ("joined_header_two_years.csv", "Kabupaten/Kota,Pengeluaran 2019\n,2020\nSambas,100\nBengkayang,120\n",
+     "HeaderError", "", "2020", {}, "a header naming a year ('Pengeluaran 2019') over another year row"),
 ]
 
 

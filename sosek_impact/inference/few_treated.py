@@ -1,0 +1,350 @@
+"""Few-treated inference for the heterogeneity-robust staggered DiD estimators.
+
+:func:`few_treated_inference` puts an interval and a p-value that are meant to hold with one or two
+treated units per cohort beside the point estimates of Callaway–Sant'Anna (``"cs"``),
+Sun–Abraham (``"sa"``) or the imputation estimator (``"imputation"``), aggregated as ``"simple"``,
+``"dynamic"`` or ``"group"``. Methods:
+
+``"randomization"``
+    Re-assign the first-treated periods across eligible units (within ``strata``), keeping the
+    cohort sizes; all distinct assignments when there are at most ``n_draws``, else ``n_draws``
+    random ones. The interval inverts the permutation test of a sharp null exactly (no grid):
+    post-treatment terms (simple, group, dynamic ``e >= 0``) invert *a constant effect ``tau`` in
+    every treated cell*, ``Y(0) = Y - tau D``; a pre-treatment dynamic term ``e < 0`` inverts *an
+    effect ``delta`` in the cells at event time ``e`` and none elsewhere*, ``Y(0) = Y - delta P_e``
+    (so its interval is a placebo check that is exact only if post-treatment effects are zero too).
+    **Exact** (finite-sample) when adoption timing is as good as randomly assigned among the
+    eligible units (within strata) and the sharp null holds; with heterogeneous effects the
+    constant-effect null is false for every ``tau`` and the interval is a test of a null that does
+    not hold (see ``docs/few_treated.md`` for its coverage then).
+``"conley_taber"``
+    The estimator's error ``sum_i w_i' eps_i`` is simulated by pairing each treated unit's weights
+    with never-treated units' residual paths (all pairings or a seeded subset), plus a normal term
+    for the comparison units' own errors (:mod:`~sosek_impact.inference.few_treated_ct`).
+    **Asymptotically valid** as the number of never-treated units grows, with the treated units
+    fixed, if error paths are independent across units and identically distributed for treated and
+    comparison units (serial correlation allowed); heterogeneous effects are allowed (the
+    estimators' weights reproduce their estimand exactly).
+``"wild_bootstrap"``
+    Restricted wild cluster bootstrap of the estimator's regression form, in
+    ``sosek_impact.inference.wild_did`` (see there).
+
+All three rely on the estimators being linear in the outcome for a fixed design
+(:mod:`~sosek_impact.inference.few_treated_weights`).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sosek_impact.errors import EstimationError, GroupColumnError
+from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.inference.few_treated_ct import (
+    control_part_variance,
+    control_residual_paths,
+    mixture_quantiles,
+    mixture_two_sided_pvalue,
+    pairing_sums,
+)
+from sosek_impact.inference.few_treated_result import FewTreatedResult
+from sosek_impact.inference.few_treated_ri import draw_assignments, invert_permutation_test, permutation_pvalue, permuted_statistics
+from sosek_impact.inference.few_treated_weights import AGGREGATES, cohort_weights, get_linear_weights
+
+__all__ = [
+    "FewAssignmentsWarning",
+    "FewControlsWarning",
+    "FewTreatedWarning",
+    "few_treated_inference",
+]
+
+METHODS = ("randomization", "conley_taber", "wild_bootstrap")
+ESTIMATORS = ("cs", "sa", "imputation")
+
+#: Event-time convention of each estimator's dynamic terms (for the pre-treatment exposure).
+_EVENT_TIME_IN = {"cs": "time", "sa": "position", "imputation": "time"}
+
+ASSUMPTIONS = {
+    "randomization": "adoption timing as good as randomly assigned among eligible units (within strata); "
+    "interval inverts a constant effect in every treated cell (exact then)",
+    "conley_taber": "error paths i.i.d. across units, same law for treated and never-treated units; "
+    "many never-treated units (valid as their number grows)",
+}
+
+
+class FewTreatedWarning(UserWarning):
+    """A panel shape at which a few-treated method cannot hold its level, or holds it only coarsely."""
+
+
+class FewAssignmentsWarning(FewTreatedWarning):
+    """Too few distinct re-assignments of adoption timing for the randomisation test's level."""
+
+
+class FewControlsWarning(FewTreatedWarning):
+    """Too few comparison units (or pairings) for the Conley–Taber-type distribution."""
+
+
+def _unit_column(data: pd.DataFrame, unit: str, col: str, units: np.ndarray, what: str) -> np.ndarray:
+    if col not in data.columns:
+        raise GroupColumnError(f"{what} column {col!r} is not in the data")
+    s = data.groupby(unit, sort=False)[col].agg(["first", "nunique"]).reindex(units)
+    if (s["nunique"] > 1).any():
+        u = s.index[s["nunique"] > 1][0]
+        raise GroupColumnError(f"{what} column {col!r} must be constant within a unit; {unit}={u!r} has several values")
+    if s["first"].isna().any():
+        u = s.index[s["first"].isna()][0]
+        raise GroupColumnError(f"{what} column {col!r} is missing for {unit}={u!r}")
+    return s["first"].to_numpy()
+
+
+def _eligible_mask(data: pd.DataFrame, unit: str, eligible: Any, units: np.ndarray) -> np.ndarray:
+    if eligible is None:
+        return np.ones(len(units), dtype=bool)
+    if isinstance(eligible, str):
+        v = _unit_column(data, unit, eligible, units, "eligible")
+        if not np.isin(v, [0, 1, True, False]).all():
+            raise GroupColumnError(f"eligible column {eligible!r} must be boolean (0/1)")
+        return v.astype(bool)
+    ids = list(eligible)
+    unknown = [x for x in ids if x not in set(units.tolist())]
+    if unknown:
+        raise GroupColumnError(f"eligible lists unit(s) not in the data: {unknown[:5]}")
+    return np.isin(units, ids)
+
+
+def _panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str, need_never: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    check_panel(data, y=y, unit=unit, time=time, group=group, need_never_treated=need_never, allow_after_last=True)
+    if not pd.api.types.is_numeric_dtype(data[y]):
+        raise GroupColumnError(f"outcome column {y!r} must be numeric, got dtype {data[y].dtype}")
+    df = data.sort_values([unit, time], kind="mergesort")
+    periods = np.sort(pd.unique(df[time])).astype(float)
+    units = pd.unique(df[unit])
+    n, T = len(units), len(periods)
+    Y = df[y].to_numpy(dtype=float).reshape(n, T)
+    if not np.isfinite(Y).all():
+        i, t = np.argwhere(~np.isfinite(Y))[0]
+        raise GroupColumnError(f"outcome column {y!r} is not finite at ({unit}={units[i]!r}, {time}={periods[t]:g})")
+    g = df[group].to_numpy(dtype=float, na_value=np.nan)[:: T]
+    g = np.where(never_treated_mask(g), 0.0, g)
+    late = g > periods[-1]
+    if late.any():
+        warnings.warn(f"{int(late.sum())} unit(s) first treated after the last period {periods[-1]:g} are untreated "
+                      "in the sample and count as never treated", stacklevel=3)
+        g = np.where(late, 0.0, g)
+    return Y, g, periods, units
+
+
+def _exposures(terms: list, aggregate: str, estimator: str, g: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    """(K, n, T) exposure of each term's null: D for post terms, the cells at event time e for e < 0."""
+    Tm = periods[None, :]
+    G = g[:, None]
+    D = ((G > 0) & (Tm >= G)).astype(float)
+    X = np.repeat(D[None], len(terms), axis=0)
+    if aggregate == "dynamic":
+        if _EVENT_TIME_IN[estimator] == "position":
+            e_it = np.arange(len(periods))[None, :] - np.searchsorted(periods, g)[:, None]
+        else:
+            e_it = Tm - G
+        for k, e in enumerate(terms):
+            if e < 0:
+                X[k] = ((G > 0) & (e_it == e)).astype(float)
+    return X
+
+
+def few_treated_inference(
+    data: pd.DataFrame,
+    y: str,
+    unit: str,
+    time: str,
+    group: str,
+    *,
+    estimator: str = "cs",
+    aggregate: str = "simple",
+    method: str = "randomization",
+    control: str = "never",
+    n_draws: int = 999,
+    alpha: float = 0.05,
+    seed: int | None = 0,
+    eligible: str | Sequence[Any] | None = None,
+    strata: str | None = None,
+    min_e: float | None = None,
+    max_e: float | None = None,
+) -> FewTreatedResult:
+    """Few-treated intervals and p-values for CS, Sun–Abraham or imputation estimates.
+
+    Parameters
+    ----------
+    data
+        Balanced long panel, one row per (unit, time), no missing outcome.
+    y, unit, time, group
+        Outcome, unit, period and first-treated-period columns (0 or missing: never treated; a
+        period after the last counts as never treated, with a warning).
+    estimator
+        ``"cs"`` (Callaway–Sant'Anna, unconditional; equal to ``att_gt`` with ``method="reg"`` or
+        ``"dr"`` without covariates), ``"sa"`` (Sun–Abraham, never-treated controls) or
+        ``"imputation"`` (Borusyak–Jaravel–Spiess).
+    aggregate
+        ``"simple"``, ``"dynamic"`` (one term per event time) or ``"group"``.
+    method
+        ``"randomization"``, ``"conley_taber"`` or ``"wild_bootstrap"`` (module docstring).
+    control
+        ``"never"`` or ``"not_yet"`` (CS and imputation).
+    n_draws
+        Random assignments / pairings / bootstrap draws; the randomisation test enumerates every
+        distinct assignment, and Conley–Taber every pairing, when there are at most this many.
+    alpha
+        1 − coverage of the intervals.
+    seed
+        Seed of the random draws.
+    eligible
+        Units that may receive a treatment timing in the re-assignment: a boolean unit-level column
+        or a list of unit ids (default all). Randomisation only.
+    strata
+        Unit-level column; re-assign only within its levels. Randomisation only.
+    min_e, max_e
+        Event-time window (as :meth:`ATTgtResult.aggregate`).
+
+    Returns
+    -------
+    FewTreatedResult
+        Estimates, intervals (possibly infinite), p-values of no effect, the draws behind each
+        term, and warnings about the panel's support.
+
+    Warns
+    -----
+    FewAssignmentsWarning
+        Fewer than ``1 / alpha`` distinct assignments (the test cannot reject at ``alpha``: the
+        interval is the whole line), or fewer than ``20 / alpha`` (attainable levels are coarse).
+    FewControlsWarning
+        Fewer than 20 never-treated units, or fewer than ``2 / alpha`` distinct pairings for a term.
+
+    Raises
+    ------
+    ValueError, NotImplementedError, EstimationError and the panel checks' typed errors.
+    """
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
+    if aggregate not in AGGREGATES:
+        raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if control not in ("never", "not_yet"):
+        raise ValueError(f"control must be 'never' or 'not_yet', got {control!r}")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
+    if int(n_draws) != n_draws or n_draws < 1:
+        raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
+    if method != "randomization" and (eligible is not None or strata is not None):
+        raise ValueError("eligible and strata apply to method='randomization' only")
+    if method == "wild_bootstrap":
+        try:
+            wild = import_module("sosek_impact.inference.wild_did").wild_bootstrap_did
+        except (ImportError, AttributeError) as exc:
+            raise NotImplementedError(
+                "method='wild_bootstrap' needs sosek_impact.inference.wild_did.wild_bootstrap_did, "
+                f"which this installation lacks ({exc})"
+            ) from exc
+        return wild(data, y, unit, time, group, estimator=estimator, aggregate=aggregate, control=control,
+                    n_boot=int(n_draws), alpha=alpha, seed=seed, min_e=min_e, max_e=max_e)
+
+    weights_fn = get_linear_weights(estimator)
+    Y, g, periods, units = _panel(data, y, unit, time, group, need_never=(control == "never" or method == "conley_taber"))
+    terms, W = weights_fn(g, periods, aggregate=aggregate, control=control, min_e=min_e, max_e=max_e)
+    W = np.asarray(W, dtype=float)
+    if np.isnan(W).any():
+        raise EstimationError(f"{estimator} weights are undefined on this design (a cell without comparison units)")
+    estimate = np.einsum("kit,it->k", W, Y)
+    settings = dict(y=y, unit=unit, time=time, group=group, control=control, n_draws=int(n_draws), seed=seed,
+                    eligible=eligible, strata=strata, min_e=min_e, max_e=max_e)
+    if method == "randomization":
+        out = _randomization(data, unit, Y, g, periods, units, terms, W, estimate, estimator, aggregate,
+                             int(n_draws), alpha, seed, eligible, strata)
+    else:
+        out = _conley_taber(Y, g, W, estimate, int(n_draws), alpha, seed)
+    lo, hi, p, se, dist, exact, n_used, notes, assignments = out
+    for msg, cls in notes:
+        warnings.warn(msg, cls, stacklevel=2)
+    return FewTreatedResult(
+        estimator=estimator, aggregate=aggregate, method=method, terms=tuple(terms), estimate=estimate,
+        conf_low=lo, conf_high=hi, p_value=p, std_error=se, alpha=float(alpha), n_draws=int(n_used), exact=exact,
+        assumptions=ASSUMPTIONS[method], warnings=tuple(m for m, _ in notes),
+        distribution={t: dist[k] for k, t in enumerate(terms)}, settings=settings, assignments=assignments,
+    )
+
+
+def _randomization(data, unit, Y, g, periods, units, terms, W, estimate, estimator, aggregate, n_draws, alpha, seed,
+                   eligible, strata):
+    elig = _eligible_mask(data, unit, eligible, units)
+    if strata is None:
+        blocks = [np.flatnonzero(elig)]
+    else:
+        s = _unit_column(data, unit, strata, units, "strata")
+        blocks = [np.flatnonzero(elig & (s == v)) for v in pd.unique(s[elig])]
+    blocks = [b for b in blocks if len(b) > 1]
+    assign = draw_assignments(g, blocks, n_draws, seed)
+    cohorts, L = cohort_weights(W, g)
+    X = _exposures(list(terms), aggregate, estimator, g, periods)
+    a = permuted_statistics(L, cohorts, assign.groups, Y)
+    c = permuted_statistics(L, cohorts, assign.groups, X)
+    c0 = np.einsum("kit,kit->k", W, X)
+    K = len(terms)
+    lo, hi, p, se = (np.full(K, np.nan) for _ in range(4))
+    dist = np.empty_like(a)
+    notes: list[tuple[str, type]] = []
+    n_eff = assign.total if assign.exact else n_draws + 1
+    min_p = 1.0 / n_eff
+    what = f"{assign.total} distinct assignment(s) of adoption timing" if assign.exact else f"{n_draws} random draws"
+    if min_p > alpha:
+        notes.append((f"only {what}: the smallest attainable p-value {min_p:.3g} exceeds alpha = {alpha:g}, so the test "
+                      "cannot reject; intervals are the whole line", FewAssignmentsWarning))
+    elif assign.exact and assign.total < 20 / alpha:
+        notes.append((f"only {assign.total} distinct assignments of adoption timing: attainable p-values are multiples "
+                      f"of {1 / assign.total:.3g}, so the test is conservative", FewAssignmentsWarning))
+    holes = []
+    for k in range(K):
+        p[k] = permutation_pvalue(0.0, estimate[k], c0[k], a[k], c[k], assign.exact)[0]
+        dist[k] = a[k] - estimate[k] / c0[k] * c[k] if c0[k] != 0 else a[k]
+        se[k] = float(np.std(dist[k], ddof=1)) if dist.shape[1] > 1 else np.nan
+        if min_p > alpha:
+            lo[k], hi[k] = -math.inf, math.inf
+            continue
+        lo[k], hi[k], connected = invert_permutation_test(estimate[k], c0[k], a[k], c[k], alpha, assign.exact)
+        if not connected:
+            holes.append(terms[k])
+    if holes:
+        notes.append((f"the accepted set of term(s) {holes[:5]} has holes; the interval reported is its hull",
+                      FewTreatedWarning))
+    return lo, hi, p, se, dist, assign.exact, len(assign.groups), notes, assign.groups
+
+
+def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed):
+    never = g == 0
+    treated = g > 0
+    eta = control_residual_paths(Y, never)
+    sums, exact, total = pairing_sums(W, treated, eta, n_draws, seed)
+    var_c = control_part_variance(W, never, eta)
+    K = len(estimate)
+    lo, hi, p, se = (np.full(K, np.nan) for _ in range(4))
+    notes: list[tuple[str, type]] = []
+    n0 = int(never.sum())
+    if n0 < 20:
+        notes.append((f"only {n0} never-treated units: the Conley-Taber distribution rests on many comparison units",
+                      FewControlsWarning))
+    active = np.abs(W[:, treated, :]).sum(axis=2) > 0  # (K, N1)
+    few = [k for k in range(K) if n0 ** int(active[k].sum()) < 2 / alpha]
+    if few:
+        notes.append((f"{len(few)} term(s) rest on fewer than {2 / alpha:g} distinct pairings of treated and control "
+                      "paths: their tails are resolved coarsely", FewControlsWarning))
+    for k in range(K):
+        sd = math.sqrt(max(var_c[k], 0.0))
+        q_lo, q_hi = mixture_quantiles(sums[k], sd, np.array([alpha / 2, 1 - alpha / 2]))
+        lo[k], hi[k] = estimate[k] - q_hi, estimate[k] - q_lo
+        p[k] = mixture_two_sided_pvalue(estimate[k], sums[k], sd)
+        se[k] = math.sqrt(float(np.var(sums[k])) + var_c[k])
+    return lo, hi, p, se, sums, exact, sums.shape[1], notes, None
