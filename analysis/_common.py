@@ -77,7 +77,10 @@ def attempt(label: str, fn: Callable[[], Any], log: list[dict[str, str]]) -> Any
         return fn()
     except Exception as exc:  # recorded, shown in the report
         last = traceback.extract_tb(exc.__traceback__)[-1]
-        log.append({"what": label, "error": f"{type(exc).__name__}: {exc}"[:400],
+        # no absolute paths in the record (an ImportError names the module file): outputs stay
+        # byte-identical wherever the study runs
+        message = f"{type(exc).__name__}: {exc}".replace(str(ROOT) + "/", "").replace(str(ROOT), ".")
+        log.append({"what": label, "error": message[:400],
                     "where": f"{Path(last.filename).name}:{last.lineno}"})
         return None
 
