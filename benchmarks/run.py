@@ -535,6 +535,10 @@ def write_readme(machine_info: dict[str, str], comp: pd.DataFrame, scale: pd.Dat
         parts.append("\n### Notes\n")
         parts.append("\n".join(f"- {n}" for n in notes))
     text = "\n".join(parts) + "\n"
+    old = (ROOT / "benchmarks" / "README.md").read_text() if (ROOT / "benchmarks" / "README.md").exists() else ""
+    marker = "<!-- village-scale: begin"
+    if marker in old:  # keep the section benchmarks/village.py writes
+        text += "\n" + marker + old.split(marker, 1)[1]
     write_text(ROOT / "benchmarks" / "README.md", text)
     return text
 

@@ -199,6 +199,16 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
         )
 
 
+def is_sorted_panel(data: pd.DataFrame, unit: str, time: str) -> bool:
+    """Whether rows are sorted by unit, then strictly by time (estimators then skip a sorted copy)."""
+    u = data[unit]
+    if not u.is_monotonic_increasing:
+        return False
+    uv, t = u.to_numpy(), data[time].to_numpy()
+    same_unit = uv[1:] == uv[:-1]
+    return bool(np.all(t[1:][same_unit] > t[:-1][same_unit]))
+
+
 def check_group_column(
     data: pd.DataFrame, unit: str, time: str, group: str, *, allow_after_last: bool = False
 ) -> None:

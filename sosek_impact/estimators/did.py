@@ -32,13 +32,17 @@ import pandas as pd
 from scipy import stats
 
 from sosek_impact.errors import EstimationError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, never_treated_mask, warn_single_unit_cohorts
+from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask, warn_single_unit_cohorts
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
+from sosek_impact.estimators.did_cells import estimate_cells
 from sosek_impact.estimators.did_drdid import ESTIMATORS
 from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, normal_tidy, plain, pvalue_phrase
 
 __all__ = ["att_gt", "ATTgtResult", "PreTest"]
+
+#: use the unconditional reduction of :mod:`.did_cells` when there are no covariates (tests switch it off)
+_FAST_PATH = True
 
 
 @dataclass(frozen=True)
@@ -278,7 +282,7 @@ def att_gt(
     if cluster is not None:
         _unit_constant(data, unit, cluster, "cluster")
 
-    df = data.sort_values([unit, time], kind="mergesort")
+    df = data if is_sorted_panel(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
     tlist = np.sort(pd.unique(df[time]))
     n_t = len(tlist)
     units = pd.unique(df[unit])
@@ -306,75 +310,25 @@ def att_gt(
         if not (g_unit > 0).any() or n_t < 2:
             raise SmallGroupError("with control='not_yet' and no never-treated unit, nothing is left to compare")
 
-    # period positions; groups are periods (checked), never treated -> +inf position
-    g_pos = np.where(g_unit == 0, np.inf, np.searchsorted(tlist, g_unit)).astype(float)
-    glist = np.unique(g_unit[g_unit > 0])
-    estimator = ESTIMATORS[method]
-
-    t_start = 0 if base_period == "universal" else 1
-    cells_g, cells_t, atts, post = [], [], [], []
-    psi_cols: list[np.ndarray] = []
-    for g in glist:
-        gp = int(np.searchsorted(tlist, g))
-        base_post = gp - 1 - anticipation
-        if base_post < 0:  # guarded by the checks, kept for not_yet trimming
-            raise EstimationError(f"group {g} has no pre-treatment period")
-        is_g = g_unit == g
-        for tp in range(t_start, n_t):
-            is_post = tp >= gp
-            if base_period == "universal" or is_post:
-                bp = base_post
-            else:
-                bp = tp - 1
-            cells_g.append(g)
-            cells_t.append(tlist[tp])
-            post.append(int(is_post))
-            if bp == tp:  # universal base cell: normalised to zero
-                atts.append(0.0)
-                psi_cols.append(np.zeros(n))
-                continue
-            if control == "never":
-                is_c = g_unit == 0
-            else:
-                is_c = (g_pos > max(tp, bp) + anticipation) & ~is_g
-            sel = is_g | is_c
-            n1 = int(sel.sum())
-            psi = np.zeros(n)
-            if not is_c.any():
-                warnings.warn(f"no comparison units for group {g} in period {tlist[tp]}; ATT set to missing", stacklevel=2)
-                atts.append(np.nan)
-                psi_cols.append(np.full(n, np.nan))
-                continue
-            dy = y_wide[sel, tp] - y_wide[sel, bp]
-            x = x_wide[min(tp, bp), sel]
-            d = is_g[sel].astype(float)
-            try:
-                att, inf = estimator(dy, d, x, w_unit[sel])
-            except (EstimationError, np.linalg.LinAlgError) as exc:
-                warnings.warn(f"ATT(g={g}, t={tlist[tp]}) not estimable: {exc}", stacklevel=2)
-                atts.append(np.nan)
-                psi_cols.append(np.full(n, np.nan))
-                continue
-            psi[sel] = inf * (n / n1)
-            atts.append(att)
-            psi_cols.append(psi)
-
-    att_arr = np.asarray(atts, dtype=float)
-    psi_mat = np.column_stack(psi_cols)
-    g_arr, t_arr = np.asarray(cells_g, dtype=float), np.asarray(cells_t, dtype=float)
-    psi_clean = np.nan_to_num(psi_mat)
+    fits = estimate_cells(y_wide, x_wide, g_unit, w_unit, tlist, control=control, method=method,
+                          base_period=base_period, anticipation=anticipation, fast=_FAST_PATH)
+    att_arr, psi_mat, post = fits.att, fits.psi, fits.post
+    g_arr, t_arr = fits.group, fits.time
+    psi_clean = psi_mat if fits.finite and not np.isnan(att_arr).any() else np.nan_to_num(psi_mat)
     vcov = if_vcov(psi_clean, cluster_codes)
     vcov[np.isnan(att_arr), :] = np.nan
     vcov[:, np.isnan(att_arr)] = np.nan
     z = stats.norm.ppf(1 - alpha / 2)
     if bootstrap:
-        boot = multiplier_bootstrap(np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat), n_boot=n_boot,
+        psi_boot = np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat) if np.isnan(att_arr).any() else psi_mat
+        boot = multiplier_bootstrap(psi_boot, n_boot=n_boot,
                                     alpha=alpha, seed=seed, cluster_codes=cluster_codes)
         se, crit = boot.se, boot.crit_val
     else:
         se = if_se(psi_clean, cluster_codes)
         se[np.isnan(att_arr)] = np.nan
         crit = z
+    del psi_clean
     table = pd.DataFrame(
         {
             "group": _as_time_dtype(g_arr, df[time]),
@@ -395,7 +349,7 @@ def att_gt(
     cells = CellEstimates(
         group=g_arr, time=t_arr, att=att_arr, psi=psi_mat, unit_group=g_unit, unit_weight=w_unit,
         cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
-        last_period=float(t_arr.max()), first_period=float(t_arr.min()),
+        last_period=float(t_arr.max()), first_period=float(t_arr.min()), psi_finite=fits.finite,
     )
     settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
                     base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,

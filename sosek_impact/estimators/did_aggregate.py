@@ -242,21 +242,55 @@ class CellEstimates:
     seed: int | None
     last_period: float
     first_period: float
+    psi_finite: bool | None = None  # known to be all finite (skips a scan of psi)
 
 
-def _wif(keepers: np.ndarray, pg: np.ndarray, cell_group: np.ndarray, est: CellEstimates) -> np.ndarray:
-    """Influence function of the weights ``pg_k / sum(pg_keepers)`` (n × len(keepers))."""
-    ind = est.unit_weight[:, None] * (est.unit_group[:, None] == cell_group[keepers][None, :]) - pg[keepers][None, :]
-    total = pg[keepers].sum()
-    return ind / total - ind.sum(axis=1, keepdims=True) * (pg[keepers] / total**2)[None, :]
+def _weight_matrix(index_sets: Sequence[np.ndarray], n_cells: int, pg: np.ndarray | None) -> np.ndarray:
+    """(cells x outputs) weights: output ``j`` averages the cells ``index_sets[j]``, by ``pg`` or equally."""
+    wm = np.zeros((n_cells, len(index_sets)))
+    for j, idx in enumerate(index_sets):
+        wm[idx, j] = pg[idx] / pg[idx].sum() if pg is not None else 1.0 / len(idx)
+    return wm
 
 
-def _combine(att: np.ndarray, psi: np.ndarray, idx: np.ndarray, weights: np.ndarray, wif: np.ndarray | None) -> tuple[float, np.ndarray]:
-    value = float(att[idx] @ weights)
-    inf = psi[:, idx] @ weights
-    if wif is not None:
-        inf = inf + wif @ att[idx]
-    return value, inf
+def _wif_times_att(
+    index_sets: Sequence[np.ndarray], att: np.ndarray, cell_group: np.ndarray, pg: np.ndarray,
+    glist: np.ndarray, unit_group: np.ndarray, unit_weight: np.ndarray,
+) -> np.ndarray:
+    """``wif @ att`` for every output: the estimation effect of the weights ``pg_k / sum(pg)``.
+
+    For the cells ``k`` of one output, with ``ind_ik = w_i 1{G_i = g_k} - pg_k`` (R ``did``'s
+    ``wif``), ``P = sum pg_k`` and ``Q = sum pg_k att_k``, the product
+    ``sum_k att_k (ind_ik / P - sum_l ind_il pg_k / P^2)`` is ``w_i (A(G_i) - N(G_i) Q / P) / P``
+    where ``A(g)`` sums and ``N(g)`` counts the output's cells of group ``g``: a lookup per unit,
+    no (units x cells) matrix.
+    """
+    n_out = len(index_sets)
+    a = np.zeros((len(glist) + 1, n_out))  # last row: never treated (no cell), stays 0
+    cnt = np.zeros((len(glist) + 1, n_out))
+    pos = np.searchsorted(glist, cell_group)
+    for j, idx in enumerate(index_sets):
+        p_tot, q_tot = pg[idx].sum(), pg[idx] @ att[idx]
+        np.add.at(a[:, j], pos[idx], att[idx])
+        np.add.at(cnt[:, j], pos[idx], 1.0)
+        a[:, j] = (a[:, j] - cnt[:, j] * q_tot / p_tot) / p_tot
+    treated = unit_group != 0
+    code = np.full(len(unit_group), len(glist))
+    code[treated] = np.searchsorted(glist, unit_group[treated])
+    return unit_weight[:, None] * a[code]
+
+
+def _combine_all(
+    att: np.ndarray, psi: np.ndarray, index_sets: Sequence[np.ndarray], pg: np.ndarray | None,
+    wif_args: tuple | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and (units x outputs) influence functions of weighted averages of cells, one matrix product."""
+    wm = _weight_matrix(index_sets, len(att), pg)
+    values = att @ wm
+    inf = psi @ wm
+    if wif_args is not None:
+        inf += _wif_times_att(index_sets, att, *wif_args)
+    return values, inf
 
 
 def aggregate_cells(
@@ -297,29 +331,27 @@ def aggregate_cells(
             )
         keep = ~bad
         group, time, att, psi = group[keep], time[keep], att[keep], psi[:, keep]
-    psi = np.nan_to_num(psi)
+    if not (est.psi_finite and not bad.any()) and not np.isfinite(psi).all():  # no copy of the (units x cells) matrix when it is clean
+        psi = np.nan_to_num(psi)
     glist = np.unique(est.unit_group[est.unit_group != 0])
     pg_group = np.array([np.mean(est.unit_weight * (est.unit_group == g)) for g in glist])
     pg = pg_group[np.searchsorted(glist, group)]
-    sub = CellEstimates(group, time, att, psi, est.unit_group, est.unit_weight, est.cluster_codes,
-                        est.alpha, est.bootstrap, est.n_boot, est.seed, est.last_period, est.first_period)
+    wif_cells = (group, pg, glist, est.unit_group, est.unit_weight)
     post = (group <= time) & (time <= group + max_e)
 
     labels: list[float] = []
-    values: list[float] = []
-    infs: list[np.ndarray] = []
     if kind == "simple":
-        idx = np.flatnonzero(post)
-        overall, overall_inf = _combine(att, psi, idx, pg[idx] / pg[idx].sum(), _wif(idx, pg, group, sub))
+        _, inf = _combine_all(att, psi, [np.flatnonzero(post)], pg, wif_cells)
+        overall, overall_inf = float(att[post] @ (pg[post] / pg[post].sum())), inf[:, 0]
+        values, infs = np.zeros(0), None
     elif kind == "group":
-        for g in glist:
-            idx = np.flatnonzero((group == g) & post)
-            v, inf = _combine(att, psi, idx, np.full(len(idx), 1 / len(idx)), None)
-            labels.append(g), values.append(v), infs.append(inf)
-        all_idx = np.arange(len(glist))
-        g_att, g_psi = np.array(values), np.column_stack(infs)
-        wif = _wif(all_idx, pg_group, glist, sub)
-        overall, overall_inf = _combine(g_att, g_psi, all_idx, pg_group / pg_group.sum(), wif)
+        sets = [np.flatnonzero((group == g) & post) for g in glist]
+        labels = list(glist)
+        values, infs = _combine_all(att, psi, sets, None, None)
+        all_idx = [np.arange(len(glist))]
+        (overall,), g_inf = _combine_all(values, infs, all_idx, pg_group,
+                                        (glist, pg_group, glist, est.unit_group, est.unit_weight))
+        overall_inf = g_inf[:, 0]
     elif kind == "dynamic":
         e_all = time - group
         include = np.ones(len(att), dtype=bool)
@@ -329,39 +361,37 @@ def aggregate_cells(
             eseq = np.unique(e_all[include])
             eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - est.last_period + est.first_period)]
         eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
-        for e in eseq:
-            idx = np.flatnonzero((e_all == e) & include)
-            v, inf = _combine(att, psi, idx, pg[idx] / pg[idx].sum(), _wif(idx, pg, group, sub))
-            labels.append(e), values.append(v), infs.append(inf)
+        labels = list(eseq)
+        values, infs = _combine_all(att, psi, [np.flatnonzero((e_all == e) & include) for e in eseq], pg, wif_cells)
         epos = np.flatnonzero(np.asarray(labels) >= 0)
         if len(epos) == 0:
             raise EstimationError("no event time e >= 0 in the window: the overall dynamic effect is undefined")
-        overall, overall_inf = _combine(np.array(values), np.column_stack(infs), epos, np.full(len(epos), 1 / len(epos)), None)
+        (overall,), o_inf = _combine_all(values, infs, [epos], None, None)
+        overall_inf = o_inf[:, 0]
     else:  # calendar
-        for t in np.unique(time[time >= group.min()]):
-            idx = np.flatnonzero((time == t) & post)
-            if len(idx) == 0:
-                continue
-            v, inf = _combine(att, psi, idx, pg[idx] / pg[idx].sum(), _wif(idx, pg, group, sub))
-            labels.append(t), values.append(v), infs.append(inf)
+        periods = [t for t in np.unique(time[time >= group.min()]) if ((time == t) & post).any()]
+        labels = periods
+        values, infs = _combine_all(att, psi, [np.flatnonzero((time == t) & post) for t in periods], pg, wif_cells)
         k = len(values)
-        overall, overall_inf = _combine(np.array(values), np.column_stack(infs), np.arange(k), np.full(k, 1 / k), None)
+        (overall,), o_inf = _combine_all(values, infs, [np.arange(k)], None, None)
+        overall_inf = o_inf[:, 0]
 
-    return _to_frame(kind, labels, values, infs, overall, overall_inf, est)
+    return _to_frame(kind, labels, values, infs, float(overall), overall_inf, est)
 
 
 def _to_frame(
     kind: str,
     labels: Sequence[float],
-    values: Sequence[float],
-    infs: Sequence[np.ndarray],
+    values: np.ndarray,
+    infs: np.ndarray | None,
     overall: float,
     overall_inf: np.ndarray,
     est: CellEstimates,
 ) -> AggregatedEffects:
     z = stats.norm.ppf(1 - est.alpha / 2)
     n = len(overall_inf)
-    psi = np.column_stack(infs) if infs else np.zeros((n, 0))
+    psi = infs if infs is not None and infs.shape[1] else np.zeros((n, 0))
+    infs = psi.shape[1] > 0
     cl = est.cluster_codes
     att = np.asarray(values, dtype=float)
     if est.bootstrap:

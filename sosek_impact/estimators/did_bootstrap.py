@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
+from scipy.linalg import blas
 
 __all__ = ["cluster_sums", "if_vcov", "if_se", "mammen_weights", "multiplier_bootstrap", "BootstrapResult"]
 
@@ -24,18 +25,28 @@ _ZERO_SE = np.sqrt(np.finfo(float).eps) * 10
 
 
 def cluster_sums(psi: np.ndarray, cluster_codes: np.ndarray | None) -> np.ndarray:
-    """Sum the rows of ``psi`` within clusters (rows unchanged when ``cluster_codes`` is None)."""
+    """Sum the rows of ``psi`` within clusters (rows unchanged when ``cluster_codes`` is None).
+
+    One sparse (clusters x rows) indicator product: no reordered copy of ``psi``.
+    """
     psi = np.asarray(psi, dtype=float)
     if cluster_codes is None:
         return psi
     codes = np.asarray(cluster_codes)
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     n_clusters = int(codes.max()) + 1
-    out = np.zeros((n_clusters,) + psi.shape[1:])
-    out[sorted_codes[starts]] = np.add.reduceat(psi[order], starts, axis=0)
-    return out
+    n = len(codes)
+    indicator = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_clusters, n))
+    flat = psi.reshape(n, -1)
+    return np.asarray(indicator @ flat).reshape((n_clusters,) + psi.shape[1:])
+
+
+def _gram(s: np.ndarray) -> np.ndarray:
+    """``s.T @ s`` (symmetric rank-k update for large ``s``, exactly symmetric)."""
+    if s.ndim == 2 and s.shape[1] > 8 and s.shape[0] > 1000 and s.dtype == np.float64:
+        # BLAS wants column-major input: a C-ordered s is the column-major s.T (no copy either way)
+        upper = blas.dsyrk(1.0, s.T, trans=0) if s.flags.c_contiguous else blas.dsyrk(1.0, np.asfortranarray(s), trans=1)
+        return np.triu(upper) + np.triu(upper, 1).T
+    return s.T @ s
 
 
 def if_vcov(psi: np.ndarray, cluster_codes: np.ndarray | None = None) -> np.ndarray:
@@ -43,7 +54,7 @@ def if_vcov(psi: np.ndarray, cluster_codes: np.ndarray | None = None) -> np.ndar
     psi = np.atleast_2d(np.asarray(psi, dtype=float).T).T
     n = psi.shape[0]
     s = cluster_sums(psi, cluster_codes)
-    return s.T @ s / n**2
+    return _gram(s) / n**2
 
 
 def if_se(psi: np.ndarray, cluster_codes: np.ndarray | None = None) -> np.ndarray:
@@ -51,7 +62,7 @@ def if_se(psi: np.ndarray, cluster_codes: np.ndarray | None = None) -> np.ndarra
     psi = np.atleast_2d(np.asarray(psi, dtype=float).T).T
     n = psi.shape[0]
     s = cluster_sums(psi, cluster_codes)
-    se = np.sqrt(np.sum(s**2, axis=0)) / n
+    se = np.sqrt(np.einsum("ij,ij->j", s, s)) / n  # column sums of squares without an (n x k) temporary
     se[se <= _ZERO_SE] = np.nan
     return se
 

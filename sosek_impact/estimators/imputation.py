@@ -49,6 +49,7 @@ from sosek_impact.estimators._checks import (
     check_group_column,
     check_missing,
     never_treated_mask,
+    recode_late_groups,
 )
 from sosek_impact.estimators.event_study import WaldTest
 from sosek_impact.estimators.imputation_core import ImputationDesign
@@ -92,6 +93,16 @@ class ImputationResult(ResultsProtocol):
     ref: Any = None  # no reference period: event_study_plot marks none
 
     @property
+    def estimate(self) -> float:
+        """The overall ATT (the protocol's name, as the ``att_gt`` aggregates' ``estimate``)."""
+        return self.att
+
+    @property
+    def std_error(self) -> float:
+        """Conservative standard error of the overall ATT (the protocol's name)."""
+        return self.se
+
+    @property
     def att(self) -> float:
         """The overall ATT."""
         return float(self.estimates.loc[self.estimates["term"] == "ATT", "estimate"].iloc[0])
@@ -116,14 +127,21 @@ class ImputationResult(ResultsProtocol):
         t["event_time"] = t["event_time"].astype(int)
         return t.sort_values("event_time").reset_index(drop=True)
 
-    def plot(self, level: float = 0.95, ax: Any = None, **kwargs: Any) -> Any:
-        """Event-time estimates (and pre-trend coefficients) with pointwise intervals; a Figure."""
-        from sosek_impact.estimators.plotting import event_study_plot
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None, **kwargs: Any) -> Any:
+        """Event-time estimates (and pre-trend coefficients) with pointwise intervals; a Figure.
+
+        Drawn by the package's one event-time figure,
+        :func:`~sosek_impact.estimators.plotting.event_time_plot` (no reference period: the imputation
+        estimator normalises none).
+        """
+        from sosek_impact.estimators.plotting import event_time_plot
+        from sosek_impact.results_protocol import check_alpha
 
         if not (self.estimates["kind"] != "att").any():
             raise EstimationError("no event-time estimates to plot: call did_imputation with horizons=True")
+        a = check_alpha(alpha, level)
         kwargs.setdefault("ylabel", "Effect (imputation estimator)")
-        return event_study_plot(_PlotAdapter(self), level=level, ax=ax, **kwargs)
+        return event_time_plot(self.estimates_by_event_time(level=1 - a), ref=None, level=1 - a, ax=ax, **kwargs)
 
     def _summary_header(self) -> list[str]:
         s = self.settings
@@ -146,18 +164,6 @@ class ImputationResult(ResultsProtocol):
         return lines
 
 
-class _PlotAdapter:
-    """What :func:`event_study_plot` reads: ``estimates(level)``, ``ref`` and ``pretrend``."""
-
-    def __init__(self, res: ImputationResult) -> None:
-        self._res = res
-        self.ref = None
-        self.pretrend = res.pretrend
-
-    def estimates(self, level: float) -> pd.DataFrame:
-        return self._res.estimates_by_event_time(level)
-
-
 def _prepare(data: pd.DataFrame, y: str, unit: str, time: str, group: str, weights: str | None,
              cluster: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Checks and integer codes: (data, unit codes, period positions, group positions, periods)."""
@@ -170,6 +176,7 @@ def _prepare(data: pd.DataFrame, y: str, unit: str, time: str, group: str, weigh
     if weights is not None and (data[weights].to_numpy(dtype=float) < 0).any():
         raise EstimationError(f"weights column {weights!r} has negative values")
     check_group_column(data, unit, time, group, allow_after_last=True)
+    data = recode_late_groups(data, unit, time, group)  # the one late-group rule of every estimator
     uc, units = pd.factorize(data[unit], sort=True)
     periods = np.sort(pd.unique(data[time]))
     tc = np.searchsorted(periods, data[time].to_numpy())
@@ -182,11 +189,8 @@ def _prepare(data: pd.DataFrame, y: str, unit: str, time: str, group: str, weigh
             f"{time}={_py(first[time])!r}")
     g = data[group].to_numpy(dtype=float, na_value=np.nan)
     g = np.where(never_treated_mask(g), 0.0, g)
-    from sosek_impact.estimators.did import _recode_after_last
-
     g_unit = np.zeros(len(units))
     g_unit[uc] = g
-    g_unit = _recode_after_last(g_unit, float(periods[-1]), 0, group)
     gpos_unit = np.where(g_unit > 0, np.searchsorted(periods, g_unit), -1)
     # treated units without an untreated observation (treated from their first observed period)
     first_t = np.full(len(units), np.iinfo(np.int64).max)

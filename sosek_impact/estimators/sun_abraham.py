@@ -36,9 +36,9 @@ import pandas as pd
 from scipy import stats
 
 from sosek_impact.errors import EstimationError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, never_treated_mask
-from sosek_impact.estimators.did_bootstrap import cluster_sums
+from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask
 from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, format_number, normal_tidy
+from sosek_impact.estimators.saturated_fe import fit_saturated
 
 __all__ = ["sun_abraham", "SunAbrahamResult"]
 
@@ -158,13 +158,6 @@ def _ranges(values: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
-def _demean_two_way(m: np.ndarray, n_units: int, n_t: int) -> np.ndarray:
-    """Sweep unit and time means out of the rows of a balanced panel (rows ordered unit-major)."""
-    a = m.reshape(n_units, n_t, -1)
-    out = a - a.mean(axis=1, keepdims=True) - a.mean(axis=0, keepdims=True) + a.mean(axis=(0, 1), keepdims=True)
-    return out.reshape(n_units * n_t, -1)
-
-
 def sun_abraham(
     data: pd.DataFrame,
     y: str,
@@ -230,7 +223,7 @@ def sun_abraham(
     if int(min_obs) < 1:
         raise ValueError(f"min_obs must be a positive integer, got {min_obs!r}")
 
-    df = data.sort_values([unit, time], kind="mergesort")
+    df = data if is_sorted_panel(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
     tlist = np.sort(pd.unique(df[time]))
     n_t = len(tlist)
     units = pd.unique(df[unit])
@@ -280,42 +273,10 @@ def sun_abraham(
             raise EstimationError(f"cohort {g} has no relative period {ref_period} in the data (reference period)")
         cols.extend((g, int(e)) for e in rels if e != ref_period)
     n_obs = n_u * n_t
-    dmat = np.zeros((n_u, n_t, len(cols)))
-    cohort_of = {g: g_unit == g for g in treated_cohorts}
-    for j, (g, e) in enumerate(cols):
-        dmat[:, :, j] = cohort_of[g][:, None] & (rel == e)
-    x = np.concatenate([dmat.reshape(n_obs, -1), xv.reshape(n_obs, -1)], axis=1)
-    xd = _demean_two_way(x, n_u, n_t)
-    yd = _demean_two_way(yv.reshape(n_obs, 1), n_u, n_t)[:, 0]
-    n_int = len(cols)
-    keep_cov = np.ones(x.shape[1], dtype=bool)
-    for j, name in enumerate(covariates):
-        if np.linalg.norm(xd[:, n_int + j]) < 1e-10 * max(1.0, np.linalg.norm(x[:, n_int + j])):
-            warnings.warn(f"covariate {name!r} is constant within units and absorbed by the unit effects; dropped", stacklevel=2)
-            keep_cov[n_int + j] = False
-    xd = xd[:, keep_cov]
-    kept_cov = [c for j, c in enumerate(covariates) if keep_cov[n_int + j]]
-
-    xtx = xd.T @ xd
-    if np.linalg.matrix_rank(xtx) < xtx.shape[0]:
-        raise EstimationError("the saturated event-study design is collinear (too few comparison units or periods)")
-    xtx_inv = np.linalg.inv(xtx)
-    beta = xtx_inv @ (xd.T @ yd)
-    resid = yd - xd @ beta
-
-    codes = cl_codes.reshape(-1)
-    n_cl = int(codes.max()) + 1
-    scores = cluster_sums(xd * resid[:, None], codes)
-    meat = scores.T @ scores
-    # fixest's small-sample factor (fixest issue 554): fixed effects count n_u + n_t - 1; unit effects
-    # nested in the clusters are not counted except for one
-    nested = (pd.DataFrame({"u": np.repeat(np.arange(n_u), n_t), "c": codes}).groupby("u")["c"].nunique() == 1).all()
-    k = xd.shape[1] + n_t + (0 if nested else n_u - 1)
-    adj = n_cl / (n_cl - 1) * (n_obs - 1) / (n_obs - k)
-    cov = adj * xtx_inv @ meat @ xtx_inv
-
-    b_int, v_int = beta[:n_int], cov[:n_int, :n_int]
-    counts = np.array([int((cohort_of[g][:, None] & (rel == e)).sum()) for g, e in cols], dtype=float)
+    fit = fit_saturated(yv, xv, cl_codes, g_unit, rel, cols, covariates)
+    n_int, n_cl, counts, kept_cov = len(cols), fit.n_clusters, fit.counts, fit.kept_covariates
+    beta = fit.beta
+    b_int, v_int = beta[:n_int], fit.cov[:n_int, :n_int]
     cohort_table = pd.DataFrame(
         {
             "cohort": np.array([g for g, _ in cols]),

@@ -37,7 +37,6 @@ from sosek_impact.errors import (
     EstimationError,
     InputError,
     MissingValueError,
-    SchemaError,
     SmallGroupError,
     TreatedInFirstPeriodError,
     ValueRangeError,

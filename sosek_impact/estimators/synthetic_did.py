@@ -48,7 +48,6 @@ from scipy import stats
 from sosek_impact.errors import (
     EstimationError,
     InputError,
-    SchemaError,
     SmallGroupError,
     TreatedInFirstPeriodError,
     UnbalancedPanelError,
@@ -57,7 +56,6 @@ from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, leg
 
 from sosek_impact.estimators._checks import check_columns, check_numeric
 from sosek_impact.estimators.synthetic_control import placebo_rank_p_value, rmspe_ratio
-from sosek_impact.results_protocol import plain
 
 __all__ = ["SyntheticDiDResult", "sdid_estimate", "synthetic_did"]
 

@@ -167,7 +167,7 @@ def few_treated_inference(
     estimator: str = "cs",
     aggregate: str = "simple",
     method: str = "randomization",
-    control: str = "never",
+    control: str | None = None,
     n_draws: int = 999,
     alpha: float = 0.05,
     seed: int | None = 0,
@@ -194,7 +194,9 @@ def few_treated_inference(
     method
         ``"randomization"``, ``"conley_taber"`` or ``"wild_bootstrap"`` (module docstring).
     control
-        ``"never"`` or ``"not_yet"`` (CS and imputation).
+        ``"never"`` or ``"not_yet"`` (CS and imputation); ``None`` (default) takes each estimator's
+        standard choice: never-treated controls for CS and Sun–Abraham, every untreated observation
+        (``"not_yet"``) for the imputation estimator, as in :func:`~sosek_impact.estimators.did_imputation`.
     n_draws
         Random assignments / pairings / bootstrap draws; the randomisation test enumerates every
         distinct assignment, and Conley–Taber every pairing, when there are at most this many.
@@ -234,6 +236,8 @@ def few_treated_inference(
         raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if control is None:
+        control = "not_yet" if estimator == "imputation" else "never"
     if control not in ("never", "not_yet"):
         raise ValueError(f"control must be 'never' or 'not_yet', got {control!r}")
     if not 0 < alpha < 1:
@@ -243,6 +247,9 @@ def few_treated_inference(
     if method != "randomization" and (eligible is not None or strata is not None):
         raise ValueError("eligible and strata apply to method='randomization' only")
     if method == "wild_bootstrap":
+        if estimator == "cs":
+            raise ValueError("method='wild_bootstrap' needs a regression form of the estimator: Callaway-Sant'Anna has "
+                             "no regression form; use estimator='sa' or 'imputation', or method='randomization'")
         try:
             wild = import_module("sosek_impact.inference.wild_did").wild_bootstrap_did
         except (ImportError, AttributeError) as exc:

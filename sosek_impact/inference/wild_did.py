@@ -222,11 +222,9 @@ def wild_bootstrap_did(
         When a term rests on fewer than :data:`FEW_TREATED` treated units, and when an interval
         end is unbounded.
     """
-    from sosek_impact.estimators.did import _recode_after_last
-
     control = ("never" if estimator == "sa" else "not_yet") if control is None else control
-    check_panel(data, y=y, unit=unit, time=time, group=group, need_never_treated=(control == "never"),
-                allow_after_last=True)
+    data = check_panel(data, y=y, unit=unit, time=time, group=group, need_never_treated=(control == "never"),
+                       allow_after_last=True)  # recodes late groups (the one rule of every estimator)
     df = data.sort_values([unit, time], kind="mergesort")
     periods = np.sort(pd.unique(df[time]))
     T = len(periods)
@@ -235,7 +233,6 @@ def wild_bootstrap_did(
     yv = df[y].to_numpy(dtype=float).reshape(n, T)
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[::T]
     g_unit = np.where(never_treated_mask(g_unit), 0.0, g_unit)
-    g_unit = _recode_after_last(g_unit, float(periods[-1]), 0, group)
     des = did_regression_design(g_unit, periods, estimator=estimator, control=control)
     kt = des["keep_t"]
     Tk = int(kt.sum())
@@ -271,8 +268,8 @@ def wild_bootstrap_did(
         est.append(r.estimate)
         se.append(r.std_error)
         p.append(r.pvalue)
-        lo.append(r.conf_int[0])
-        hi.append(r.conf_int[1])
+        lo.append(r.interval[0])
+        hi.append(r.interval[1])
         dist[term] = r.t_boot
         exact, B_used = r.full_enumeration, r.B
     notes = [f"{msg} (term(s) {', '.join(map(str, ts))})" for msg, ts in unbounded.items()]

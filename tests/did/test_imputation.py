@@ -207,7 +207,7 @@ def test_late_group_warns_like_att_gt_and_counts_as_not_yet(panel):
     d = panel.copy()
     late_unit = d.loc[d["group"] == 0, "unit"].iloc[0]
     d.loc[d["unit"] == late_unit, "group"] = 2030
-    with pytest.warns(UserWarning, match=r"1 unit\(s\) first treated after the last period 2024 \(groups 2030\)"):
+    with pytest.warns(UserWarning, match=r"1 unit\(s\) first treated after the last period 2024 \(group 2030; unit "):
         r = did_imputation(d, **COLS)
     with pytest.warns(UserWarning, match=r"1 unit\(s\) first treated after the last period 2024"):
         att_gt(d, **COLS)

@@ -60,7 +60,7 @@ def _cs(d: pd.DataFrame, groups_by_unit: np.ndarray | None = None, shift: float 
         d["group"] = groups_by_unit[d["unit"].to_numpy() - 1].astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(att_gt(d, y="y", unit="unit", time="time", group="group").aggregate("simple").overall_att)
+        return float(att_gt(d, y="y", unit="unit", time="time", group="group").aggregate("simple").estimate)
 
 
 def _all_assignments(groups: np.ndarray) -> list[np.ndarray]:
@@ -273,8 +273,10 @@ def test_wild_bootstrap_dispatch():
         with pytest.raises(NotImplementedError, match="wild_did"):
             few_treated_inference(d, *COLS, method="wild_bootstrap")
     else:
-        r = few_treated_inference(d, *COLS, method="wild_bootstrap", n_draws=99)
+        r = few_treated_inference(d, *COLS, estimator="sa", method="wild_bootstrap", n_draws=99)
         assert r.method == "wild_bootstrap"
+        with pytest.raises(ValueError, match="no regression form"):
+            few_treated_inference(d, *COLS, estimator="cs", method="wild_bootstrap", n_draws=99)
 
 
 def test_imputation_path_when_available():
@@ -284,8 +286,6 @@ def test_imputation_path_when_available():
     d = simulate_staggered_panel(seed=6, effect="constant")
     r = few_treated_inference(d, *COLS, estimator="imputation", n_draws=199)
     ref = imp.did_imputation(d, "y", "unit", "time", "group")
-    est = getattr(ref, "overall_att", None)
-    if est is None:
-        est = float(ref.tidy()["estimate"].iloc[0])
+    est = ref.estimate
     assert r.estimate[0] == pytest.approx(est, abs=1e-8)
     assert r.conf_low[0] < r.estimate[0] < r.conf_high[0]

@@ -53,11 +53,11 @@ def test_cs_weights_equal_att_gt(panel, control, method, kind, window):
     est = np.einsum("kit,it->k", W, Y)
     if kind == "simple":
         assert terms == ["ATT"]
-        ref = np.array([agg.overall_att])
+        ref = np.array([agg.estimate])
     else:
-        assert terms == [int(v) for v in agg["egt"]]
+        assert terms == [int(v) for v in agg.table[kind if kind == "group" else "event_time"]]
         assert all(isinstance(t, int) for t in terms)
-        ref = agg["att"].to_numpy()
+        ref = agg.table["estimate"].to_numpy()
     np.testing.assert_allclose(est, ref, rtol=0, atol=TOL)
 
 
@@ -68,7 +68,7 @@ def test_sa_weights_equal_sun_abraham(panel, kind):
     terms, W = sa_linear_weights(g, periods, aggregate=kind)
     est = np.einsum("kit,it->k", W, Y)
     if kind == "simple":
-        np.testing.assert_allclose(est, [fit.overall_att], rtol=0, atol=TOL)
+        np.testing.assert_allclose(est, [fit.estimate], rtol=0, atol=TOL)
     else:
         assert terms == fit.table["rel_time"].tolist()
         np.testing.assert_allclose(est, fit.table["att"].to_numpy(), rtol=0, atol=TOL)

@@ -50,7 +50,7 @@ def test_two_periods_equal_twfe_wild_bootstrap(estimator, weights, n, B):
     assert ours.estimate[0] == pytest.approx(ref.estimate, abs=1e-12)
     assert ours.std_error[0] == pytest.approx(ref.std_error, rel=1e-10)
     assert ours.p_value[0] == ref.pvalue
-    np.testing.assert_allclose([ours.conf_low[0], ours.conf_high[0]], ref.conf_int, rtol=1e-9)
+    np.testing.assert_allclose([ours.conf_low[0], ours.conf_high[0]], ref.interval, rtol=1e-9)
     np.testing.assert_allclose(np.sort(ours.distribution["ATT"]), np.sort(ref.t_boot), atol=1e-10)
 
 
@@ -65,8 +65,8 @@ def test_sa_estimates_and_se_equal_sun_abraham(panel):
         warnings.simplefilter("ignore")
         simple = wild_bootstrap_did(panel, **COLS, estimator="sa", n_boot=99)
         dyn = wild_bootstrap_did(panel, **COLS, estimator="sa", aggregate="dynamic", n_boot=99)
-    assert simple.estimate[0] == pytest.approx(sa.overall_att, abs=1e-10)
-    assert simple.std_error[0] == pytest.approx(sa.overall_se, rel=1e-9)
+    assert simple.estimate[0] == pytest.approx(sa.estimate, abs=1e-10)
+    assert simple.std_error[0] == pytest.approx(sa.std_error, rel=1e-9)
     assert list(dyn.terms) == sa.table["rel_time"].tolist()
     np.testing.assert_allclose(dyn.estimate, sa.table["att"], atol=1e-10)
     np.testing.assert_allclose(dyn.std_error, sa.table["se"], rtol=1e-9)
