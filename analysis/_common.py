@@ -124,7 +124,7 @@ _MODULES = {
     "sun_abraham": "estimators.sun_abraham", "synthetic_control": "estimators.synthetic_control",
     "synthetic_did": "estimators.synthetic_did", "wild_cluster_bootstrap": "inference.wild_bootstrap",
     "randomization_inference": "inference.randomization", "conley_taber": "inference.conley_taber",
-    "honest_did": "inference.honest_did",
+    "honest_did": "inference.honest_did", "did_imputation": "estimators.imputation",
 }
 
 

@@ -174,6 +174,15 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                     extras["cs_dynamic_overall"] = {"att": dyn.estimate, "se": dyn.std_error, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
+    if est.get("imputation"):
+        res = attempt(f"{label}: did_imputation", lambda: method("did_imputation")(
+            d, "y", "bps_code", "year", "group", control=control, cluster=inf["cluster"]), failures)
+        if res is not None:
+            att, se = float(res.estimate), float(res.std_error)
+            z = stats.norm.ppf(0.975)
+            rows.append(_row("imputation (Borusyak-Jaravel-Spiess)", f"conservative analytical SE, {control} controls", att, se,
+                             att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None,
+                             few_treated=_few_treated(d, "imputation", control, spec, failures, label)))
     if est.get("sun_abraham") and full:
         res = attempt(f"{label}: sun_abraham", lambda: method("sun_abraham")(d, "y", "bps_code", "year", "group", cluster=inf["cluster"]), failures)
         if res is not None:
@@ -513,7 +522,7 @@ def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, p
 # --------------------------------------------------------------------------------------------
 
 
-ANALYTICAL = ("influence function", "cluster-robust")
+ANALYTICAL = ("influence function", "cluster-robust", "conservative analytical")
 
 
 def _ratio(ratio, pre_rmspe) -> str:
