@@ -16,6 +16,8 @@ from _common import (
     SOURCE_LINE,
     TABLES,
     attempt,
+    few_treated_interval,
+    minimum_detectable_effect,
     load_spec,
     method,
     provenance,
@@ -161,21 +163,69 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                 att, se = simple.estimate, simple.std_error
                 z = stats.norm.ppf(0.975)
                 rows.append(_row("Callaway-Sant'Anna (simple)", f"influence function, {control} controls",
-                                 att, se, att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None))
+                                 att, se, att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None,
+                                 few_treated=_few_treated(d, "cs", control, spec, failures, label)))
             if full:
                 dyn = attempt(f"{label}: att_gt dynamic", lambda: res.aggregate("dynamic", na_rm=True), failures)
                 if dyn is not None:
                     extras["cs_dynamic"] = dyn.to_frame().to_dict(orient="records")
+                    extras["cs_treated_by_event_time"] = treated_by_event_time(d)
+                    extras["cs_pretest_supt"] = sup_t_pretest(dyn.to_frame(), dyn.crit_val)
                     extras["cs_dynamic_overall"] = {"att": dyn.estimate, "se": dyn.std_error, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
+    if est.get("imputation"):
+        res = attempt(f"{label}: did_imputation", lambda: method("did_imputation")(
+            d, "y", "bps_code", "year", "group", control=control, cluster=inf["cluster"]), failures)
+        if res is not None:
+            att, se = float(res.estimate), float(res.std_error)
+            z = stats.norm.ppf(0.975)
+            rows.append(_row("imputation (Borusyak-Jaravel-Spiess)", f"conservative analytical SE, {control} controls", att, se,
+                             att - z * se, att + z * se, 2 * stats.norm.sf(abs(att / se)) if se else None,
+                             few_treated=_few_treated(d, "imputation", control, spec, failures, label)))
     if est.get("sun_abraham") and full:
         res = attempt(f"{label}: sun_abraham", lambda: method("sun_abraham")(d, "y", "bps_code", "year", "group", cluster=inf["cluster"]), failures)
         if res is not None:
             agg = attempt(f"{label}: sun_abraham average", lambda: _sa_average(res), failures)
             if agg is not None:
-                rows.append(agg)
+                rows.append(agg | {"few_treated": _few_treated(d, "sa", "never", spec, failures, label)})
     return rows, extras
+
+
+def _few_treated(d, estimator: str, control: str, spec: dict[str, Any], failures: list, label: str) -> dict[str, Any] | None:
+    """The few-treated interval of an overall CS / SA estimate (``None``, recorded, when not available)."""
+    conf = spec["inference"]["few_treated"]
+    out = attempt(f"{label}: {estimator} few-treated interval", lambda: few_treated_interval(
+        d, "y", "bps_code", "year", "group", estimator=estimator, control=control, n_draws=int(conf["n_draws"]),
+        alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"]), allow_fallback=False), failures)
+    if out is not None:
+        m = spec["inference"].get("mde", {"alpha": 0.05, "power": 0.8})
+        out["mde"] = minimum_detectable_effect(out.pop("distribution_placebo"), m["alpha"], m["power"])
+    return out
+
+
+def sup_t_pretest(dyn, crit) -> dict[str, Any] | None:
+    """Joint pre-test from the uniform band: max over e < 0 of |ATT(e)| / SE against the band's critical value.
+
+    The band's bootstrap critical value covers every event time at once, so the test of the
+    pre-periods alone is conservative; it rejects when some pre-period uniform band excludes zero.
+    """
+    import numpy as np
+
+    pre = dyn.loc[(dyn["egt"] < 0) & (dyn["se"] > 0)]
+    if crit is None or not len(pre) or not np.isfinite(crit):
+        return None
+    t = (pre["att"].abs() / pre["se"]).to_numpy(float)
+    k = int(np.argmax(t))
+    return {"sup_t": float(t[k]), "at_event_time": int(pre["egt"].iloc[k]), "crit_val": float(crit),
+            "rejects": bool(t[k] > crit), "n_pre": int(len(pre))}
+
+
+def treated_by_event_time(d) -> dict[str, int]:
+    """Number of treated regencies observed at each event time (year - first treated year)."""
+    t = d.loc[d["group"] > 0, ["bps_code", "year", "group"]]
+    e = (t["year"] - t["group"]).astype(int)
+    return {str(k): int(v) for k, v in t.assign(e=e).groupby("e")["bps_code"].nunique().items()}
 
 
 def honest(es, conf: dict[str, Any], label: str) -> dict[str, Any]:
@@ -335,19 +385,25 @@ def fig_event_study(results, outcome, spec, names, path: Path) -> bool:
     return True
 
 
-def fig_cs_dynamic(results, outcome, spec, path: Path, window=(-8, 7)) -> bool:
+def fig_cs_dynamic(results, outcome, spec, path: Path) -> bool:
+    """CS dynamic effects over the spec's event-time window, with the treated count per event time."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
+    import numpy as np
     import pandas as pd
+    from matplotlib.ticker import MaxNLocator
 
     from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
 
     panels = [(s, results[outcome][s]) for s in spec["samples"] if "cs_dynamic" in results[outcome].get(s, {})]
     if not panels:
         return False
+    window = tuple(spec["estimators"]["att_gt"]["figure_window"])
+    base = spec["estimators"]["att_gt"]["base_period"]
     use_study_style()
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4), sharey=True, squeeze=False)
-    for ax, (s, r) in zip(axes[0], panels, strict=True):
+    fig, axes = plt.subplots(2, len(panels), figsize=(5.0 * len(panels), 5.4), sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": [4, 1]})
+    for j, (s, r) in enumerate(panels):
+        ax, axn = axes[0][j], axes[1][j]
         dyn = pd.DataFrame(r["cs_dynamic"])
         dyn = dyn.loc[dyn["egt"].between(*window)]
         if "cband_lower" in dyn:
@@ -358,15 +414,34 @@ def fig_cs_dynamic(results, outcome, spec, path: Path, window=(-8, 7)) -> bool:
                     fmt="o", color="C1", ecolor="0.3", capsize=2, label="ATT(e), 95% pointwise")
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", ls=":")
+        lo = np.nanmin(dyn[[c for c in ("cband_lower", "ci_lower") if c in dyn]].to_numpy(float))
+        hi = np.nanmax(dyn[[c for c in ("cband_upper", "ci_upper") if c in dyn]].to_numpy(float))
+        pad = 0.05 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 0.1
+        ax.set_ylim(lo - pad, hi + pad)  # every band drawn in full
         ov = r.get("cs_dynamic_overall", {})
-        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\nmean of ATT(e), e >= 0: {ov.get('att', float('nan')):.3f} "
-                     f"(SE {ov.get('se', float('nan')):.3f}); {r['n_treated']} treated", fontsize=9.5)
-        ax.set_xlabel("years since the post opened")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        pt = r.get("cs_pretest") or {}
+        sup = r.get("cs_pretest_supt") or {}
+        if pt.get("pvalue") is not None:
+            pre = f"joint Wald pre-test p = {pt['pvalue']:.3f}" if pt["pvalue"] >= 0.001 else "joint Wald pre-test p < 0.001"
+        elif sup:
+            pre = f"pre-period sup-t {sup['sup_t']:.2f} vs 95% crit. {sup['crit_val']:.2f}" + (" (rejects)" if sup["rejects"] else "")
+        else:
+            pre = "joint pre-test n/a"
+        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\nmean ATT(e), e >= 0: {ov.get('att', float('nan')):+.3f} "
+                     f"(SE {ov.get('se', float('nan')):.3f})\n{pre}", fontsize=9)
+        counts = r.get("cs_treated_by_event_time", {})
+        es = [e for e in range(window[0], window[1] + 1) if str(e) in counts]
+        axn.bar(es, [counts[str(e)] for e in es], color="0.55", width=0.8)
+        axn.set_ylabel("treated", fontsize=8)
+        axn.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axn.set_xlabel(f"event time (window {window[0]}..{window[1]} from the spec)")
+        axn.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0][0].set_ylabel("ATT on log GRDP per capita (log points)")
     axes[0][0].legend(fontsize=7.5, loc="lower left")
-    fig.suptitle("Callaway-Sant'Anna dynamic effects of the border posts, with uniform bands")
-    add_source_note(fig, SOURCE_LINE["idn514"] + " Seeded bootstrap (spec border_posts.toml).")
+    base_txt = ("base period varying: pre-period effects compare t with t-1,\npost-period effects compare with g-1"
+                if base == "varying" else "base period universal: every effect compares with g-1")
+    fig.suptitle(f"Callaway-Sant'Anna dynamic effects of the border posts, with uniform bands ({base_txt})", fontsize=10)
+    add_source_note(fig, SOURCE_LINE["idn514"] + " Seeded bootstrap (spec border_posts.toml). Bottom: treated regencies at each event time.")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     save_figure(fig, path)
     return True
@@ -447,6 +522,48 @@ def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, p
 # --------------------------------------------------------------------------------------------
 
 
+ANALYTICAL = ("influence function", "cluster-robust", "conservative analytical")
+
+
+def _ratio(ratio, pre_rmspe) -> str:
+    """Post/pre RMSPE ratio as a cell: two decimals, or why it is not informative."""
+    if ratio is None or pre_rmspe is None or pre_rmspe < 1e-6:
+        return "n/a (exact pre-fit)"
+    return f"{ratio:.2f}"
+
+
+ESTIMATOR_IDS = {"cs": "Callaway-Sant'Anna", "sa": "Sun-Abraham", "twfe": "TWFE"}
+
+
+def is_primary(spec: dict[str, Any], outcome: str, sample: str, r: dict[str, Any]) -> bool:
+    """The one primary specification of the spec (outcome x sample x estimator; few-treated inference)."""
+    p = spec.get("primary", {})
+    return (outcome == p.get("outcome") and sample == p.get("sample")
+            and r["estimator"].startswith(ESTIMATOR_IDS.get(p.get("estimator"), "?")))
+
+
+def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, Any], role: str = "robustness") -> dict[str, Any]:
+    """One row of the effects table: the few-treated interval first where the estimator has one.
+
+    An analytical (influence-function or cluster-robust) p-value of a row with one treated
+    regency is not shown: it reflects only the controls' noise.
+    """
+    from sosek_impact.report.tables import format_interval, format_p
+
+    ft = r.get("few_treated") or {}
+    heterogeneity_robust = r["estimator"].startswith(("Callaway", "Sun-Abraham", "imputation"))
+    one = extras["n_treated"] <= 1 and r["inference"].startswith(ANALYTICAL)
+    return {"role": role, "outcome": outcome, "sample": sample, "estimator": r["estimator"], "treated": extras["n_treated"],
+            "units": extras["n_units"], "years": f"{extras['years'][0]}-{extras['years'][1]}",
+            "estimate": "" if r["estimate"] is None else f"{r['estimate']:+.4f}",
+            "few-treated 95% CI": format_interval(ft.get("conf_low"), ft.get("conf_high")) if ft else
+            ("not available (see Not run)" if heterogeneity_robust else ""),
+            "few-treated p": format_p(ft.get("p_value")) if ft else "",
+            "MDE (5 %, 80 % power)": "" if not ft or ft.get("mde") is None else f"{ft['mde']['mde']:.4f}",
+            "inference": r["inference"], "95% CI": format_interval(r["conf_low"], r["conf_high"]),
+            "p": "not meaningful (1 treated)" if one else format_p(r["p_value"])}
+
+
 def main(spec_path: str = SPEC) -> None:
     """Run analysis 1 and write its figures, tables and ``reports/results/border_posts.json``."""
     import pandas as pd
@@ -479,25 +596,25 @@ def main(spec_path: str = SPEC) -> None:
             extras["dropped_units_incomplete"] = dropped
             results[outcome][s] = extras
             for r in rows:
-                table_rows.append({"outcome": outcome, "sample": s, **{k: r[k] for k in (
-                    "estimator", "inference", "estimate", "se", "conf_low", "conf_high", "p_value")},
-                    "treated": extras["n_treated"], "units": extras["n_units"],
-                    "years": f"{extras['years'][0]}-{extras['years'][1]}"})
+                table_rows.append(table_row(outcome, s, r, extras, "primary" if is_primary(spec, outcome, s, r) else "robustness"))
     # robustness for the source break and COVID
     robustness = {}
     oc = spec["outcomes"][main_outcome]
     for rid, rc in spec.get("robustness", {}).items():
         variable = rc.get("variable", oc["variable"])
         win = (years[0], rc.get("last_year", years[1]))
-        d, _ = outcome_frame(panel, variable, oc["transform"], samples_units["kalimantan"], win, first,
+        source = panel
+        if rc.get("chain_link_break"):
+            from grdp_break import chain_link
+
+            source = panel.assign(**{f"{variable}_chained": chain_link(panel, variable, int(rc["chain_link_break"]))})
+            variable = f"{variable}_chained"
+        d, _ = outcome_frame(source, variable, oc["transform"], samples_units["kalimantan"], win, first,
                              drop_years=tuple(rc.get("drop_years", ())))
         rows, extras = estimate_all(d, spec, spec["samples"]["kalimantan"]["control"], False, failures, f"robustness {rid}")
         robustness[rid] = {"label": rc["label"], "variable": variable, "rows": rows, **extras}
         for r in rows:
-            table_rows.append({"outcome": f"{main_outcome} [{rid}]", "sample": "kalimantan", **{k: r[k] for k in (
-                "estimator", "inference", "estimate", "se", "conf_low", "conf_high", "p_value")},
-                "treated": extras["n_treated"], "units": extras["n_units"],
-                "years": f"{extras['years'][0]}-{extras['years'][1]}"})
+            table_rows.append(table_row(f"{main_outcome} [{rid}]", "kalimantan", r, extras))
     sc = synthetic_controls(panel, spec, first, samples_units, failures) if spec["estimators"].get("synthetic_control") else {}
 
     figures = {}
@@ -514,7 +631,7 @@ def main(spec_path: str = SPEC) -> None:
     write_table(table, TABLES / "border_posts_effects",
                 caption="Border posts: effects on regency outcomes by estimator, inference and control group")
     sc_table = pd.DataFrame([{"bps_code": int(u), "regency": names.get(int(u), ""), "treated_from": r["treatment_year"],
-                              "post_gap": r["att_avg"], "pre_rmspe": r["pre_rmspe"], "rmspe_ratio": r["rmspe_ratio"],
+                              "post_gap": r["att_avg"], "pre_rmspe": f"{r['pre_rmspe']:.3f}", "rmspe_ratio": _ratio(r["rmspe_ratio"], r["pre_rmspe"]),
                               "placebo_p": r["p_value"], "placebo_p_filtered": r["p_value_filtered"], "donors": r["n_donors"],
                               "top_donors": ", ".join(f"{names.get(int(k), k)} {v:.2f}" for k, v in list(r["weights"].items())[:3])}
                              for u, r in sorted(sc.items())])
@@ -537,6 +654,7 @@ def main(spec_path: str = SPEC) -> None:
         "not_run": failures,
         "dropped_units": dropped_units,
         "main_outcome": main_outcome,
+        "primary": {k: v for k, v in spec.get("primary", {}).items()},
     })
 
 

@@ -285,22 +285,44 @@ def forum_duration(ctx) -> Evidence:
                "supported" if ok else "not supported", why, ["data/raw/registry_events.csv", "reports/results/forums.json"])
 
 
+def _valid_interval(r: dict) -> tuple[float | None, float | None, str]:
+    """The interval a verdict uses: the few-treated one when the row has it, else the row's own."""
+    ft = r.get("few_treated") or {}
+    if ft.get("conf_low") is not None:
+        return ft["conf_low"], ft["conf_high"], "few-treated"
+    return r.get("conf_low"), r.get("conf_high"), "analytical"
+
+
 @rule
 def gdp_effects(ctx) -> Evidence:
     bp = ctx["border_posts"]
-    out, parts, pos = bp.get("results", {}).get(bp.get("main_outcome", "log_grdp_pc"), {}), [], []
+    out, parts, pos, kinds = bp.get("results", {}).get(bp.get("main_outcome", "log_grdp_pc"), {}), [], [], set()
     for s in ("border", "kalimantan", "national"):
         for r in out.get(s, {}).get("rows", []):
             if r["estimator"].startswith("Callaway"):
-                parts.append(f"CS {s}: {r['estimate']:+.3f} [{r['conf_low']:+.3f}, {r['conf_high']:+.3f}]")
-                pos.append(r["conf_low"] > 0)
+                lo, hi, kind = _valid_interval(r)
+                kinds.add(kind)
+                parts.append(f"CS {s}: {r['estimate']:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+                pos.append(lo is not None and lo > 0)
     fb = forum_both(ctx)
     pos = any(pos) or fb["verdict"] == "supported"
+    unc = ("CS estimates with few-treated 95% intervals (randomisation inference over adoption timing, inverted)"
+           if kinds == {"few-treated"} else "CS intervals: " + " / ".join(sorted(kinds)) + " (few-treated where available)")
     return _ev("border posts, log GRDP per capita: " + "; ".join(parts) + ". Forums: " + fb["evidence"],
-               "CS influence-function CIs; few treated units (4 post regencies, 2 forum provinces)",
+               unc + "; few treated units (4 post regencies, 2 forum provinces)",
                "not supported" if not pos else "supported",
                "no estimate shows a GDP-per-capita gain whose interval excludes zero; several point estimates are negative, partly reflecting the 2019/2020 level break of the source",
                ["reports/results/border_posts.json", "reports/results/forums.json", "analysis/specs/border_posts.toml"])
+
+
+def _welfare_primary(ctx, outcome: str, key: str = "welfare") -> dict | None:
+    w = ctx.get(key) or {}
+    prim = w.get("primary", {})
+    for r in w.get("rows", []):
+        if (r.get("outcome") == outcome and r.get("robustness") is None and r.get("sample") == prim.get("sample")
+                and r.get("estimator_id") == prim.get("estimator") and r.get("few_treated")):
+            return r
+    return None
 
 
 def _gap_rows(ctx, outcome: str, comparison: str):
@@ -309,19 +331,56 @@ def _gap_rows(ctx, outcome: str, comparison: str):
 
 @rule
 def poverty_effect(ctx) -> Evidence:
+    r = _welfare_primary(ctx, "poverty_rate")
     rows = _gap_rows(ctx, "poverty_rate", "kalimantan")
-    if not rows:
-        return _ev("no poverty data", "", "not testable here", "", ["reports/results/gaps.json"])
-    a, b = rows[0], rows[-1]
-    return _ev(f"border minus non-border Kalimantan P0: {a['gap']:+.2f} pp ({a['year']}) -> {b['gap']:+.2f} pp ({b['year']})",
-               f"Welch 95% CI {a['year']}: [{a['conf_low']:+.2f}, {a['conf_high']:+.2f}]; {b['year']}: [{b['conf_low']:+.2f}, {b['conf_high']:+.2f}]",
-               "not testable here",
-               f"regency poverty rates in the bundled data start in {a['year']}, after the forums (1985/1995) and the first posts (2016-17): no pre-period, so no effect can be estimated; the numbers are descriptive",
-               ["reports/results/gaps.json", "analysis/specs/gaps.toml"])
+    if r is None:
+        if not rows:
+            return _ev("no poverty data", "", "not testable here", "", ["reports/results/gaps.json"])
+        return _ev("welfare estimates not available", "", "not testable here", "the welfare analysis did not run",
+                   ["reports/results/welfare.json"])
+    ft, m = r["few_treated"], r.get("mde") or {}
+    r1 = _welfare_primary(ctx, "poverty_rate", "welfare_first_wave")
+    fell = ft["conf_high"] < 0 or (r1 is not None and r1["few_treated"]["conf_high"] < 0)
+    ev = (f"second-wave border post (Jagoi Babang, Bengkayang, 2024) vs non-border Kalimantan regencies: P0 change "
+          f"{r['estimate']:+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI [{ft['conf_low']:+.2f}, {ft['conf_high']:+.2f}], "
+          f"p = {ft['p_value']:.2f}; minimum detectable effect {m.get('mde', float('nan')):.2f} pp")
+    if r1 is not None:
+        f1, m1 = r1["few_treated"], r1.get("mde") or {}
+        ev += (f"; first-wave posts (Sanggau, Sambas, Kapuas Hulu), P0 {r1['years'][0]}-2014 vs 2020-2024: {r1['estimate']:+.2f} pp, "
+               f"few-treated 95% CI [{f1['conf_low']:+.2f}, {f1['conf_high']:+.2f}], MDE {m1.get('mde', float('nan')):.2f} pp "
+               "(a level comparison across the 2015-2019 gap and two survey compilations)")
+    if rows:
+        a, b = rows[0], rows[-1]
+        ev += f"; descriptive border minus non-border Kalimantan P0 gap {a['gap']:+.2f} pp ({a['year']}) -> {b['gap']:+.2f} pp ({b['year']})"
+    return _ev(ev, f"one treated regency, one post-year: randomisation inference over adoption timing "
+               f"({ft['n_draws']} assignments), inverted; effects below {m.get('mde', float('nan')):.2f} pp (5 % test, 80 % power) "
+               "would go undetected",
+               "supported" if fell else "not supported",
+               ("the poverty rate fell relative to comparable regencies with an interval excluding zero" if fell else
+                "no fall in the poverty rate distinguishable from the year-to-year noise of one regency; the test has power only "
+                f"against falls of about {m.get('mde', float('nan')):.1f} pp or more, so a smaller effect is not ruled out. "
+                + ("Nor at the first posts (MDE " + f"{(r1.get('mde') or {}).get('mde', float('nan')):.1f} pp). The forums (1985/1995) "
+                   "predate every regency P0 series" if r1 is not None else
+                   "The bundled data bracket only the second-wave post: the forums (1985/1995) and the first posts (2016-17) "
+                   "predate the regency P0 series")),
+               ["reports/results/welfare.json", "analysis/specs/welfare.toml", "reports/results/gaps.json"])
 
 
 @rule
 def unemployment_effect(ctx) -> Evidence:
+    r = _welfare_primary(ctx, "unemployment_rate", "welfare_first_wave")
+    if r is not None:
+        ft, m = r["few_treated"], r.get("mde") or {}
+        fell = ft["conf_high"] < 0
+        return _ev(f"first-wave border posts (Sanggau 2017, Sambas and Kapuas Hulu 2018) vs non-border Kalimantan regencies, open "
+                   f"unemployment {r['years'][0]}-{r['years'][1]}: {r['estimate']:+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI "
+                   f"[{ft['conf_low']:+.2f}, {ft['conf_high']:+.2f}], p = {ft['p_value']:.2f}",
+                   f"{r['n_treated']} treated regencies, randomisation inference over adoption timing; MDE {m.get('mde', float('nan')):.2f} pp",
+                   "supported" if fell else "not supported",
+                   ("unemployment fell relative to comparable regencies with an interval excluding zero" if fell else
+                    f"no fall in unemployment distinguishable from noise; falls below about {m.get('mde', float('nan')):.1f} pp would go "
+                    "undetected, and the post-period ends in the COVID year 2020"),
+                   ["reports/results/welfare_first_wave.json", "analysis/specs/welfare_first_wave.toml"])
     p = ctx["panel"]
     d = p.loc[(p["year"] == 2021) & p["kalimantan"].astype(bool)].dropna(subset=["unemployment_rate"])
     if d.empty:
@@ -686,6 +745,8 @@ def main(spec_path: str = SPEC) -> None:
         "forums": read_results("forums"),
         "gaps": read_results("gaps"),
         "engel": read_results("engel"),
+        "welfare": read_results("welfare"),
+        "welfare_first_wave": read_results("welfare_first_wave"),
     }
     out = []
     for row in claims.to_dict(orient="records"):

@@ -27,6 +27,7 @@ from _common import (
     TABLES,
     attempt,
     data_path,
+    few_treated_interval,
     load_spec,
     method,
     provenance,
@@ -89,7 +90,41 @@ def province_did(d, spec):
         "balanced_dropped": int(np.sum(keep != n_years))}
 
 
-def regency_food_share(spec, beta: float, se_beta: float, beta_draws, failures):
+def few_treated_food_share(x, share: str, unit: str, spec, beta: float, beta_ci) -> dict[str, Any]:
+    """Callaway-Sant'Anna effect on the food share with its few-treated interval and income equivalent.
+
+    ``x`` has ``unit, year, share, group`` (first treated year, 0 = never). The income
+    equivalent ``delta / beta`` gets the projection of the few-treated interval of ``delta``
+    over the 95% interval of the Engel slope ``beta_ci`` (both ends of the same sign): the
+    smallest and largest ratio over that rectangle, a conservative joint interval.
+    """
+    conf = spec["few_treated"]
+    ft = few_treated_interval(x, share, unit, "year", "group", estimator="cs", n_draws=int(conf["n_draws"]),
+                              alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"]))
+    placebo = ft.pop("distribution_placebo")
+    lo_b, hi_b = float(min(beta_ci)), float(max(beta_ci))
+    out = ft | {"n_treated": int((x.groupby(unit)["group"].first() > 0).sum()), "n_units": int(x[unit].nunique()),
+                "years": [int(x["year"].min()), int(x["year"].max())], "placebo": [float(v) for v in placebo]}
+    if lo_b < 0 < hi_b or lo_b > 0 > hi_b:
+        return out | {"income_equivalent": None}
+    corners = [d / b for d in (ft["conf_low"], ft["conf_high"]) for b in (lo_b, hi_b)]
+    return out | {"income_equivalent": {"estimate": ft["estimate"] / beta, "conf_low": min(corners), "conf_high": max(corners),
+                                        "beta": beta, "beta_ci": [lo_b, hi_b],
+                                        "method": "few-treated interval of delta projected over the 95% interval of beta"}}
+
+
+def province_balanced(d, spec):
+    """Province x year frame ``province_code, year, share, group`` of the provinces seen every year."""
+    c = spec["comparison"]
+    x = d.loc[:, ["province_code", "year", spec["data"]["share"]]].copy()
+    x[spec["data"]["share"]] = x[spec["data"]["share"]].astype(float)
+    keep = x.groupby("province_code")["year"].nunique()
+    x = x.loc[x["province_code"].isin(keep.index[keep == x["year"].nunique()])].sort_values(["province_code", "year"])
+    x["group"] = x["province_code"].isin(c["treated_provinces"]).astype(int) * int(c["post_from"])
+    return x.reset_index(drop=True)
+
+
+def regency_food_share(spec, beta: float, se_beta: float, beta_draws, failures, beta_ci=None):
     """The regency path: used only when the user saved the BPS table at the spec's path."""
     conf = spec["regency"]
     path = data_path(conf["path"])
@@ -122,13 +157,54 @@ def regency_food_share(spec, beta: float, se_beta: float, beta_draws, failures):
         return info
     t = res.tidy().set_index("term").loc["treat"]
     we = welfare_equivalent(float(t["estimate"]), beta, se_delta=float(t["std_error"]), se_beta=se_beta)
-    info["did"] = {"delta": float(t["estimate"]), "se_delta": float(t["std_error"]), "p_value": float(t["p_value"])}
+    info["did"] = {"delta": float(t["estimate"]), "se_delta": float(t["std_error"]), "p_value": float(t["p_value"]),
+                   "inference": f"TWFE, cluster-robust by regency ({len(info['treated'])} treated clusters: not valid for a verdict)"}
     info["welfare_delta_method"] = we.as_dict()
+    if beta_ci is not None:
+        x = fs[["bps_code", "year", conf["variable"], "group"]].sort_values(["bps_code", "year"]).reset_index(drop=True)
+        info["few_treated"] = attempt("regency food share few-treated interval", lambda: few_treated_food_share(
+            x, conf["variable"], "bps_code", spec, beta, beta_ci), failures)
     if beta_draws is not None and len(beta_draws):
         info["welfare_bootstrap"] = welfare_equivalent(
             float(t["estimate"]), beta, se_delta=float(t["std_error"]), beta_draws=beta_draws, method="bootstrap",
             seed=spec["seeds"]["bootstrap"]).as_dict()
     return info
+
+
+def figure_food_share(x, ft, spec, names, path) -> bool:
+    """Treated provinces' food share vs the other provinces' mean, and the placebo distribution of the effect."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
+
+    share = spec["data"]["share"]
+    use_study_style()
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10.5, 3.9))
+    other = x.loc[x["group"] == 0].groupby("year")[share].mean()
+    a.plot(other.index, 100 * other.to_numpy(), color="0.4", marker="s", label=f"other provinces (mean of {x.loc[x['group'] == 0, 'province_code'].nunique()})")
+    for k, (code, sub) in enumerate(x.loc[x["group"] > 0].groupby("province_code")):
+        a.plot(sub["year"], 100 * sub[share].to_numpy(), marker="o", color=f"C{k}", label=names.get(int(code), str(code)))
+    a.axvline(spec["comparison"]["post_from"] - 0.5, color="grey", ls=":")
+    a.set_xlabel("year")
+    a.set_ylabel("food share of expenditure (%)")
+    a.set_title("Food share: second-wave provinces vs the rest", fontsize=9.5)
+    lo, hi = a.get_ylim()
+    a.set_ylim(lo, hi + 0.35 * (hi - lo))  # room for the legend above the lines
+    a.legend(fontsize=7.5, loc="upper right", ncol=2)
+    e = 100 * np.asarray(ft["placebo"], float)
+    b.hist(e, bins=30, color="0.7", edgecolor="white", label=f"placebo pairs ({e.size})")
+    b.axvline(100 * ft["estimate"], color="crimson", lw=2, label=f"estimate {100 * ft['estimate']:+.2f} pp")
+    b.axvspan(100 * ft["conf_low"], 100 * ft["conf_high"], color="C0", alpha=0.15, label="few-treated 95% CI")
+    b.set_xlabel("Callaway-Sant'Anna effect on the food share (pp)")
+    b.set_ylabel("number of assignments")
+    b.set_title(f"Placebo distribution (randomisation p = {ft['p_value']:.2f})", fontsize=9.5)
+    b.legend(fontsize=7.5)
+    fig.suptitle("Border posts and the food share (province level, second wave from 2024)")
+    add_source_note(fig, SOURCE_LINE["exp"])
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    save_figure(fig, path)
+    return True
 
 
 def figure(d, fit, spec, names, path) -> None:
@@ -172,7 +248,7 @@ def main(spec_path: str = SPEC) -> None:
     """Run analysis 4 and write its figure, tables and results."""
     import pandas as pd
 
-    from sosek_impact.report.tables import write_table
+    from sosek_impact.report.tables import format_interval, format_p, write_table
     from sosek_impact.welfare import engel_bootstrap, engel_curve, welfare_equivalent
 
     spec = load_spec(spec_path)
@@ -201,7 +277,14 @@ def main(spec_path: str = SPEC) -> None:
         did["welfare_bootstrap"] = welfare_equivalent(did["delta"], main_fit.beta, se_delta=did["se_delta"],
                                                       beta_draws=draws, method="bootstrap",
                                                       seed=spec["seeds"]["bootstrap"]).as_dict()
-    regency = regency_food_share(spec, main_fit.beta, main_fit.se, draws, failures)
+    beta_ci = [float(pd.Series(draws).quantile(q)) for q in (0.025, 0.975)]
+    prov_ft = attempt("province food share few-treated interval", lambda: few_treated_food_share(
+        province_balanced(d, spec), share, "province_code", spec, main_fit.beta, beta_ci), failures)
+    regency = regency_food_share(spec, main_fit.beta, main_fit.se, draws, failures, beta_ci=beta_ci)
+    figures = {"engel_curve": "reports/figures/engel_curve.png"}
+    if prov_ft is not None and figure_food_share(province_balanced(d, spec), prov_ft, spec, names,
+                                                 FIGURES / "engel_food_share_effect.png"):
+        figures["food_share_effect"] = "reports/figures/engel_food_share_effect.png"
     figure(d, main_fit, spec, names, FIGURES / "engel_curve.png")
 
     curve_rows = []
@@ -226,6 +309,20 @@ def main(spec_path: str = SPEC) -> None:
             wrows.append({"comparison": "2nd PLBN wave provinces x 2024+ (DiD)", "delta": did["delta"], "se_delta": did["se_delta"],
                           "income_equivalent": w["estimate"], "se": w["se"], "conf_low": w["conf_low"],
                           "conf_high": w["conf_high"], "percent": w["percent"], "method": w["method"]})
+    ft_rows = []
+    for label, ft in (("2nd PLBN wave provinces (West and North Kalimantan) from 2024", prov_ft),
+                      ("border-post regencies (user table)", regency.get("few_treated"))):
+        if ft:
+            ie = ft.get("income_equivalent") or {}
+            ft_rows.append({"comparison": label, "treated": ft["n_treated"], "units": ft["n_units"],
+                            "years": f"{ft['years'][0]}-{ft['years'][1]}", "food-share effect (pp)": f"{100 * ft['estimate']:+.2f}",
+                            "few-treated 95% CI (pp)": format_interval(100 * ft["conf_low"], 100 * ft["conf_high"], 2),
+                            "few-treated p": format_p(ft["p_value"]), "assignments": ft["n_draws"],
+                            "income equivalent (log points)": "" if not ie else f"{ie['estimate']:+.3f}",
+                            "income-equivalent 95% CI": "" if not ie else format_interval(ie["conf_low"], ie["conf_high"], 3)})
+    if ft_rows:
+        write_table(pd.DataFrame(ft_rows), TABLES / "engel_food_share_effect",
+                    caption="Food-share effects of the border posts (Callaway-Sant'Anna) with few-treated intervals and income equivalents")
     write_table(pd.DataFrame(wrows), TABLES / "engel_welfare",
                 caption="Food-share effects (delta, fraction) and their income equivalents delta/beta = -delta/abs(beta) (log points of real income; positive = gain)", digits=4)
     write_results("engel", {
@@ -238,11 +335,13 @@ def main(spec_path: str = SPEC) -> None:
                             "ci": [float(pd.Series(draws).quantile(q)) for q in (0.025, 0.975)]},
         "gaps": gaps,
         "province_did": did,
+        "province_few_treated": prov_ft,
         "regency": regency,
         "years": sorted(int(y) for y in d["year"].unique()),
         "n_provinces": int(d["province_code"].nunique()),
-        "figures": {"engel_curve": "reports/figures/engel_curve.png"},
-        "tables": {"curve": "reports/tables/engel_curve.md", "welfare": "reports/tables/engel_welfare.md"},
+        "figures": figures,
+        "tables": {"curve": "reports/tables/engel_curve.md", "welfare": "reports/tables/engel_welfare.md",
+                   "food_share_effect": "reports/tables/engel_food_share_effect.md"},
         "not_run": failures,
     })
 

@@ -30,6 +30,18 @@ def frame(panel, spec: dict[str, Any]):
     return d.loc[d["province_code"].isin(keep)].sort_values(["province_code", "year"]).reset_index(drop=True), dropped
 
 
+def backcast_provinces(spec: dict[str, Any]) -> dict[int, int]:
+    """Provinces created after the first year of the spec: code -> year of creation (data/raw/provinces.csv)."""
+    import pandas as pd
+
+    from _common import ROOT
+
+    p = pd.read_csv(ROOT / "data/raw/provinces.csv", dtype={"province_code": int, "established_year": "Int64"})
+    p = p.dropna(subset=["established_year"])
+    first = int(spec["data"]["first_year"])
+    return {int(c): int(y) for c, y in zip(p["province_code"], p["established_year"]) if int(y) > first}
+
+
 def main(spec_path: str = SPEC) -> None:
     """Run analysis 2: SC and SDID for each forum province, figures, table and results."""
     import matplotlib.pyplot as plt
@@ -46,7 +58,10 @@ def main(spec_path: str = SPEC) -> None:
     d, dropped = frame(panel, spec)
     timing = forum_timing()
     treated = [c for c in spec["treatment"]["treated"] if c in timing]
+    backcast = backcast_provinces(spec)
     excluded = set(spec["treatment"]["exclude_donors"]) | set(timing)
+    if spec["treatment"].get("exclude_backcast_donors"):
+        excluded |= set(backcast)
     donors = sorted(int(c) for c in d["province_code"].unique() if c not in excluded)
     seed = spec["seeds"]["placebo"]
     scc = spec["estimators"]["synthetic_control"]
@@ -138,7 +153,7 @@ def main(spec_path: str = SPEC) -> None:
             rows.append({"province": e["province"], "forum_from": e["forum_year"], "pre_years": e["n_pre"],
                          "method": "synthetic control", "estimate": e["sc"]["att_avg"], "se": None,
                          "conf_low": None, "conf_high": None, "p_value": e["sc"]["p_value"],
-                         "fit_pre_rmspe": e["sc"]["pre_rmspe"], "donors": e["n_donors"]})
+                         "fit_pre_rmspe": f"{e['sc']['pre_rmspe']:.3f}", "donors": e["n_donors"]})
         if "sdid" in e:
             rows.append({"province": e["province"], "forum_from": e["forum_year"], "pre_years": e["n_pre"],
                          "method": "synthetic DiD", "estimate": e["sdid"]["estimate"], "se": e["sdid"]["se"],
@@ -151,6 +166,9 @@ def main(spec_path: str = SPEC) -> None:
         "provenance": provenance(spec, spec["data"]["panel"], "data/raw/registry_events.csv"),
         "timing": {str(k): v for k, v in timing.items()},
         "donors": [names.get(c, str(c)) for c in donors],
+        "backcast_provinces": {names.get(c, str(c)): y for c, y in sorted(backcast.items())},
+        "backcast_excluded_from_donors": bool(spec["treatment"].get("exclude_backcast_donors")),
+        "other_programmes": list(spec["treatment"].get("other_programmes", [])),
         "dropped_incomplete": [names.get(c, str(c)) for c in dropped],
         "results": out,
         "figures": figures,

@@ -33,6 +33,7 @@ a.num{color:#0645ad;text-decoration:none;border-bottom:1px dotted #0645ad}.src{f
 .linked .srcs{display:none}.linked:hover .srcs,.linked:focus-within .srcs,#show-sources:checked~* .linked .srcs{display:inline}
 @media print{.linked .srcs{display:inline}}label[for=show-sources]{font-size:.85rem;color:#444}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem 1rem}nav li{margin:.1rem 0}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
 """
 
 
@@ -134,7 +135,8 @@ class Report:
                     return first
                 return None
 
-        self._body.append(to_html(df, digits=digits, caption=caption, cell_link=cell_link))
+        # wide tables scroll sideways inside their own box (phones) instead of widening the page
+        self._body.append('<div class="scroll">' + to_html(df, digits=digits, caption=caption, cell_link=cell_link) + "</div>")
         if targets:
             links = " ".join(self.link(label, p) for label, p in targets)
             self._body.append(f'<p class="src">Made by: {links}</p>')

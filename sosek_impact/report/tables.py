@@ -10,7 +10,7 @@ from typing import Any
 
 from ..atomic import write_text
 
-__all__ = ["format_value", "to_markdown", "to_latex", "to_html", "write_table"]
+__all__ = ["format_interval", "format_p", "format_value", "to_markdown", "to_latex", "to_html", "write_table"]
 
 
 def format_value(value: Any, digits: int = 3) -> str:
@@ -36,6 +36,31 @@ def format_value(value: Any, digits: int = 3) -> str:
         return ""
     text = str(value)
     return "" if text in {"nan", "<NA>", "NaT", "None"} else text
+
+
+def format_p(p: Any) -> str:
+    """A p-value cell: ``"< 0.001"`` below one in a thousand, three decimals otherwise, empty if missing."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return ""
+    from ..results_protocol import format_pvalue
+
+    return format_pvalue(p)
+
+
+def format_interval(low: Any, high: Any, digits: int = 3) -> str:
+    """An interval cell ``[low, high]`` with a fixed number of decimals; infinite ends as ``-inf``/``inf``."""
+
+    def one(x: Any) -> str:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "n/a"
+        x = float(x)
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return f"{x:.{digits}f}"
+
+    if low is None and high is None:
+        return ""
+    return f"[{one(low)}, {one(high)}]"
 
 
 def _cells(df: Any, digits: int) -> tuple[list[str], list[list[str]]]:

@@ -43,3 +43,26 @@ def test_missing_regency_table_is_reported_not_invented(tmp_path):
     spec["regency"]["path"] = str(tmp_path / "absent.csv")
     info = engel.regency_food_share(spec, beta=-0.12, se_beta=0.02, beta_draws=None, failures=[])
     assert info == {"path": str(tmp_path / "absent.csv"), "bps_table": spec["regency"]["bps_table"], "present": False}
+
+
+def test_regency_food_share_gets_a_few_treated_interval(built_panel):
+    """The planted -2.00 points are recovered by Callaway-Sant'Anna and lie in its few-treated interval."""
+    import engel
+    from _common import load_spec
+
+    spec = copy.deepcopy(load_spec("analysis/specs/engel.toml"))
+    spec["regency"]["path"] = str(FIXTURE)
+    spec["few_treated"]["n_draws"] = 199
+    failures: list = []
+    info = engel.regency_food_share(spec, beta=-0.12, se_beta=0.02, beta_draws=None, failures=failures, beta_ci=[-0.16, -0.08])
+    assert failures == []
+    ft = info["few_treated"]
+    assert ft["n_treated"] == 3 and ft["n_units"] == 14
+    assert ft["estimate"] == pytest.approx(-0.02, abs=1e-9)
+    assert ft["conf_low"] <= -0.02 <= ft["conf_high"]
+    ie = ft["income_equivalent"]
+    assert ie["estimate"] == pytest.approx(-0.02 / -0.12, rel=1e-9)
+    # the projection over beta's interval contains both single-beta mappings of the delta interval
+    for b in (-0.16, -0.08):
+        for d in (ft["conf_low"], ft["conf_high"]):
+            assert ie["conf_low"] - 1e-12 <= d / b <= ie["conf_high"] + 1e-12
