@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
-from sosek_impact.estimators.twfe import TWFEResults, _make_module_callable, fit_fe_ols
+from sosek_impact.estimators.twfe import TWFEResults, fit_fe_ols
 from sosek_impact.results_protocol import format_number, pvalue_phrase
 
 __all__ = ["event_study", "EventStudyResults", "WaldTest", "wald_test"]
@@ -239,4 +240,4 @@ def event_study(
     )
 
 
-_make_module_callable(__name__, event_study)
+make_module_callable(__name__)  # `from sosek_impact.estimators import event_study` is the function either way

@@ -24,8 +24,6 @@ swept out by double demeaning, exact on the balanced panel this estimator requir
 
 from __future__ import annotations
 
-import sys
-import types
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask
 from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, format_number, normal_tidy
@@ -332,16 +331,4 @@ def sun_abraham(
     )
 
 
-class _CallableModule(types.ModuleType):
-    """Make ``sosek_impact.estimators.sun_abraham`` callable even once it is bound to this module.
-
-    The module shares its name with the function; after ``import sosek_impact.estimators.sun_abraham``
-    the package attribute is the module, so ``from sosek_impact.estimators import sun_abraham`` would
-    return the module. Calling the module calls the function.
-    """
-
-    def __call__(self, *args, **kwargs):  # noqa: D102
-        return sun_abraham(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
+make_module_callable(__name__)  # `from sosek_impact.estimators import sun_abraham` is the function either way

@@ -33,6 +33,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import (
     EstimationError,
     InputError,
@@ -784,3 +785,6 @@ def synthetic_control_multi(
             draws[i] = np.mean([r[rng.integers(r.size)] for r in placebo_ratios])
         p_value = float((1 + np.sum(draws >= treated_mean)) / (n_draws + 1))
     return MultiSyntheticControlResult(fits, gaps_df, att_et, att_avg, p_value)
+
+
+make_module_callable(__name__)  # `from sosek_impact.estimators import synthetic_control` is the function either way

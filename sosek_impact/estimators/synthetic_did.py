@@ -45,6 +45,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import (
     EstimationError,
     InputError,
@@ -747,3 +748,6 @@ def _staggered_did(
         {"cohort": cohorts, "n_treated": sizes, "n_post": [len(times) - t for t in cohort_t0], "weight": w, "estimate": taus}
     )
     return res
+
+
+make_module_callable(__name__)  # `from sosek_impact.estimators import synthetic_did` is the function either way

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError, ValueRangeError
 from sosek_impact.estimators._checks import check_columns, check_missing, check_numeric, check_panel, check_treatment_dummy
 from sosek_impact.estimators.results import EstimationResults
@@ -361,21 +362,4 @@ def twfe(
                       method="TWFE DiD (unit and time effects)", backend=backend)
 
 
-def _make_module_callable(module_name: str, func: object) -> None:
-    """Let ``from sosek_impact.estimators import twfe`` yield something callable.
-
-    The package exports the function ``twfe`` lazily from the module of the same name; once the
-    module is imported, Python binds the package attribute ``twfe`` to the *module*. Making the
-    module call through to the function keeps both spellings working.
-    """
-    import sys
-    import types
-
-    class _CallableModule(types.ModuleType):
-        def __call__(self, *args, **kwargs):  # noqa: D401 - thin delegate
-            return func(*args, **kwargs)
-
-    sys.modules[module_name].__class__ = _CallableModule
-
-
-_make_module_callable(__name__, twfe)
+make_module_callable(__name__)  # `from sosek_impact.estimators import twfe` is the function either way

@@ -11,6 +11,7 @@ _LAZY = {
     "conley_taber": "sosek_impact.inference.conley_taber",
     "honest_did": "sosek_impact.inference.honest_did",
     "few_treated_inference": "sosek_impact.inference.few_treated",
+    "wild_bootstrap_did": "sosek_impact.inference.wild_did",
     "FewTreatedResult": "sosek_impact.inference.few_treated_result",
     "FewTreatedWarning": "sosek_impact.inference.few_treated",
     "FewAssignmentsWarning": "sosek_impact.inference.few_treated",

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError, SmallGroupError, ValueRangeError
 from sosek_impact.estimators._checks import check_balanced, check_columns, check_missing
 from sosek_impact.results_protocol import ResultsProtocol, format_number, legacy_conf_int
@@ -181,12 +182,4 @@ def conley_taber(
     )
 
 
-def _callable_module() -> None:
-    # ``from sosek_impact.inference import conley_taber`` may yield this module (same name as the
-    # function); make it call through to the function.
-    from sosek_impact.estimators.twfe import _make_module_callable
-
-    _make_module_callable(__name__, conley_taber)
-
-
-_callable_module()
+make_module_callable(__name__)  # `from sosek_impact.inference import conley_taber` is the function either way

@@ -44,6 +44,7 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import optimize, stats
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import InputError
 from sosek_impact.results_protocol import ResultsProtocol, format_number, normal_tidy
 
@@ -745,3 +746,6 @@ def honest_did_event_study(result: Any, *, post_periods: Sequence[int] | None = 
     betas = params.loc[names].to_numpy(dtype=float)
     sigma = cov.loc[names, names].to_numpy(dtype=float)
     return honest_did(betas, sigma, num_pre=len(pre), num_post=len(post), **kwargs)
+
+
+make_module_callable(__name__)  # `from sosek_impact.inference import honest_did` is the function either way
