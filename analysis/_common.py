@@ -167,55 +167,15 @@ def welch_gap(a, b, level: float) -> dict[str, float]:
 FEW_TREATED_METHOD = "randomisation inference over adoption timing, inverted for a constant effect"
 
 
-def _library_few_treated():
-    """``sosek_impact.inference.few_treated_inference`` when this library version has it, else None."""
-    import importlib
-
-    try:
-        return getattr(importlib.import_module("sosek_impact.inference"), "few_treated_inference", None)
-    except ImportError:  # pragma: no cover
-        return None
-
-
-def estimator_statistic(estimator: str, aggregate: str = "simple", control: str = "never") -> Callable[..., float]:
-    """``f(data, y, unit, time, group) -> float``: the library estimator's overall estimate."""
-    if estimator == "cs":
-        def stat(d, y, u, t, g):
-            return float(method("att_gt")(d, y, u, t, g, control=control, method="reg").aggregate(aggregate, na_rm=True).estimate)
-    elif estimator == "sa":
-        def stat(d, y, u, t, g):
-            return float(method("sun_abraham")(d, y, u, t, g, control=control).estimate)
-    elif estimator == "imputation":
-        def stat(d, y, u, t, g):
-            import importlib
-
-            fn = getattr(importlib.import_module("sosek_impact.estimators"), "did_imputation", None)
-            if fn is None:
-                raise NotImplementedError("sosek_impact.estimators.did_imputation is not in this library version yet")
-            res = fn(d, y, u, t, g)
-            return float(res.estimate if isinstance(getattr(res, "estimate", None), int | float) else res.tidy()["estimate"].iloc[0])
-    else:
-        raise ValueError(f"estimator must be 'cs', 'sa' or 'imputation', got {estimator!r}")
-    stat.__name__ = f"{estimator}_{aggregate}"
-    return stat
-
-
 def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, estimator: str = "cs",
-                         aggregate: str = "simple", control: str = "never", n_draws: int = 999,
-                         alpha: float = 0.05, seed: int = 0,
-                         statistic: Callable[..., float] | None = None, allow_fallback: bool = True) -> dict[str, Any]:
+                         aggregate: str = "simple", control: str | None = None, n_draws: int = 999,
+                         alpha: float = 0.05, seed: int = 0) -> dict[str, Any]:
     """Estimate, p-value and interval valid with few treated units, for one overall estimate.
 
-    The one place the study obtains few-treated intervals. When the library has
-    ``sosek_impact.inference.few_treated_inference`` (randomisation inference with exact test
-    inversion on the estimators' linear weights) it is used. Otherwise: randomisation inference
-    permuting adoption timing (``sosek_impact.inference.randomization_inference``; all
-    assignments when there are at most ``n_draws``), re-estimating the library estimator on every
-    assignment, inverted for a constant additive effect ``tau`` as in
-    ``sosek_impact.montecarlo.randomization_interval``: the statistic of ``y - tau D`` is
-    ``a_b - tau c_b`` at assignment ``b`` (``a``: statistic of ``y``, ``c``: of the observed
-    treatment indicator ``D``), true for every estimator linear in ``y`` (Callaway-Sant'Anna
-    without covariates, Sun-Abraham, imputation, TWFE).
+    The one place the study obtains few-treated intervals: randomisation inference over adoption
+    timing with exact test inversion for a constant effect
+    (``sosek_impact.inference.few_treated_inference``, whose coverage at the study's shapes is in
+    docs/monte_carlo.md).
 
     Parameters
     ----------
@@ -225,15 +185,9 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
         Outcome, unit, period and first-treated-period (0 = never) columns.
     estimator, aggregate, control
         ``"cs"``, ``"sa"`` or ``"imputation"``; the aggregate whose overall estimate is tested;
-        the comparison group.
+        the comparison group (``None``: the estimator's standard one).
     n_draws, alpha, seed
         Permutations (or fewer assignments, enumerated), one minus the level, seed.
-    statistic
-        Fallback path only, for tests: a callable ``f(data, y, unit, time, group) -> float``
-        used instead of the named estimator (forces the fallback).
-    allow_fallback
-        ``False``: raise ``NotImplementedError`` instead of refitting per assignment when the
-        library lacks ``few_treated_inference`` (for long panels where refits cost minutes).
 
     Returns
     -------
@@ -242,91 +196,26 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
         ``distribution_placebo``: the estimate at every assignment drawn except the observed one
         (when enumerated), for the minimum detectable effect.
     """
+    import warnings
+
     import numpy as np
 
-    lib = None if statistic is not None else _library_few_treated()
-    if lib is not None:
-        import warnings
+    from sosek_impact.inference import few_treated_inference
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            r = lib(data, y, unit, time, group, estimator=estimator, aggregate=aggregate, method="randomization",
-                    control=control, n_draws=n_draws, alpha=alpha, seed=seed)
-        k = 0
-        dist = np.asarray(r.distribution[r.terms[k]], float)
-        if r.exact and getattr(r, "assignments", None) is not None:
-            g_obs = data.groupby(unit)[group].first().sort_index().to_numpy(float)
-            g_obs[~(g_obs > 0) | (g_obs > float(data[time].max()))] = 0.0
-            dist = dist[~np.all(np.asarray(r.assignments, float) == g_obs[None, :], axis=1)]
-        return {"estimate": float(r.estimate[k]), "conf_low": float(r.conf_low[k]), "conf_high": float(r.conf_high[k]),
-                "p_value": float(r.p_value[k]), "method": FEW_TREATED_METHOD, "n_draws": int(r.n_draws),
-                "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
-
-    if not allow_fallback and statistic is None:
-        raise NotImplementedError("sosek_impact.inference.few_treated_inference is not in this library version; "
-                                  "refitting the estimator per assignment is too slow for this panel")
-    from sosek_impact.inference.randomization import randomization_inference
-
-    fn = statistic or estimator_statistic(estimator, aggregate, control)
-    d = data.copy()
-    d["_D"] = ((d[group] > 0) & (d[time] >= d[group])).astype(float)
-    kw = dict(unit=unit, time=time, group=group, estimator=fn, n_perm=n_draws, seed=seed)
-    ry = randomization_inference(d, y=y, **kw)
-    rd = randomization_inference(d, y="_D", **kw)
-    a, c = np.asarray(ry.distribution, float), np.asarray(rd.distribution, float)
-    stat = float(ry.statistic)
-    lo, hi = _invert_permutation_test(stat, a, c, alpha, exact=ry.exact)
-    # the placebo distribution: every assignment but the observed one (enumerated: the draw whose
-    # statistic of D is largest, 1 for an unbiased linear estimator; random draws: all of them),
-    # with the estimated constant effect removed from each draw (a_b - estimate c_b)
-    null = a - stat * c
-    placebo = np.delete(null, int(np.argmax(c))) if ry.exact else null
-    return {"estimate": stat, "conf_low": lo, "conf_high": hi, "p_value": float(ry.pvalue),
-            "method": FEW_TREATED_METHOD, "n_draws": int(ry.n_perm), "exact": bool(ry.exact),
-            "library": "randomization_inference (fallback)", "distribution_placebo": placebo}
-
-
-def _invert_permutation_test(stat: float, a, c, alpha: float, *, exact: bool) -> tuple[float, float]:
-    """Hull of the ``tau`` not rejected at ``alpha`` (grid, then bisection).
-
-    p-value of ``tau``: ``#{|a_b - tau c_b| >= |stat - tau|} / B`` over all ``B`` assignments
-    (``exact``, the observed one included) or ``(1 + #{...}) / (1 + B)`` for random draws.
-    ``±inf`` when the acceptance region reaches the edge of a wide grid (the test cannot
-    reject any effect that large), ``nan`` when nothing is accepted.
-    """
-    import numpy as np
-
-    a = np.asarray(a, float)
-    c = np.asarray(c, float)
-    B = a.size
-    limit = alpha * B if exact else alpha * (1 + B) - 1  # p > alpha  <=>  count > limit
-    # the observed assignment satisfies a - tau c = stat - tau for every tau: it is always counted
-    # when enumerated; drop NaN draws
-
-    def accepted(tau):
-        tau = np.atleast_1d(np.asarray(tau, float))
-        extreme = np.abs(a[None, :] - tau[:, None] * c[None, :]) >= np.abs(stat - tau)[:, None] - 1e-12
-        return extreme.sum(axis=1) > limit
-
-    width = 20.0 * max(float(np.nanstd(a)), abs(stat), 1e-12)
-    grid = np.linspace(stat - width, stat + width, 4001)
-    ok = accepted(grid)
-    if not ok.any():
-        return (math.nan, math.nan)
-    i_lo, i_hi = int(np.argmax(ok)), int(len(ok) - 1 - np.argmax(ok[::-1]))
-
-    def refine(inside: float, outside: float) -> float:
-        for _ in range(50):
-            mid = 0.5 * (inside + outside)
-            if accepted(mid)[0]:
-                inside = mid
-            else:
-                outside = mid
-        return inside
-
-    lo = -math.inf if i_lo == 0 else refine(grid[i_lo], grid[i_lo - 1])
-    hi = math.inf if i_hi == len(grid) - 1 else refine(grid[i_hi], grid[i_hi + 1])
-    return (float(lo), float(hi))
+    with warnings.catch_warnings():
+        # single-unit cohorts and coarse attainable levels: stated in the report, noise here
+        warnings.simplefilter("ignore")
+        r = few_treated_inference(data, y, unit, time, group, estimator=estimator, aggregate=aggregate,
+                                  method="randomization", control=control, n_draws=n_draws, alpha=alpha, seed=seed)
+    k = 0
+    dist = np.asarray(r.distribution[r.terms[k]], float)
+    if r.exact and getattr(r, "assignments", None) is not None:
+        g_obs = data.groupby(unit)[group].first().sort_index().to_numpy(float)
+        g_obs[~(g_obs > 0) | (g_obs > float(data[time].max()))] = 0.0
+        dist = dist[~np.all(np.asarray(r.assignments, float) == g_obs[None, :], axis=1)]
+    return {"estimate": float(r.estimate[k]), "conf_low": float(r.conf_low[k]), "conf_high": float(r.conf_high[k]),
+            "p_value": float(r.p_value[k]), "method": FEW_TREATED_METHOD, "n_draws": int(r.n_draws),
+            "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
 
 
 def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) -> dict[str, float]:

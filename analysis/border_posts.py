@@ -197,7 +197,7 @@ def _few_treated(d, estimator: str, control: str, spec: dict[str, Any], failures
     conf = spec["inference"]["few_treated"]
     out = attempt(f"{label}: {estimator} few-treated interval", lambda: few_treated_interval(
         d, "y", "bps_code", "year", "group", estimator=estimator, control=control, n_draws=int(conf["n_draws"]),
-        alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"]), allow_fallback=False), failures)
+        alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"])), failures)
     if out is not None:
         m = spec["inference"].get("mde", {"alpha": 0.05, "power": 0.8})
         out["mde"] = minimum_detectable_effect(out.pop("distribution_placebo"), m["alpha"], m["power"])

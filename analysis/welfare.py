@@ -168,7 +168,7 @@ def estimate_row(d, name: str, fn, spec, sample: str, label: str, failures: list
     inf = spec["inference"]["few_treated"]
     ft = attempt(f"{label}: {name} few-treated interval", lambda: few_treated_interval(
         d, "y", "bps_code", "year", "group", estimator=name, n_draws=int(inf["n_draws"][sample]),
-        alpha=float(inf["alpha"]), seed=int(spec["seeds"]["randomization"]), allow_fallback=bool(inf.get("allow_fallback", True))),
+        alpha=float(inf["alpha"]), seed=int(spec["seeds"]["randomization"])),
         failures)
     row = base | {"estimate": att, "analytical_se": se, "analytical_conf_low": att - z * se,
                   "analytical_conf_high": att + z * se,
