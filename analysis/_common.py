@@ -218,6 +218,15 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
             "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
 
 
+def p_html(p: Any) -> str:
+    """A p-value for the report's HTML: ``&lt; 0.001`` below one in a thousand, ``n/a`` if missing."""
+    import html
+
+    from sosek_impact.results_protocol import format_pvalue
+
+    return "n/a" if p is None else html.escape(format_pvalue(float(p)))
+
+
 def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) -> dict[str, float]:
     """What effect a placebo-in-space distribution could detect, in the statistic's units.
 

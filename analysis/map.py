@@ -19,7 +19,7 @@ def main(spec_path: str = SPEC) -> None:
 
     from sosek_impact.registry import border_regencies
     from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
-    from sosek_impact.report.maps import plot_regions, read_regions
+    from sosek_impact.report.maps import read_regions
 
     spec = load_spec(spec_path)
     regions = read_regions(ROOT / spec["data"]["map"], key="bps_code", name="name")

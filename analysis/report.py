@@ -11,18 +11,11 @@ import csv
 import html
 from typing import Any
 
-from _common import ROOT, read_results
+from _common import ROOT, p_html, read_results
 
 REPORT = ROOT / "reports" / "report.html"
 CONTROL_LABEL = {"border": "the other border regencies", "kalimantan": "non-border Kalimantan regencies",
                  "national": "all non-border regencies"}
-
-
-def _p(p: Any) -> str:
-    """A p-value as text: "< 0.001" below one in a thousand."""
-    if p is None:
-        return "n/a"
-    return "&lt; 0.001" if float(p) < 0.001 else f"{float(p):.3f}"
 
 
 def f(x: Any, nd: int = 3, signed: bool = False) -> str:
@@ -131,7 +124,7 @@ def main() -> None:
                 ft = row.get("few_treated") or {}
                 valid = (f"few-treated 95% CI [{num(f(ft['conf_low'], 3, True), bp, 'border_posts')}, "
                          f"{num(f(ft['conf_high'], 3, True), bp, 'border_posts')}] (randomisation p = "
-                         f"{num(_p(ft['p_value']), bp, 'border_posts')}); " if ft else "few-treated interval not available; ")
+                         f"{num(p_html(ft['p_value']), bp, 'border_posts')}); " if ft else "few-treated interval not available; ")
                 bullets.append(f"<li>{CONTROL_LABEL.get(s, html.escape(s))} ({r['n_treated']} treated of {r['n_units']} regencies, "
                                f"{r['years'][0]}&ndash;{r['years'][1]}): ATT "
                                + num(f(row['estimate'], 3, True), bp, "border_posts") + " log points, <b>" + valid + "</b>"
@@ -157,7 +150,7 @@ def main() -> None:
     pre = {s: (r.get("event_study_pretrend") or {}).get("pvalue") for s, r in res.items()}
     rejected = [s for s, p in pre.items() if p is not None and p < 0.05]
     pre_text = (" Before reading these: the joint test that the event-study leads are zero gives "
-                + "; ".join(f"{html.escape(s)} p = " + num(_p(p), bp, "border_posts") for s, p in pre.items() if p is not None)
+                + "; ".join(f"{html.escape(s)} p = " + num(p_html(p), bp, "border_posts") for s, p in pre.items() if p is not None)
                 + ". " + ("It rejects at 5 % with " + " and with ".join(CONTROL_LABEL.get(s, html.escape(s)) for s in rejected)
                           + " as controls: the treated "
                           "regencies were already on different paths from those controls before the posts opened, so parallel "
@@ -273,7 +266,7 @@ def main() -> None:
         wl.append(f"<li><b>Second PLBN wave at province level</b> (West and North Kalimantan from 2024 vs {pft['n_units'] - pft['n_treated']} "
                   f"other provinces, Callaway&ndash;Sant'Anna): food share {num(f(100 * pft['estimate'], 2, True), en, 'engel')} pp, "
                   f"<b>few-treated 95% CI [{num(f(100 * pft['conf_low'], 2, True), en, 'engel')}, "
-                  f"{num(f(100 * pft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(_p(pft['p_value']), en, 'engel')}, "
+                  f"{num(f(100 * pft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(p_html(pft['p_value']), en, 'engel')}, "
                   f"all {pft['n_draws']} assignments of two provinces); income equivalent "
                   + (f"{num(f(ie['estimate'], 3, True), en, 'engel')} log points, interval [{num(f(ie['conf_low'], 3, True), en, 'engel')}, "
                      f"{num(f(ie['conf_high'], 3, True), en, 'engel')}] (the few-treated interval projected over the Engel slope's "
@@ -301,7 +294,6 @@ def main() -> None:
     reg = en.get("regency", {})
     if reg.get("present"):
         rd = reg.get("did", {})
-        rw = reg.get("welfare_delta_method", {})
         rft = reg.get("few_treated") or {}
         rie = rft.get("income_equivalent") or {}
         text = (f"Regency food shares were found at {rep.link(reg['path'], reg['path'])} ({reg.get('regencies')} regencies, "
@@ -309,7 +301,7 @@ def main() -> None:
         if rft:
             text += (f"Callaway&ndash;Sant'Anna effect on the food share {num(f(100 * rft['estimate'], 2, True), en, 'engel')} pp, "
                      f"<b>few-treated 95% CI [{num(f(100 * rft['conf_low'], 2, True), en, 'engel')}, "
-                     f"{num(f(100 * rft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(_p(rft['p_value']), en, 'engel')}); "
+                     f"{num(f(100 * rft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(p_html(rft['p_value']), en, 'engel')}); "
                      + (f"income equivalent {num(f(rie['estimate'], 3, True), en, 'engel')} log points "
                         f"[{num(f(rie['conf_low'], 3, True), en, 'engel')}, {num(f(rie['conf_high'], 3, True), en, 'engel')}]. " if rie else ""))
         text += (f"(The TWFE coefficient {num(f(rd.get('delta'), 4, True), en, 'engel')} with cluster-robust errors from "
@@ -371,7 +363,7 @@ def main() -> None:
                       "post-opening event-study effect: the intervals under smoothness restrictions (M bounds the change in the slope of "
                       "the differential trend) and relative magnitudes (post-period violations at most Mbar times the largest pre-period "
                       "one). Joint pre-trend tests of the event study: "
-                      + "; ".join(f"{html.escape(k)} p = {_p((v.get('event_study_pretrend') or {}).get('pvalue'))}" for k, v in res.items())
+                      + "; ".join(f"{html.escape(k)} p = {p_html((v.get('event_study_pretrend') or {}).get('pvalue'))}" for k, v in res.items())
                       + ". Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter. "
                       "M = 0 extrapolates the pre-period trend linearly; an interval that excludes zero there but contains it "
                       "for a small M is an effect that rests on that extrapolation.")

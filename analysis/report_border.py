@@ -28,7 +28,7 @@ def primary(rep, bp: dict[str, Any], num: Callable[[str], str]) -> None:
         return
     ft = row.get("few_treated") or {}
     m = ft.get("mde") or {}
-    text = (f"<b>Primary specification</b> (named in " + rep.link("analysis/specs/border_posts.toml", "analysis/specs/border_posts.toml")
+    text = ("<b>Primary specification</b> (named in " + rep.link("analysis/specs/border_posts.toml", "analysis/specs/border_posts.toml")
             + "; every other row is robustness): log GRDP per capita, border-post regencies vs non-border Kalimantan regencies, "
             f"Callaway&ndash;Sant'Anna simple ATT {num(_s(row['estimate']))} log points")
     if ft:

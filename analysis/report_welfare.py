@@ -6,7 +6,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from _common import ROOT
+from _common import ROOT, p_html
 
 
 def _fmt(x: Any, nd: int = 2, signed: bool = True) -> str:
@@ -18,12 +18,6 @@ def _fmt(x: Any, nd: int = 2, signed: bool = True) -> str:
     if x in (float("inf"), float("-inf")):
         return "&infin;" if x > 0 else "&minus;&infin;"
     return f"{x:+.{nd}f}" if signed else f"{x:.{nd}f}"
-
-
-def _p(p: Any) -> str:
-    if p is None:
-        return "n/a"
-    return "&lt; 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def primary_rows(wf: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -51,7 +45,7 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
         lead.append(
             f"<li><b>{label.get(o, o)}</b>: Bengkayang 2024 vs non-border Kalimantan regencies, Callaway&ndash;Sant'Anna "
             f"{num(_fmt(r['estimate']))} {units.get(o, '')}, <b>few-treated 95% interval [{num(_fmt(ft.get('conf_low')))}, "
-            f"{num(_fmt(ft.get('conf_high')))}]</b> (randomisation p = {num(_p(ft.get('p_value')))}, "
+            f"{num(_fmt(ft.get('conf_high')))}]</b> (randomisation p = {num(p_html(ft.get('p_value')))}, "
             f"{ft.get('n_draws', 'n/a')} assignments{', all enumerated' if ft.get('exact') else ''}); minimum detectable effect "
             f"{num(_fmt(m.get('mde'), 2, False))} {units.get(o, '')} (5 % test, 80 % power; the 5 % critical size alone is "
             f"{num(_fmt(m.get('critical'), 2, False))}).</li>")
@@ -105,7 +99,7 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
         "the March 2023 survey precedes them, so an effect there would be anticipation or noise); the inauguration rule "
         "(2025: no post-year, not estimable); the October-2024 regencies as controls.", "note")
     pre = wf.get("cs_pretests", {})
-    ptxt = [f"{html.escape(k)}: W = {num(_fmt(v['pretest']['W'], 2, False))}, p = {num(_p(v['pretest']['pvalue']))}"
+    ptxt = [f"{html.escape(k)}: W = {num(_fmt(v['pretest']['W'], 2, False))}, p = {num(p_html(v['pretest']['pvalue']))}"
             for k, v in pre.items() if v.get("pretest")]
     if ptxt:
         rep.paragraph("Joint Callaway&ndash;Sant'Anna pre-test (pre-period ATT(g,t) = 0, varying base): " + "; ".join(ptxt) + ".")
@@ -138,7 +132,7 @@ def first_wave_section(rep, fw: dict[str, Any], num: Callable[[str], str], src: 
         ft, m = r["few_treated"], r.get("mde") or {}
         items.append(f"<li><b>{html.escape(r['outcome'].replace('_', ' '))}</b> ({r['years'][0]}&ndash;{r['years'][1]}, {r['n_treated']} treated "
                      f"of {r['n_units']}): Callaway&ndash;Sant'Anna {num(_fmt(r['estimate']))} {unit.get(r['outcome'], '')}, "
-                     f"<b>few-treated 95% CI [{num(_fmt(ft['conf_low']))}, {num(_fmt(ft['conf_high']))}]</b> (p = {num(_p(ft['p_value']))}); "
+                     f"<b>few-treated 95% CI [{num(_fmt(ft['conf_low']))}, {num(_fmt(ft['conf_high']))}]</b> (p = {num(p_html(ft['p_value']))}); "
                      f"MDE {num(_fmt(m.get('mde'), 2, False))}</li>")
     ident = fw.get("identification", {})
     rep.paragraph(

@@ -53,6 +53,7 @@ from sosek_impact.estimators._group_rules import (
     early_treated,
     early_treated_message,
     recode_late_groups,
+    single_unit_cohorts_message,
     warn_single_unit_cohorts,
 )
 from sosek_impact.estimators._panel_common import cell as _cell
@@ -74,6 +75,7 @@ __all__ = [
     "check_treatment_dummy",
     "drop_early_treated",
     "recode_late_groups",
+    "single_unit_cohorts_message",
     "warn_single_unit_cohorts",
     "never_treated_mask",
 ]

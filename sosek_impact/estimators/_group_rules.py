@@ -25,7 +25,7 @@ from sosek_impact.estimators._panel_common import warn_user as _warn
 from sosek_impact.results_protocol import plain as _py
 
 __all__ = ["drop_early_treated", "early_treated", "early_treated_message", "recode_late_groups",
-           "warn_single_unit_cohorts"]
+           "single_unit_cohorts_message", "warn_single_unit_cohorts"]
 
 
 def early_treated(
@@ -127,14 +127,14 @@ def recode_late_groups(
     return data.assign(**{group: g.where(~late, 0)})
 
 
-def warn_single_unit_cohorts(data: pd.DataFrame, unit: str, group: str, estimator: str) -> None:
-    """Warn when a treatment cohort holds a single unit.
+def single_unit_cohorts_message(data: pd.DataFrame, unit: str, group: str, estimator: str) -> str | None:
+    """The warning text about cohorts holding a single treated unit, or ``None`` when there are none.
 
     With one treated unit in a cohort its own outcome noise enters the estimate once and
-    cannot be estimated from the cohort: the analytical (influence-function or cluster-robust)
-    standard errors reflect only the comparison units' variation and understate the
-    uncertainty, often by far. The warning names the cohorts and units and points to the
-    few-treated inference of :mod:`sosek_impact.inference`.
+    cannot be estimated from the cohort: the analytical (influence-function, cluster-robust or
+    conservative imputation) standard errors reflect only the comparison units' variation and
+    understate the uncertainty, often by far. The text names the cohorts and units and points to
+    the few-treated inference of :mod:`sosek_impact.inference`.
     """
     _, first_idx = unit_codes(data[unit])
     per_unit = data[group].to_numpy()[first_idx]
@@ -143,11 +143,18 @@ def warn_single_unit_cohorts(data: pd.DataFrame, unit: str, group: str, estimato
     values, counts = np.unique(per_unit[treated], return_counts=True)
     single = values[counts == 1]
     if len(single) == 0:
-        return
+        return None
     who = [_py(units[treated][per_unit[treated] == v][0]) for v in single]
-    _warn(
+    return (
         f"{estimator}: {len(single)} cohort(s) have a single treated unit ({group} {_listing(single)}; "
         f"{unit} {_listing(who)}): analytical standard errors for those cohorts (and aggregates weighting them) "
         "reflect only the comparison units' variation, not the treated unit's, and understate the uncertainty; "
         "use sosek_impact.inference.few_treated_inference for intervals that hold with few treated units"
     )
+
+
+def warn_single_unit_cohorts(data: pd.DataFrame, unit: str, group: str, estimator: str) -> None:
+    """Warn (:func:`single_unit_cohorts_message`) when a treatment cohort holds a single unit."""
+    message = single_unit_cohorts_message(data, unit, group, estimator)
+    if message is not None:
+        _warn(message)

@@ -50,6 +50,7 @@ from sosek_impact.estimators._checks import (
     check_missing,
     never_treated_mask,
     recode_late_groups,
+    single_unit_cohorts_message,
 )
 from sosek_impact.estimators.event_study import WaldTest
 from sosek_impact.estimators.imputation_core import ImputationDesign
@@ -315,7 +316,8 @@ def did_imputation(
                           "estimate": est, "std_error": np.sqrt(var), "n_obs": n_used})
     if pre_rows is not None:
         table = pd.concat([table, pre_rows], ignore_index=True)
-    notes = _single_unit_cohorts(gpos, uc, periods, group)
+    single = single_unit_cohorts_message(data, unit, group, "did_imputation")  # the rule of every estimator
+    notes = [] if single is None else [single]
     for msg in notes:
         warnings.warn(msg, stacklevel=2)
     return ImputationResult(
@@ -330,18 +332,6 @@ def did_imputation(
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
     codes, uniq = pd.factorize(values, sort=True)
     return codes.astype(np.intp), len(uniq)
-
-
-def _single_unit_cohorts(gpos: np.ndarray, uc: np.ndarray, periods: np.ndarray, group: str) -> list[str]:
-    g_of_unit = np.full(int(uc.max()) + 1, -1)
-    g_of_unit[uc] = gpos
-    vals, counts = np.unique(g_of_unit[g_of_unit >= 0], return_counts=True)
-    single = [_py(periods[v]) for v, c in zip(vals, counts) if c == 1]
-    if not single:
-        return []
-    return [f"cohort(s) {group}={_listing(single)} hold a single unit: the conservative standard errors then "
-            "reflect only the untreated observations' variation (too small); use few-treated inference "
-            "(sosek_impact.inference.wild_did or randomisation inference)"]
 
 
 def imputation_linear_weights(

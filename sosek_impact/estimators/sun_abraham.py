@@ -157,6 +157,32 @@ def _ranges(values: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
+def comparison_units(g_unit: np.ndarray, periods: np.ndarray, control: str) -> tuple[np.ndarray, np.ndarray]:
+    """Sun–Abraham's clean comparison units and the periods kept.
+
+    ``control="never"``: never-treated units (``g_unit == 0``), every period. ``"last"``: also the
+    last-treated cohort, and only the periods before it is treated.
+
+    Returns
+    -------
+    is_control : numpy.ndarray
+        (n,) boolean, per unit.
+    keep_t : numpy.ndarray
+        (T,) boolean, per period of ``periods``.
+    """
+    is_control = g_unit == 0
+    keep_t = np.ones(len(periods), dtype=bool)
+    if control == "last":
+        g_last = g_unit.max()
+        is_control = is_control | (g_unit == g_last)
+        keep_t = np.asarray(periods) < g_last
+        if (~is_control).sum() == 0:
+            raise SmallGroupError("control='last' needs at least two treated cohorts")
+    elif control != "never":
+        raise ValueError(f"control must be 'never' or 'last', got {control!r}")
+    return is_control, keep_t
+
+
 def sun_abraham(
     data: pd.DataFrame,
     y: str,
@@ -234,14 +260,7 @@ def sun_abraham(
     cl_col = unit if cluster is None else cluster
     cl_codes = pd.factorize(df[cl_col].to_numpy(), sort=True)[0].reshape(n_u, n_t)
 
-    keep_t = np.ones(n_t, dtype=bool)
-    is_control = g_unit == 0
-    if control == "last":
-        g_last = g_unit.max()
-        is_control = is_control | (g_unit == g_last)
-        keep_t = tlist < g_last
-        if (~is_control).sum() == 0:
-            raise SmallGroupError("control='last' needs at least two treated cohorts")
+    is_control, keep_t = comparison_units(g_unit, tlist, control)
     tlist, yv, xv, cl_codes = tlist[keep_t], yv[:, keep_t], xv[:, keep_t], cl_codes[:, keep_t]
     n_t = len(tlist)
     g_pos = np.where(g_unit == 0, -10**9, np.searchsorted(tlist, g_unit))  # position, may equal n_t

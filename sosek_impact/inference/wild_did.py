@@ -46,8 +46,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sosek_impact.errors import EstimationError, SmallGroupError
+from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.estimators.sun_abraham import comparison_units
 from sosek_impact.inference.few_treated_result import FewTreatedResult
 from sosek_impact.inference.wild_bootstrap import wild_bootstrap_core
 
@@ -86,14 +87,7 @@ def did_regression_design(
     keep_u = np.ones(len(g_unit), dtype=bool)
     is_control = g_unit == 0
     if estimator == "sa":
-        if control == "last":
-            g_last = g_unit.max()
-            is_control = is_control | (g_unit == g_last)
-            keep_t = periods < g_last
-            if (~is_control).sum() == 0:
-                raise SmallGroupError("control='last' needs at least two treated cohorts")
-        elif control != "never":
-            raise ValueError(f"for estimator='sa' control must be 'never' or 'last', got {control!r}")
+        is_control, keep_t = comparison_units(g_unit, periods, control)  # Sun-Abraham's own rule
     elif estimator == "imputation":
         if control != "not_yet":
             raise ValueError("for estimator='imputation' control must be 'not_yet' (every untreated observation "

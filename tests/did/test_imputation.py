@@ -237,9 +237,9 @@ def test_bad_input_errors_name_column_and_unit(panel):
 
 def test_single_unit_cohort_warns():
     d = simulate_staggered_panel(n_treated=4, seed=2)
-    with pytest.warns(UserWarning, match="single unit"):
+    with pytest.warns(UserWarning, match="single treated unit"):
         r = did_imputation(d, **COLS)
-    assert r.warnings and "single unit" in r.summary()
+    assert r.warnings and "single treated unit" in r.summary()
 
 
 def test_results_protocol(panel, tmp_path):
