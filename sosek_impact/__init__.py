@@ -23,6 +23,7 @@ _LAZY = {
     "build_panel": "sosek_impact.panel",
     "read_bps_table": "sosek_impact.io",
     "add_bps_table": "sosek_impact.panel",
+    **{name: "sosek_impact.geography" for name in ("load_geography", "load_neighbours")},
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -9,7 +9,10 @@
 - ``provinces.csv``, ``regencies.csv``;
 - ``regency_series.csv`` and ``province_series.csv`` (long: one value per row, with
   ``source_id`` and ``source_row``);
-- ``district_map.geojson``.
+- ``district_map.geojson``;
+- the geography tables (``geography_regencies.csv``, ``geography_neighbours.csv``,
+  ``cross_border_pairs.csv``, ``geography_post_distances.csv``, ``registry_border_posts.csv``,
+  ``kalimantan_map.geojson``; see :mod:`sosek_impact.extracts.geo_tables`; needs ``shapely``).
 
 The committed extracts let the package work where ``../shared`` does not exist.
 """
@@ -81,6 +84,9 @@ def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
     out["regency_series.csv"] = flag_boundary_suspected(regency_series(root, registry, crosswalk, extra_regency))
     out["province_series.csv"] = province_series(root, registry, extra_province)
     out["district_map.geojson"] = district_map(root, registry)
+    from .geo_tables import geography_tables
+
+    out.update(geography_tables(root, registry))
     return out
 
 

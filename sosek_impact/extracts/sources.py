@@ -183,6 +183,9 @@ def catalogue() -> list[Source]:
             )
         )
     rows.extend(_welfare_sources())
+    from .geo_sources import geography_sources
+
+    rows.extend(geography_sources())
     rows.append(
         Source(
             "registry",

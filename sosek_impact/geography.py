@@ -1,0 +1,107 @@
+"""Regency geography: area, centroid, land border, distances, neighbours (read from ``data/raw``, no GIS library).
+
+The tables are made by the maintainer step ``sosek-impact extract`` from the 514 real district
+polygons (QuaRCS-lab, BPS/BIG 2017 boundaries) and geoBoundaries' Malaysian districts (see
+:mod:`sosek_impact.extracts.geo_tables` for the method, tolerances and accuracy). Here they are only
+read, so the installed package needs neither ``shapely`` nor the shared sources.
+
+>>> import sosek_impact as si
+>>> geo = si.load_geography()              # doctest: +SKIP
+>>> edges = si.load_neighbours()           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import SchemaError
+from .paths import missing_data_advice, raw_dir
+
+__all__ = ["load_geography", "load_neighbours", "load_post_distances", "load_cross_border_pairs", "neighbours_of",
+           "GEOGRAPHY_COLUMNS"]
+
+GEOGRAPHY_COLUMNS = ("bps_code", "name", "province_code", "area_km2", "centroid_lon", "centroid_lat", "land_border",
+                     "border_km", "dist_border_km", "dist_border_centroid_km", "n_neighbours", "n_parts",
+                     "geometry_repair", "code_published", "source_id", "source_row")
+_NEIGHBOUR_COLUMNS = ("bps_code", "neighbour_code", "gap_km", "shared_km", "contact")
+_POST_COLUMNS = ("bps_code", "post_id", "dist_centroid_km", "dist_polygon_km")
+_PAIR_COLUMNS = ("bps_code", "state", "district", "shape_name", "shared_border_km")
+
+
+def _read(name: str, required: tuple[str, ...], root: str | Path | None, **kw) -> pd.DataFrame:
+    path = Path(root or raw_dir()) / name
+    if not path.exists():
+        raise FileNotFoundError(missing_data_advice(path))
+    df = pd.read_csv(path, keep_default_na=False, na_values=[""], encoding="utf-8", **kw)
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise SchemaError(f"geography table lacks column(s) {missing}", file=path, row=1, column=missing[0])
+    df.attrs["file"] = str(path)
+    return df
+
+
+def load_geography(*, posts: bool = True, root: str | Path | None = None) -> pd.DataFrame:
+    """One row per regency (514, today's BPS codes) with its geography.
+
+    Parameters
+    ----------
+    posts
+        Add one column ``dist_<post_id>_km`` per border post (distance from the regency's centroid,
+        km, ellipsoidal) from ``geography_post_distances.csv``.
+    root
+        Folder holding the extracts; default :func:`sosek_impact.paths.raw_dir`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``bps_code, name, province_code, province, area_km2`` (WGS84 ellipsoid), ``centroid_lon,
+        centroid_lat`` (area centroid), ``land_border`` (at least 1 km of the land border with Sarawak
+        or Sabah lies along the regency, 2017 boundaries), ``border_km`` (that length),
+        ``dist_border_km`` (polygon to border, 0 for border regencies), ``dist_border_centroid_km``,
+        ``n_neighbours``, ``n_parts`` (polygons, islands included), ``geometry_repair`` (how an invalid
+        source geometry was repaired, empty if none) and provenance.
+    """
+    geo = _read("geography_regencies.csv", GEOGRAPHY_COLUMNS, root, dtype={"geometry_repair": str})
+    geo["geometry_repair"] = geo["geometry_repair"].fillna("")
+    geo["land_border"] = geo["land_border"].astype(bool)
+    provinces = _read("provinces.csv", ("province_code", "province"), root)
+    geo.insert(3, "province", geo["province_code"].map(provinces.set_index("province_code")["province"]))
+    if posts:
+        dist = load_post_distances(root=root)
+        wide = dist.pivot(index="bps_code", columns="post_id", values="dist_centroid_km")
+        wide.columns = [f"dist_{p}_km" for p in wide.columns]
+        geo = geo.merge(wide, left_on="bps_code", right_index=True, how="left", validate="one_to_one")
+    return geo
+
+
+def load_neighbours(*, root: str | Path | None = None) -> pd.DataFrame:
+    """Queen-contiguity edge list, both directions: ``bps_code, neighbour_code, gap_km, shared_km, contact``.
+
+    Two regencies are neighbours when their polygons touch at an edge or a point or lie within 50 m
+    of each other (slivers); ``contact`` is ``"edge"`` or ``"point"``, ``shared_km`` the length of
+    common boundary. Islands without a land neighbour have no row.
+    """
+    return _read("geography_neighbours.csv", _NEIGHBOUR_COLUMNS, root)
+
+
+def neighbours_of(bps_code: int | list[int], *, root: str | Path | None = None) -> list[int]:
+    """Sorted codes of the regencies bordering ``bps_code`` (or any of a list), excluding those codes."""
+    codes = {int(bps_code)} if isinstance(bps_code, int) else {int(c) for c in bps_code}
+    edges = load_neighbours(root=root)
+    found = set(edges.loc[edges["bps_code"].isin(codes), "neighbour_code"].astype(int))
+    return sorted(found - codes)
+
+
+def load_post_distances(*, root: str | Path | None = None) -> pd.DataFrame:
+    """Long table ``bps_code, post_id, dist_centroid_km, dist_polygon_km`` (every regency × Kalimantan post).
+
+    Post coordinates, sources and confidence are in ``registry_border_posts.csv``.
+    """
+    return _read("geography_post_distances.csv", _POST_COLUMNS, root)
+
+
+def load_cross_border_pairs(*, root: str | Path | None = None) -> pd.DataFrame:
+    """Kalimantan regency ↔ Sarawak/Sabah district pairs along the land border, with ``shared_border_km``."""
+    return _read("cross_border_pairs.csv", _PAIR_COLUMNS, root)
