@@ -165,9 +165,8 @@ def main() -> None:
     edges = si.load_neighbours()
     failures: list[dict[str, str]] = []
     exposures = {"adjacency": exposure_start(edges, first_all, units)}
-    geo = si.load_geography()
     band = float(spec["rings"]["distance_band_km"])
-    post_km = _post_distances(geo, first_all)
+    post_km = _post_distances(first_all)
     exposures[f"within {band:g} km of a post"] = band_exposure(post_km, first_all, units, band)
 
     results: dict[str, Any] = {}
@@ -194,18 +193,26 @@ def main() -> None:
                                  "failures": failures})
 
 
-def _post_distances(geo, first: Mapping[int, int]) -> dict[int, dict[int, float]]:
-    """Distance (km) from every regency to the post of each treated regency, from ``si.load_geography()``.
+def _post_distances(first: Mapping[int, int]) -> dict[int, dict[int, float]]:
+    """Distance (km, nearest point of the regency's polygon) from every regency to each treated regency's post.
 
-    Uses the ``dist_<post>_km`` columns and the registry's post -> regency assignment (the
-    ``post_regency`` attribute of the geography frame's ``attrs`` when present, else the nearest
-    treated regency's own distance column).
+    Posts and the regency that hosts each come from ``data/raw/registry_border_posts.csv`` (coordinates
+    with sources and confidence); distances from ``si.load_post_distances()``. A treated regency with
+    more than one post counts its nearest.
     """
-    posts = geo.attrs.get("posts", {})  # column -> bps_code of the regency that hosts the post
+    import pandas as pd
+
+    from sosek_impact.geography import load_post_distances
+    from sosek_impact.paths import raw_dir
+
+    hosts = pd.read_csv(raw_dir() / "registry_border_posts.csv").set_index("post_id")["bps_code"].astype(int)
+    dist = load_post_distances()
+    dist = dist.loc[dist["post_id"].isin(hosts.index)].assign(host=lambda x: x["post_id"].map(hosts))
+    dist = dist.loc[dist["host"].map(lambda h: first.get(int(h), 0) > 0)]
+    near = dist.groupby(["bps_code", "host"])["dist_polygon_km"].min()
     out: dict[int, dict[int, float]] = {}
-    for _, row in geo.iterrows():
-        u = int(row["bps_code"])
-        out[u] = {int(host): float(row[col]) for col, host in posts.items() if col in row and first.get(int(host), 0) > 0}
+    for (u, host), km in near.items():
+        out.setdefault(int(u), {})[int(host)] = float(km)
     return out
 
 
