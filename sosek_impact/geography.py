@@ -19,7 +19,7 @@ import pandas as pd
 from .errors import SchemaError
 from .paths import missing_data_advice, raw_dir
 
-__all__ = ["load_geography", "load_neighbours", "load_post_distances", "load_cross_border_pairs", "neighbours_of",
+__all__ = ["load_geography", "load_neighbours", "load_post_distances", "load_cross_border_pairs", "neighbours_of", "load_mys_hies",
            "GEOGRAPHY_COLUMNS"]
 
 GEOGRAPHY_COLUMNS = ("bps_code", "name", "province_code", "area_km2", "centroid_lon", "centroid_lat", "land_border",
@@ -105,3 +105,33 @@ def load_post_distances(*, root: str | Path | None = None) -> pd.DataFrame:
 def load_cross_border_pairs(*, root: str | Path | None = None) -> pd.DataFrame:
     """Kalimantan regency ↔ Sarawak/Sabah district pairs along the land border, with ``shared_border_km``."""
     return _read("cross_border_pairs.csv", _PAIR_COLUMNS, root)
+
+
+_HIES_COLUMNS = ("state", "district", "year", "variable", "value", "unit", "flag", "source_id", "source_row",
+                 "name_published")
+
+
+def load_mys_hies(*, wide: bool = False, root: str | Path | None = None) -> pd.DataFrame:
+    """HIES 2019/2022/2024 household income and poverty of the Sarawak and Sabah districts (DOSM).
+
+    Parameters
+    ----------
+    wide
+        One row per district and year with columns ``income_mean, income_median`` (RM per household
+        per month, current prices) and ``poverty_absolute, poverty_relative`` (% of households);
+        default the long table with units, flags and provenance.
+
+    Notes
+    -----
+    A year without a source row is missing (``NaN``; ``flag = "no_source_row"`` in the long table),
+    never filled. Household (not per-capita) income in ringgit at current prices and Malaysia's own
+    poverty lines: not comparable with Indonesian figures without household size, exchange rate or
+    PPP and a price year.
+    """
+    long = _read("mys_hies_districts.csv", _HIES_COLUMNS, root, dtype={"value": str, "flag": str, "name_published": str})
+    long["value"] = pd.to_numeric(long["value"], errors="raise")
+    long["flag"] = long["flag"].fillna("")
+    if not wide:
+        return long
+    return long.pivot(index=["state", "district", "year"], columns="variable", values="value").reset_index().rename_axis(
+        columns=None)

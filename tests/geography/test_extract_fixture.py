@@ -216,3 +216,10 @@ def test_post_table_checks_coordinates(tmp_path):
     with pytest.raises(SchemaError, match="lon") as err:
         read_posts(bad)
     assert err.value.row == 2
+
+
+def test_no_border_within_tolerance_is_an_error(built):
+    far = malaysian_districts([{"type": "Feature", "properties": {"shapeName": "Lundu"},
+                                "geometry": _box(109.03, 109.07, 0.80, 0.95)}], mys_crosswalk(), file="mys.geojson")
+    with pytest.raises(SchemaError, match="no land border"):
+        border_line(built["idn"], far)  # 5.5 km away: beyond the 3 km tolerance
