@@ -135,3 +135,51 @@ def load_mys_hies(*, wide: bool = False, root: str | Path | None = None) -> pd.D
         return long
     return long.pivot(index=["state", "district", "year"], columns="variable", values="value").reset_index().rename_axis(
         columns=None)
+
+
+#: Column meanings and units of the geography tables, for ``DATA_DICTIONARY.md`` (table -> rows).
+GEOGRAPHY_DICTIONARY: dict[str, list[tuple[str, str, str]]] = {
+    "geography_regencies.csv (si.load_geography; 514 regencies)": [
+        ("bps_code", "BPS code, today's vintage (the source's pre-2022 Papua codes resolved by name)", "code"),
+        ("area_km2", "area on the WGS84 ellipsoid (cylindrical equal-area projection of the 2017 polygons)", "km²"),
+        ("centroid_lon, centroid_lat", "area centroid (equal-area plane, mapped back)", "degrees"),
+        ("land_border", "at least 1 km of the Indonesia–Malaysia land border runs along the regency (2017 boundaries)",
+         "bool"),
+        ("border_km", "length of land border assigned to the regency (pieces of border go to the nearest regency)", "km"),
+        ("dist_border_km", "shortest ellipsoidal distance from the polygon to the land border (0 on the border)", "km"),
+        ("dist_border_centroid_km", "shortest ellipsoidal distance from the centroid to the land border", "km"),
+        ("n_neighbours", "number of queen-contiguity neighbours (touching or within 50 m)", "count"),
+        ("n_parts", "number of polygons (islands included)", "count"),
+        ("geometry_repair", "how an invalid source geometry was repaired ('make_valid: <reason>'), empty if none", "text"),
+        ("dist_<post>_km", "from load_geography only: centroid to border post (registry_border_posts.csv)", "km"),
+    ],
+    "geography_neighbours.csv (si.load_neighbours)": [
+        ("bps_code, neighbour_code", "an ordered pair of neighbours (each pair listed in both directions)", "code"),
+        ("gap_km", "distance between the two polygons (0 when they touch; at most 0.05)", "km"),
+        ("shared_km", "length of common boundary (equal-area plane, ±2 %; includes up to 0.1 km of tolerance)", "km"),
+        ("contact", "'edge' or 'point' (shared length under 0.15 km)", "text"),
+    ],
+    "geography_post_distances.csv (load_post_distances)": [
+        ("dist_centroid_km", "ellipsoidal distance, regency centroid to post", "km"),
+        ("dist_polygon_km", "ellipsoidal distance, regency polygon to post (0 when the post lies in it)", "km"),
+    ],
+    "cross_border_pairs.csv (load_cross_border_pairs)": [
+        ("bps_code, state, district", "Kalimantan regency and the Sarawak/Sabah district (DOSM name) facing it", "code/text"),
+        ("shared_border_km", "length of land border between the two (the pairs add up to the whole border)", "km"),
+    ],
+    "mys_hies_districts.csv (load_mys_hies; Sarawak and Sabah, HIES 2019, 2022, 2024)": [
+        ("income_mean, income_median", "gross household income, DOSM HIES, current prices", "RM per household per month"),
+        ("poverty_absolute, poverty_relative", "households below Malaysia's absolute / relative poverty line",
+         "% of households"),
+        ("flag", "'no_source_row' for a year the source does not have (value empty, never filled)", "text"),
+    ],
+}
+
+
+def geography_dictionary_section() -> str:
+    """Markdown section of ``DATA_DICTIONARY.md`` describing the geography tables of ``data/raw``."""
+    out = ["## Geography tables (data/raw, made by `sosek-impact extract`; method in docs/data_sources.md)\n"]
+    for table_name, rows in GEOGRAPHY_DICTIONARY.items():
+        out.append(f"\n### {table_name}\n\n| column | meaning | unit |\n|---|---|---|\n")
+        out.extend(f"| {c} | {m} | {u} |\n" for c, m, u in rows)
+    return "".join(out)
