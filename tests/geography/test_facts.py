@@ -115,3 +115,27 @@ def test_cross_border_pairs_add_up_and_include_the_known_crossings():
     # the whole line: the published length of the Borneo land border is about 2,000 km; the two sources' lines,
     # drawn at different resolutions, give a length of the same order
     assert 1600 < pairs.shared_border_km.sum() < 2300
+
+
+def test_registry_border_posts_filter_unverified_with_a_warning():
+    from sosek_impact.registry import UnverifiedRowsWarning, border_posts
+
+    with pytest.warns(UnverifiedRowsWarning):
+        cited = border_posts()
+    assert set(cited.post_id) == {"entikong", "aruk"}
+    every = border_posts(min_confidence="unverified")
+    assert len(every) == 5 and every.lon.between(108, 120).all()
+
+
+def test_loaders_need_no_shapely(tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['shapely'] = None\n"
+            "import sosek_impact as si\n"
+            "g = si.load_geography(); n = si.load_neighbours()\n"
+            "assert len(g) == 514 and len(n) > 1000 and 'shapely' not in [m for m in sys.modules if sys.modules[m]]\n"
+            "from sosek_impact.report.maps import read_map_layers\n"
+            "from sosek_impact import paths\n"
+            "assert len(read_map_layers(paths.raw_dir() / 'kalimantan_map.geojson').regencies) == 56\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
