@@ -19,7 +19,7 @@ import pandas as pd
 from .errors import SchemaError
 from .paths import missing_data_advice, raw_dir
 
-__all__ = ["load_geography", "load_neighbours", "load_post_distances", "load_cross_border_pairs", "neighbours_of",
+__all__ = ["load_geography", "load_neighbours", "load_post_distances", "load_cross_border_pairs", "neighbours_of", "load_mys_hies",
            "GEOGRAPHY_COLUMNS"]
 
 GEOGRAPHY_COLUMNS = ("bps_code", "name", "province_code", "area_km2", "centroid_lon", "centroid_lat", "land_border",
@@ -105,3 +105,81 @@ def load_post_distances(*, root: str | Path | None = None) -> pd.DataFrame:
 def load_cross_border_pairs(*, root: str | Path | None = None) -> pd.DataFrame:
     """Kalimantan regency ↔ Sarawak/Sabah district pairs along the land border, with ``shared_border_km``."""
     return _read("cross_border_pairs.csv", _PAIR_COLUMNS, root)
+
+
+_HIES_COLUMNS = ("state", "district", "year", "variable", "value", "unit", "flag", "source_id", "source_row",
+                 "name_published")
+
+
+def load_mys_hies(*, wide: bool = False, root: str | Path | None = None) -> pd.DataFrame:
+    """HIES 2019/2022/2024 household income and poverty of the Sarawak and Sabah districts (DOSM).
+
+    Parameters
+    ----------
+    wide
+        One row per district and year with columns ``income_mean, income_median`` (RM per household
+        per month, current prices) and ``poverty_absolute, poverty_relative`` (% of households);
+        default the long table with units, flags and provenance.
+
+    Notes
+    -----
+    A year without a source row is missing (``NaN``; ``flag = "no_source_row"`` in the long table),
+    never filled. Household (not per-capita) income in ringgit at current prices and Malaysia's own
+    poverty lines: not comparable with Indonesian figures without household size, exchange rate or
+    PPP and a price year.
+    """
+    long = _read("mys_hies_districts.csv", _HIES_COLUMNS, root, dtype={"value": str, "flag": str, "name_published": str})
+    long["value"] = pd.to_numeric(long["value"], errors="raise")
+    long["flag"] = long["flag"].fillna("")
+    if not wide:
+        return long
+    return long.pivot(index=["state", "district", "year"], columns="variable", values="value").reset_index().rename_axis(
+        columns=None)
+
+
+#: Column meanings and units of the geography tables, for ``DATA_DICTIONARY.md`` (table -> rows).
+GEOGRAPHY_DICTIONARY: dict[str, list[tuple[str, str, str]]] = {
+    "geography_regencies.csv (si.load_geography; 514 regencies)": [
+        ("bps_code", "BPS code, today's vintage (the source's pre-2022 Papua codes resolved by name)", "code"),
+        ("area_km2", "area on the WGS84 ellipsoid (cylindrical equal-area projection of the 2017 polygons)", "km²"),
+        ("centroid_lon, centroid_lat", "area centroid (equal-area plane, mapped back)", "degrees"),
+        ("land_border", "at least 1 km of the Indonesia–Malaysia land border runs along the regency (2017 boundaries)",
+         "bool"),
+        ("border_km", "length of land border assigned to the regency (pieces of border go to the nearest regency)", "km"),
+        ("dist_border_km", "shortest ellipsoidal distance from the polygon to the land border (0 on the border)", "km"),
+        ("dist_border_centroid_km", "shortest ellipsoidal distance from the centroid to the land border", "km"),
+        ("n_neighbours", "number of queen-contiguity neighbours (touching or within 50 m)", "count"),
+        ("n_parts", "number of polygons (islands included)", "count"),
+        ("geometry_repair", "how an invalid source geometry was repaired ('make_valid: <reason>'), empty if none", "text"),
+        ("dist_<post>_km", "from load_geography only: centroid to border post (registry_border_posts.csv)", "km"),
+    ],
+    "geography_neighbours.csv (si.load_neighbours)": [
+        ("bps_code, neighbour_code", "an ordered pair of neighbours (each pair listed in both directions)", "code"),
+        ("gap_km", "distance between the two polygons (0 when they touch; at most 0.05)", "km"),
+        ("shared_km", "length of common boundary (equal-area plane, ±2 %; includes up to 0.1 km of tolerance)", "km"),
+        ("contact", "'edge' or 'point' (shared length under 0.15 km)", "text"),
+    ],
+    "geography_post_distances.csv (load_post_distances)": [
+        ("dist_centroid_km", "ellipsoidal distance, regency centroid to post", "km"),
+        ("dist_polygon_km", "ellipsoidal distance, regency polygon to post (0 when the post lies in it)", "km"),
+    ],
+    "cross_border_pairs.csv (load_cross_border_pairs)": [
+        ("bps_code, state, district", "Kalimantan regency and the Sarawak/Sabah district (DOSM name) facing it", "code/text"),
+        ("shared_border_km", "length of land border between the two (the pairs add up to the whole border)", "km"),
+    ],
+    "mys_hies_districts.csv (load_mys_hies; Sarawak and Sabah, HIES 2019, 2022, 2024)": [
+        ("income_mean, income_median", "gross household income, DOSM HIES, current prices", "RM per household per month"),
+        ("poverty_absolute, poverty_relative", "households below Malaysia's absolute / relative poverty line",
+         "% of households"),
+        ("flag", "'no_source_row' for a year the source does not have (value empty, never filled)", "text"),
+    ],
+}
+
+
+def geography_dictionary_section() -> str:
+    """Markdown section of ``DATA_DICTIONARY.md`` describing the geography tables of ``data/raw``."""
+    out = ["## Geography tables (data/raw, made by `sosek-impact extract`; method in docs/data_sources.md)\n"]
+    for table_name, rows in GEOGRAPHY_DICTIONARY.items():
+        out.append(f"\n### {table_name}\n\n| column | meaning | unit |\n|---|---|---|\n")
+        out.extend(f"| {c} | {m} | {u} |\n" for c, m, u in rows)
+    return "".join(out)

@@ -104,7 +104,12 @@ def border_line(idn: Districts, mys: Districts, tolerance_km: float = BORDER_TOL
         raise SchemaError("no Kalimantan regency or no Sarawak/Sabah district to draw the border from")
     outline = shapely.union_all(kal).boundary
     near = shapely.union_all(mal).buffer(tolerance_km, quad_segs=8)
-    return shapely.line_merge(outline.intersection(near))
+    found = outline.intersection(near)
+    lines = [g for g in shapely.get_parts(found) if g.geom_type in ("LineString", "MultiLineString") and not g.is_empty]
+    if not lines:
+        raise SchemaError(f"no stretch of Kalimantan's outline lies within {tolerance_km} km of a Sarawak/Sabah district: "
+                          "no land border can be drawn (wrong polygons, or coordinates not in lon/lat?)")
+    return shapely.line_merge(shapely.union_all(lines))
 
 
 def _nearest_km(lon: float, lat: float, target_local) -> float:

@@ -7,7 +7,9 @@
 - ``cross_border_pairs.csv``: Kalimantan regency ↔ Sarawak/Sabah district, shared border length;
 - ``geography_post_distances.csv``: distance of every regency to every Kalimantan border post;
 - ``registry_border_posts.csv``: the post coordinates with sources and confidence;
-- ``kalimantan_map.geojson``: simplified polygons of Kalimantan and Sarawak/Sabah for the map.
+- ``kalimantan_map.geojson``: simplified polygons of Kalimantan and Sarawak/Sabah for the map;
+- ``mys_hies_districts.csv``: HIES household income and poverty of the Sarawak/Sabah districts
+  (:mod:`sosek_impact.extracts.mys_hies`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ def geography_tables(shared: Path, registry: RegionRegistry) -> dict[str, object
     from .geo_border import border_distances, border_line, cross_border_pairs, malaysian_districts, post_distances
     from .geo_map import map_geojson
     from .geography import neighbour_table, read_districts, regency_table
+    from .mys_hies import mys_hies_districts
 
     idn = read_districts([(sid, source_path(shared, sid)) for sid in ("quarcs_polygons_west", "quarcs_polygons_east")],
                          registry)
@@ -91,4 +94,5 @@ def geography_tables(shared: Path, registry: RegionRegistry) -> dict[str, object
         "geography_post_distances.csv": post_distances(idn, regencies, pnum),
         "registry_border_posts.csv": posts,
         "kalimantan_map.geojson": map_geojson(idn, mys, registry, line, pnum),
+        "mys_hies_districts.csv": mys_hies_districts(shared, mys_crosswalk()),
     }

@@ -40,8 +40,9 @@ __all__ = ["NEIGHBOUR_TOLERANCE_KM", "POINT_CONTACT_KM", "Districts", "read_dist
 #: touch in the source is 0.1 m (Mappi-Yahukimo); the nearest pair that does not border is 123 m apart
 #: (Maluku Tenggara-Kota Tual, across a strait).
 NEIGHBOUR_TOLERANCE_KM = 0.05
-#: Neighbours sharing less than this length of boundary (km) touch at a point (``contact = "point"``).
-POINT_CONTACT_KM = 0.1
+#: Neighbours sharing less than this length of boundary (km) touch at a point (``contact = "point"``): a
+#: corner contact measures up to 2 x the tolerance (the two edges that meet at the corner).
+POINT_CONTACT_KM = 3 * NEIGHBOUR_TOLERANCE_KM
 
 
 @dataclass
@@ -163,6 +164,8 @@ def neighbour_table(districts: Districts, tolerance_km: float = NEIGHBOUR_TOLERA
     """Queen-contiguity edge list, both directions: ``bps_code, neighbour_code, gap_km, shared_km, contact``.
 
     ``gap_km`` is the distance between the two polygons (0 when they touch or overlap), ``shared_km`` the
+    length of common boundary (measured in the equal-area plane, within 2 % at Indonesia's latitudes; it
+    includes up to 2 x the tolerance where the boundary leaves the neighbour), that is the
     length of the lower-coded regency's boundary lying within the tolerance of the other (the same number in both
     directions), ``contact`` is
     ``"edge"`` or ``"point"`` (shared length below :data:`POINT_CONTACT_KM`).

@@ -94,6 +94,9 @@ def data_dictionary(regency: pd.DataFrame, regency_units: dict[str, str], provin
             "Written by `sosek_impact.panel.build_panel`. 'years' = first–last year with a value; "
             "'missing' = share of rows without a value (missing values are never filled). Sources are the "
             "`source_id`s of `data/raw/sources.csv`.\n\n")
+    from ..geography import geography_dictionary_section
+
     return (head + dictionary_section("panel.parquet / panel.csv (regency × year)", regency, regency_units)
             + "\n" + dictionary_section("province_panel.parquet / province_panel.csv (province × year)",
-                                        province, province_units))
+                                        province, province_units)
+            + "\n" + geography_dictionary_section())

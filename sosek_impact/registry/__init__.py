@@ -12,17 +12,20 @@ events(kind=None, *, min_confidence="medium") -> DataFrame
 treatment_timing(kind="plbn", *, units=None, level="regency", min_confidence="medium",
                  period="year", rule="first", first_full_year=False) -> Series
 forum_timing(*, min_confidence="medium") -> dict[int, int]
+border_posts(*, min_confidence="medium") -> DataFrame (post coordinates)
 """
 
 from __future__ import annotations
 
 from .border import border_regencies, is_border
+from .posts import border_posts
 from .tables import CONFIDENCE_LEVELS, UnverifiedRowsWarning, read_table
 from .timing import events, forum_timing, treatment_timing
 
 __all__ = [
     "CONFIDENCE_LEVELS",
     "UnverifiedRowsWarning",
+    "border_posts",
     "border_regencies",
     "events",
     "forum_timing",

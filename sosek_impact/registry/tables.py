@@ -41,6 +41,10 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "registry_code_changes.csv",
         ("old_bps_code", "new_bps_code", "name", "from_year", "reason", "source", "confidence"),
     ),
+    "border_posts": (
+        "registry_border_posts.csv",
+        ("post_id", "name", "kind", "bps_code", "kecamatan", "lon", "lat", "source", "note", "confidence"),
+    ),
 }
 
 _INT_COLUMNS = {"bps_code", "since_year", "parent_bps_code", "child_bps_code", "effective_year",
