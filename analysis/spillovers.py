@@ -196,16 +196,20 @@ def main() -> None:
 def _post_distances(first: Mapping[int, int]) -> dict[int, dict[int, float]]:
     """Distance (km, nearest point of the regency's polygon) from every regency to each treated regency's post.
 
-    Posts and the regency that hosts each come from ``data/raw/registry_border_posts.csv`` (coordinates
-    with sources and confidence); distances from ``si.load_post_distances()``. A treated regency with
-    more than one post counts its nearest.
+    Posts and the regency that hosts each come from the registry (``border_posts``, coordinates with
+    sources and confidence, the unverified proxies included: they are a few km from the post, against a
+    band of 150 km); distances from ``load_post_distances()``. A treated regency with more than one post
+    counts its nearest.
     """
-    import pandas as pd
+    import warnings
 
     from sosek_impact.geography import load_post_distances
-    from sosek_impact.paths import raw_dir
+    from sosek_impact.registry import border_posts
 
-    hosts = pd.read_csv(raw_dir() / "registry_border_posts.csv").set_index("post_id")["bps_code"].astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the proxies are used on purpose (a few km off; the band is 150 km)
+        posts = border_posts(min_confidence="unverified")
+    hosts = posts.set_index("post_id")["bps_code"].astype(int)
     dist = load_post_distances()
     dist = dist.loc[dist["post_id"].isin(hosts.index)].assign(host=lambda x: x["post_id"].map(hosts))
     dist = dist.loc[dist["host"].map(lambda h: first.get(int(h), 0) > 0)]
