@@ -9,7 +9,8 @@
 - ``provinces.csv``, ``regencies.csv``;
 - ``regency_series.csv`` and ``province_series.csv`` (long: one value per row, with
   ``source_id`` and ``source_row``);
-- ``district_map.geojson``.
+- ``district_map.geojson``;
+- ``night_lights.csv`` (Kalimantan districts × 1992–2022, :mod:`.night_lights`).
 
 The committed extracts let the package work where ``../shared`` does not exist.
 """
@@ -81,6 +82,9 @@ def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
     out["regency_series.csv"] = flag_boundary_suspected(regency_series(root, registry, crosswalk, extra_regency))
     out["province_series.csv"] = province_series(root, registry, extra_province)
     out["district_map.geojson"] = district_map(root, registry)
+    from .night_lights import night_lights
+
+    out["night_lights.csv"] = night_lights(root, registry, out["registry_code_changes.csv"])
     return out
 
 
