@@ -1,0 +1,475 @@
+"""Night lights of the Kalimantan regencies, 1992–2022: four analyses (``analysis/specs/night_lights.toml``).
+
+a. Validation against GRDP (Henderson, Storeygard & Weil 2012): log lights on log GRDP with
+   regency and year effects, CRV1 standard errors by regency and a wild cluster bootstrap
+   interval; the reverse regression (GRDP on lights, HSW's direction) beside it.
+b. The first border posts (PLBN: Sanggau 2017, Sambas and Kapuas Hulu 2018) on log(1 + lights),
+   never-border Kalimantan regencies as controls, Callaway–Sant'Anna and imputation estimates
+   with few-treated inference (randomisation over adoption timing, Conley–Taber) and the MDE.
+c. The 1995 East Kalimantan–Sabah forum: the 1995 land-border regencies (Bulungan and Kutai on
+   1995 boundaries) against Kalimantan regencies without a land border, 3 pre-years.
+d. The 2013–14 sensor seam (DMSP → VIIRS): jumps of the cross-regency dispersion and of the
+   treated–control gap at 2014, and the border-post estimates without 2013–14 or net of a seam
+   shift proportional to the regency's pre-seam level.
+
+Lights measure economic activity and settlement, not household welfare.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from _common import (
+    FIGURES,
+    TABLES,
+    attempt,
+    data_path,
+    few_treated_interval,
+    load_spec,
+    minimum_detectable_effect,
+    provenance,
+    read_panel,
+    write_results,
+)
+
+SPEC = "analysis/specs/night_lights.toml"
+ESTIMATORS = {"cs": "Callaway-Sant'Anna (simple)", "imputation": "imputation (Borusyak-Jaravel-Spiess)"}
+SOURCE = ("Source: LACC night lights (Tang et al. 2025) aggregated by QuaRCS-lab indonesia514, data/raw/night_lights.csv; "
+          "registry of border posts and regencies.")
+
+
+# --------------------------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------------------------
+
+
+def lights_panel(spec: dict[str, Any]) -> pd.DataFrame:
+    """The night-lights panel of the spec's files (library join of the extract and the regency panel)."""
+    from sosek_impact.panel.night_lights import night_lights_panel, read_night_lights
+
+    return night_lights_panel(read_night_lights(data_path(spec["data"]["lights"])), read_panel(spec["data"]["panel"]))
+
+
+def ever_border() -> set[int]:
+    """Regencies with a land border in any year (registry)."""
+    from sosek_impact.registry import border_regencies
+
+    t = border_regencies()
+    return set(t.loc[t["ever_border"].astype(bool), "bps_code"].astype(int))
+
+
+def plbn_frame(lp: pd.DataFrame, spec: dict[str, Any], variable: str, timing: pd.Series, border: set[int],
+               drop_years: tuple[int, ...] = ()) -> pd.DataFrame:
+    """``bps_code, year, y, group``: PLBN regencies treated within the window and never-border controls."""
+    lo, hi = spec["plbn"]["years"]
+    treated = {int(c) for c, g in timing.items() if 0 < g <= hi}
+    units = treated | (set(lp["bps_code"].astype(int)) - border)
+    d = lp.loc[lp["bps_code"].isin(units) & lp["year"].between(lo, hi) & ~lp["year"].isin(drop_years),
+               ["bps_code", "year", variable]].copy()
+    d["y"] = np.log1p(d[variable].to_numpy(float))
+    d["group"] = d["bps_code"].map(lambda c: int(timing.get(c, 0)) if c in treated else 0).astype(int)
+    return d[["bps_code", "year", "y", "group"]].sort_values(["bps_code", "year"]).reset_index(drop=True)
+
+
+def forum_frame(lp: pd.DataFrame, conf: dict[str, Any], variable: str, border: set[int], crosswalk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The forum sample: treated = the treated province's land-border regencies of the vintage year.
+
+    ``boundaries = "vintage"`` (default): today's districts are summed into the regency of
+    ``vintage_year`` that contained them (:func:`sosek_impact.harmonise.crosswalk.ancestor`; the
+    registry records splits in provinces 61, 64, 65, so districts elsewhere stay on today's
+    boundaries). Sums add up; a mean is recomputed as sum / pixels. ``"today"``: today's districts.
+    """
+    from sosek_impact.harmonise.crosswalk import ancestor
+
+    lo, hi = conf["years"]
+    vintage = int(conf["vintage_year"])
+    d = lp.loc[lp["year"].between(lo, hi) & ~lp["province_code"].isin(conf.get("exclude_provinces", []))].copy()
+    today = conf.get("boundaries", "vintage") == "today"
+    d["unit"] = d["bps_code"] if today else d["bps_code"].map(lambda c: ancestor(int(c), vintage, crosswalk))
+    agg = d.groupby(["unit", "year"], as_index=False).agg(ntl_sum=("ntl_sum", "sum"), pixel_count=("pixel_count", "sum"),
+                                                        province_code=("province_code", "first"))
+    agg["ntl_mean"] = agg["ntl_sum"] / agg["pixel_count"]
+    members = d.loc[d["year"] == lo].groupby("unit")["bps_code"].apply(lambda s: sorted(int(c) for c in s)).to_dict()
+    border_members = {u for u, m in members.items() if set(m) & border}
+    # the forum provinces of that year (registry: 64 and its 2012 offshoot 65 for 1995)
+    from sosek_impact.registry.timing import forum_timing
+
+    provinces = {p for p, y in forum_timing().items() if y == int(conf["year"])}
+    treated = {u for u in border_members if int(u) // 100 in provinces}
+    controls = set(members) - border_members
+    if conf.get("control_provinces"):
+        keep = set(agg.loc[agg["province_code"].isin(conf["control_provinces"]), "unit"])
+        controls &= keep
+    agg = agg.loc[agg["unit"].isin(treated | controls)]
+    agg["y"] = np.log1p(agg[variable].to_numpy(float))
+    agg["group"] = np.where(agg["unit"].isin(treated), int(conf["year"]), 0)
+    out = agg.rename(columns={"unit": "bps_code"})[["bps_code", "year", "y", "group"]]
+    info = {"treated": {str(u): members[u] for u in sorted(treated)}, "n_controls": len(controls),
+            "boundaries": "today" if today else f"{vintage} (registry split crosswalk)"}
+    return out.sort_values(["bps_code", "year"]).reset_index(drop=True), info
+
+
+# --------------------------------------------------------------------------------------------
+# a. validation
+# --------------------------------------------------------------------------------------------
+
+
+def fe_elasticity(d: pd.DataFrame, y: str, x: str, conf: dict[str, Any], seed: int, extra: list[str] | None = None) -> dict[str, Any]:
+    """Coefficient of ``x`` with regency and year effects: CRV1 SE by regency (t, G-1 df) and a wild cluster bootstrap interval."""
+    from scipy import stats
+
+    from sosek_impact.inference.wild_bootstrap import wild_cluster_bootstrap
+
+    wb = conf["wild_bootstrap"]
+    r = wild_cluster_bootstrap(d, y, [x, *(extra or [])], x, conf["cluster"], fe=["bps_code", "year"],
+                               weights_type=wb["weights"], B=int(wb["reps"]), restricted=True, seed=seed)
+    g = int(d[conf["cluster"]].nunique())
+    t = stats.t.ppf(0.975, g - 1)
+    return {"estimate": r.estimate, "se_crv1": r.std_error, "conf_low": r.estimate - t * r.std_error,
+            "conf_high": r.estimate + t * r.std_error, "p_crv1": float(2 * stats.t.sf(abs(r.estimate / r.std_error), g - 1)),
+            "wild_conf_low": r.interval[0], "wild_conf_high": r.interval[1], "wild_p": r.pvalue,
+            "wild": f"{wb['weights']}, restricted, B={r.B}", "n_obs": int(len(d)), "n_regencies": g}
+
+
+def validation_frame(lp: pd.DataFrame, c: dict[str, Any], seam_year: int) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows with positive lights and a positive GRDP value in the years of one validation spec."""
+    d = lp.loc[lp["year"].between(*c["years"])].copy()
+    counts = {"no_grdp": int(d[c["variable"]].isna().sum())}
+    d = d.loc[d[c["variable"]].notna()]
+    counts["dark_dropped"] = int((d["ntl_sum"] <= 0).sum())
+    d = d.loc[(d["ntl_sum"] > 0) & (d[c["variable"]] > 0)]
+    if c.get("drop_flagged"):
+        flagged = (d["repeated_previous_year"] | d["sharp_drop"]).fillna(False).to_numpy(bool)
+        counts["flagged_dropped"] = int(flagged.sum())
+        d = d.loc[~flagged]
+    d["log_lights"] = np.log(d["ntl_sum"].to_numpy(float))
+    if c.get("lights_per_capita"):
+        # lights per person: population from the same source years as the GRDP per capita
+        counts["no_population"] = int(d["population"].isna().sum())
+        d = d.loc[d["population"] > 0]
+        d["log_lights"] = np.log(d["ntl_sum"].to_numpy(float) / d["population"].to_numpy(float))
+    d["log_grdp"] = np.log(d[c["variable"]].to_numpy(float))
+    d["log_grdp_x_seam"] = d["log_grdp"] * (d["year"] >= seam_year)
+    return d, counts
+
+
+def validation(lp: pd.DataFrame, spec: dict[str, Any], failures: list) -> dict[str, Any]:
+    """Lights-on-GRDP and GRDP-on-lights elasticities for every validation spec."""
+    conf = spec["validation"]
+    seam_year = int(spec["seam"]["first_year_after"])
+    out = {}
+    for k, c in conf["specs"].items():
+        d, counts = validation_frame(lp, c, seam_year)
+        seed = int(spec["seeds"]["bootstrap"])
+        row = {"label": c["label"], "variable": c["variable"], "years": list(c["years"]), **counts}
+        row["lights_on_grdp"] = attempt(f"validation {k}", lambda: fe_elasticity(d, "log_lights", "log_grdp", conf, seed), failures)
+        row["grdp_on_lights"] = attempt(f"validation {k} reverse", lambda: fe_elasticity(d, "log_grdp", "log_lights", conf, seed), failures)
+        if d["year"].max() >= seam_year > d["year"].min():
+            row["seam_change_of_elasticity"] = attempt(f"validation {k} seam", lambda: fe_elasticity(
+                d, "log_lights", "log_grdp_x_seam", conf, seed, extra=["log_grdp"]), failures)
+        out[k] = row
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# b, c. difference in differences with few-treated inference
+# --------------------------------------------------------------------------------------------
+
+
+def did_rows(d: pd.DataFrame, spec: dict[str, Any], label: str, failures: list) -> list[dict[str, Any]]:
+    """CS and imputation estimates with randomisation-inference intervals, MDE and Conley–Taber."""
+    from sosek_impact.inference import few_treated_inference
+
+    inf = spec["inference"]
+    seed = int(spec["seeds"]["randomization"])
+    rows = []
+    for est, name in ESTIMATORS.items():
+        ri = attempt(f"{label}: {est} randomisation", lambda: few_treated_interval(
+            d, "y", "bps_code", "year", "group", estimator=est, n_draws=int(inf["few_treated"]["n_draws"]),
+            alpha=float(inf["few_treated"]["alpha"]), seed=seed), failures)
+        if ri is None:
+            continue
+        ri["mde"] = minimum_detectable_effect(ri.pop("distribution_placebo"), inf["mde"]["alpha"], inf["mde"]["power"])
+        ct = attempt(f"{label}: {est} Conley-Taber", lambda: _ct(few_treated_inference, d, est, inf, seed), failures)
+        rows.append({"estimator": name, "estimate": ri["estimate"], "randomization": ri, "conley_taber": ct,
+                     "n_treated": int((d.groupby("bps_code")["group"].first() > 0).sum()),
+                     "n_units": int(d["bps_code"].nunique()), "years": [int(d["year"].min()), int(d["year"].max())]})
+    return rows
+
+
+def _ct(fti, d, est, inf, seed) -> dict[str, Any]:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = fti(d, "y", "bps_code", "year", "group", estimator=est, method="conley_taber",
+                n_draws=int(inf["conley_taber"]["n_draws"]), alpha=float(inf["few_treated"]["alpha"]), seed=seed)
+    return {"estimate": float(r.estimate[0]), "conf_low": float(r.conf_low[0]), "conf_high": float(r.conf_high[0]),
+            "p_value": float(r.p_value[0]), "n_draws": int(r.n_draws), "exact": bool(r.exact)}
+
+
+def dynamic(d: pd.DataFrame, spec: dict[str, Any], failures: list, label: str) -> list[dict[str, Any]] | None:
+    """Callaway–Sant'Anna event-time effects with pointwise randomisation-inference intervals."""
+    import warnings
+
+    from sosek_impact.inference import few_treated_inference
+
+    inf = spec["inference"]["few_treated"]
+
+    def run():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = few_treated_inference(d, "y", "bps_code", "year", "group", estimator="cs", aggregate="dynamic",
+                                      n_draws=int(inf["n_draws"]), alpha=float(inf["alpha"]),
+                                      seed=int(spec["seeds"]["randomization"]))
+        return [{"event_time": int(t), "estimate": float(e), "conf_low": float(lo), "conf_high": float(hi), "p_value": float(p)}
+                for t, e, lo, hi, p in zip(r.terms, r.estimate, r.conf_low, r.conf_high, r.p_value)]
+
+    return attempt(f"{label}: dynamic", run, failures)
+
+
+# --------------------------------------------------------------------------------------------
+# d. the seam
+# --------------------------------------------------------------------------------------------
+
+
+def jump(series: pd.Series, year: int) -> dict[str, Any]:
+    """Change of a yearly series into ``year`` against its other year-on-year changes (z and rank)."""
+    s = series.sort_index()
+    diff = s.diff().dropna()
+    at = float(diff.loc[year])
+    other = diff.drop(index=year)
+    z = (at - other.mean()) / other.std(ddof=1) if len(other) > 1 and other.std(ddof=1) > 0 else math.nan
+    rank = int((other.abs() >= abs(at)).sum()) + 1
+    return {"change": at, "mean_other_changes": float(other.mean()), "sd_other_changes": float(other.std(ddof=1)),
+            "z": float(z), "rank_of_abs_change": rank, "n_changes": int(len(diff))}
+
+
+def seam_adjusted(d: pd.DataFrame, seam_year: int, level_years: tuple[int, int]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``y`` net of a seam shift proportional to the regency's pre-seam level, fitted on never-treated units.
+
+    ``y_it = a_i + b_t + beta * 1{t >= seam} * (level_i - mean level) + e_it`` on the controls
+    (balanced: the two-way within transform is double demeaning); every unit's ``y`` then loses
+    ``beta * 1{t >= seam} * (level_i - mean level)``.
+    """
+    level = d.loc[d["year"].between(*level_years)].groupby("bps_code")["y"].mean()
+    x = (d["year"] >= seam_year).to_numpy(float) * (d["bps_code"].map(level) - level.mean()).to_numpy(float)
+    c = d.assign(x=x).loc[d["group"] == 0]
+
+    def within(v: pd.Series) -> np.ndarray:
+        return (v - v.groupby(c["bps_code"]).transform("mean") - v.groupby(c["year"]).transform("mean") + v.mean()).to_numpy()
+
+    xt, yt = within(c["x"]), within(c["y"])
+    beta = float(xt @ yt / (xt @ xt))
+    return d.assign(y=d["y"] - beta * x), {"beta": beta, "level_years": list(level_years), "fitted_on_units": int(c["bps_code"].nunique())}
+
+
+def seam_checks(lp: pd.DataFrame, d_plbn: pd.DataFrame, spec: dict[str, Any], failures: list) -> dict[str, Any]:
+    """Dispersion and gap jumps at the seam; border-post estimates without 2013-14 and seam-adjusted."""
+    year = int(spec["seam"]["first_year_after"])
+    lo, hi = spec["data"]["first_year"], spec["data"]["last_year"]
+    ly = lp.loc[lp["year"].between(lo, hi)].assign(y=lambda f: np.log1p(f["ntl_sum"]))
+    sd = ly.groupby("year")["y"].std(ddof=1)
+    lit = ly.loc[ly["ntl_sum"] > 0].assign(ly=lambda f: np.log(f["ntl_sum"])).groupby("year")["ly"].std(ddof=1)
+    total = ly.groupby("year")["ntl_sum"].sum()
+    gap = d_plbn.assign(t=d_plbn["group"] > 0).groupby(["year", "t"])["y"].mean().unstack()
+    gap = gap[True] - gap[False]
+    out = {"first_year_after": year,
+           "sd_log1p_sum": jump(sd, year), "sd_log_sum_lit": jump(lit, year), "log_total_sum": jump(np.log(total), year),
+           "plbn_treated_minus_control": jump(gap.loc[gap.index < min(d_plbn.loc[d_plbn["group"] > 0, "group"])], year),
+           "series": {"year": [int(y) for y in sd.index], "sd_log1p_sum": sd.tolist(), "sd_log_sum_lit": lit.reindex(sd.index).tolist(),
+                      "plbn_gap": gap.reindex(sd.index).tolist()}}
+    out["plbn_drop_2013_2014"] = did_rows(d_plbn.loc[~d_plbn["year"].isin([year - 1, year])], spec, "seam: drop 2013-14", failures)
+    adj, info = seam_adjusted(d_plbn, year, tuple(spec["seam"]["level_years"]))
+    out["seam_level_shift"] = info
+    out["plbn_seam_adjusted"] = did_rows(adj, spec, "seam: level-adjusted", failures)
+    out["plbn_seam_adjusted_dynamic"] = dynamic(adj, spec, failures, "seam: level-adjusted")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# figures and tables
+# --------------------------------------------------------------------------------------------
+
+
+def fig_event_study(panels: list[tuple[str, list[dict[str, Any]] | None, str]], path) -> bool:
+    """One panel per design: CS event-time effects with pointwise few-treated (randomisation) intervals."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
+
+    panels = [p for p in panels if p[1]]
+    if not panels:
+        return False
+    use_study_style()
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.0 * len(panels), 4.4), squeeze=False)
+    for ax, (title, dyn, note) in zip(axes[0], panels):
+        f = pd.DataFrame(dyn)
+        lo = f["conf_low"].clip(lower=-5.0)
+        hi = f["conf_high"].clip(upper=5.0)
+        open_end = ~np.isfinite(f["conf_low"]) | ~np.isfinite(f["conf_high"]) | (f["conf_low"] < -5) | (f["conf_high"] > 5)
+        pre = f["event_time"] < 0
+        for mask, colour, lab in ((pre, "0.45", "pre-period (t vs t-1)"), (~pre, "C3", "post-period (t vs g-1)")):
+            ax.errorbar(f.loc[mask, "event_time"], f.loc[mask, "estimate"],
+                        yerr=[(f["estimate"] - lo)[mask], (hi - f["estimate"])[mask]], fmt="o", ms=3.5, color=colour,
+                        ecolor=colour, elinewidth=1, capsize=2, label=lab)
+        if open_end.any():
+            ax.plot(f.loc[open_end, "event_time"], f.loc[open_end, "estimate"], "x", color="black", label="interval clipped at ±5")
+        ax.axhline(0, color="black", lw=0.8)
+        ax.axvline(-0.5, color="grey", ls=":")
+        ax.set_ylim(float(lo.min()) - 0.3, float(hi.max()) + 0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_title(title, fontsize=9.5)
+        ax.set_xlabel(f"event time (years from first treated year)\n{note}", fontsize=8.5)
+        ax.legend(fontsize=7.5, loc="lower left")
+    axes[0][0].set_ylabel("ATT(e) on log(1 + sum of lights)")
+    fig.suptitle("Night lights: Callaway-Sant'Anna event-time effects, 95% pointwise randomisation-inference intervals "
+                 "(few treated)", fontsize=10)
+    add_source_note(fig, SOURCE)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    save_figure(fig, path)
+    plt.close(fig)
+    return True
+
+
+def fig_seam(seam: dict[str, Any], path) -> bool:
+    import matplotlib.pyplot as plt
+
+    from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
+
+    s = seam["series"]
+    use_study_style()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.0))
+    axes[0].plot(s["year"], s["sd_log1p_sum"], "o-", ms=3, label="SD of log(1 + sum), 56 districts")
+    axes[0].plot(s["year"], s["sd_log_sum_lit"], "s--", ms=3, label="SD of log(sum), lit districts")
+    axes[1].plot(s["year"], s["plbn_gap"], "o-", ms=3, color="C3", label="treated (3 PLBN regencies) - controls")
+    for ax in axes:
+        ax.axvline(seam["first_year_after"] - 0.5, color="grey", ls=":", label="DMSP / VIIRS seam")
+        ax.set_xlabel("year")
+        ax.legend(fontsize=7.5)
+    axes[0].set_title(f"Cross-district dispersion: change into 2014 z = {seam['sd_log1p_sum']['z']:+.2f}", fontsize=9.5)
+    axes[1].set_title("Mean log(1 + sum), border-post regencies minus never-border controls\n"
+                      f"(change into 2014 z = {seam['plbn_treated_minus_control']['z']:+.2f}, before the posts)", fontsize=9.5)
+    axes[0].set_ylabel("log points")
+    add_source_note(fig, SOURCE)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    save_figure(fig, path)
+    plt.close(fig)
+    return True
+
+
+def effect_row(design: str, sample: str, r: dict[str, Any], role: str) -> dict[str, Any]:
+    from sosek_impact.report.tables import format_interval, format_p
+
+    ri, ct = r["randomization"], r.get("conley_taber") or {}
+    return {"role": role, "design": design, "sample": sample, "estimator": r["estimator"], "treated": r["n_treated"],
+            "units": r["n_units"], "years": f"{r['years'][0]}-{r['years'][1]}", "estimate": f"{r['estimate']:+.3f}",
+            "randomisation 95% CI": format_interval(ri["conf_low"], ri["conf_high"]), "randomisation p": format_p(ri["p_value"]),
+            "MDE (5%, 80%)": "" if ri["mde"]["mde"] is None or not np.isfinite(ri["mde"]["mde"]) else f"{ri['mde']['mde']:.3f}",
+            "Conley-Taber 95% CI": format_interval(ct.get("conf_low"), ct.get("conf_high")) if ct else "n/a",
+            "Conley-Taber p": format_p(ct.get("p_value")) if ct else ""}
+
+
+def validation_rows(v: dict[str, Any]) -> list[dict[str, Any]]:
+    from sosek_impact.report.tables import format_interval, format_p
+
+    rows = []
+    for k, r in v.items():
+        for direction, label in (("lights_on_grdp", "log lights on log GRDP"), ("grdp_on_lights", "log GRDP on log lights"),
+                                 ("seam_change_of_elasticity", "change of lights-on-GRDP elasticity from 2014")):
+            e = r.get(direction)
+            if not e:
+                continue
+            rows.append({"spec": k, "regression": label, "sample": r["label"], "estimate": f"{e['estimate']:.3f}",
+                         "CRV1 SE": f"{e['se_crv1']:.3f}", "95% CI (t, G-1)": format_interval(e["conf_low"], e["conf_high"]),
+                         "wild bootstrap 95% CI": format_interval(e["wild_conf_low"], e["wild_conf_high"]),
+                         "wild p": format_p(e["wild_p"]), "obs": e["n_obs"], "regencies": e["n_regencies"],
+                         "dark left out": r["dark_dropped"]})
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------
+
+
+def main(spec_path: str = SPEC) -> None:
+    """Run the four night-lights analyses; write the results JSON, tables and figures."""
+    from sosek_impact.harmonise.crosswalk import split_crosswalk
+    from sosek_impact.registry import treatment_timing
+    from sosek_impact.report.tables import write_table
+
+    spec = load_spec(spec_path)
+    lp = lights_panel(spec)
+    failures: list[dict[str, str]] = []
+    border = ever_border()
+    t = spec["plbn"]
+    timing = treatment_timing(t["kind"], units=sorted(lp["bps_code"].unique()), rule=t["rule"],
+                              first_full_year=t["first_full_year"], min_confidence=t["min_confidence"])
+    crosswalk = split_crosswalk()
+
+    val = validation(lp, spec, failures)
+    plbn: dict[str, Any] = {}
+    rows = []
+    for o, oc in spec["outcomes"].items():
+        d = plbn_frame(lp, spec, oc["variable"], timing, border)
+        plbn[o] = {"rows": did_rows(d, spec, f"plbn {o}", failures)}
+        rows += [effect_row("PLBN 2017/18", o, r, "primary" if o == "log1p_sum" and r["estimator"].startswith("Callaway")
+                            else "robustness") for r in plbn[o]["rows"]]
+    d_plbn = plbn_frame(lp, spec, spec["outcomes"]["log1p_sum"]["variable"], timing, border)
+    plbn["log1p_sum"]["dynamic"] = dynamic(d_plbn, spec, failures, "plbn")
+    plbn["timing"] = {str(c): int(g) for c, g in timing.items() if 0 < g <= spec["plbn"]["years"][1]}
+    plbn["n_controls"] = int((d_plbn.groupby("bps_code")["group"].first() == 0).sum())
+
+    forum: dict[str, Any] = {}
+    base = {k: v for k, v in spec["forum"].items() if k != "robustness"}
+    for rid, extra in {"primary": {}, **spec["forum"].get("robustness", {})}.items():
+        conf = base | {k: v for k, v in extra.items() if k != "label"}
+        d, info = forum_frame(lp, conf, "ntl_sum", border, crosswalk)
+        forum[rid] = {"label": extra.get("label", "1995 boundaries, West Kalimantan left out"), **info,
+                      "rows": did_rows(d, spec, f"forum {rid}", failures)}
+        if rid == "primary":
+            forum[rid]["dynamic"] = dynamic(d, spec, failures, "forum")
+        rows += [effect_row("forum 1995", rid, r, "primary" if rid == "primary" and r["estimator"].startswith("Callaway")
+                            else "robustness") for r in forum[rid]["rows"]]
+
+    seam = seam_checks(lp, d_plbn, spec, failures)
+    rows += [effect_row("PLBN 2017/18", "log1p_sum, 2013-14 left out", r, "seam") for r in seam["plbn_drop_2013_2014"]]
+    rows += [effect_row("PLBN 2017/18", "log1p_sum, seam x pre-seam level removed", r, "seam") for r in seam["plbn_seam_adjusted"]]
+
+    fig_es = FIGURES / "night_lights_event_study.png"
+    fig_sm = FIGURES / "night_lights_seam.png"
+    figures = {}
+    if fig_event_study([("Border posts: Sanggau 2017, Sambas and Kapuas Hulu 2018\n(never-border Kalimantan controls)",
+                         plbn["log1p_sum"]["dynamic"], "1992-2022"),
+                        ("1995 East Kalimantan-Sabah forum: Bulungan and Kutai (1995 boundaries)\n"
+                         "vs non-border regencies of Central/South/East Kalimantan", forum["primary"].get("dynamic"), "1992-2013")],
+                       fig_es):
+        figures["event_study"] = "reports/figures/night_lights_event_study.png"
+    if fig_seam(seam, fig_sm):
+        figures["seam"] = "reports/figures/night_lights_seam.png"
+    write_table(pd.DataFrame(validation_rows(val)), TABLES / "night_lights_validation",
+                caption="Night lights and GRDP (Kalimantan regencies, regency and year effects)")
+    write_table(pd.DataFrame(rows), TABLES / "night_lights_effects",
+                caption="Night lights: border posts and the 1995 forum, few-treated inference")
+    flags = lp[["repeated_previous_year", "sharp_drop", "dark", "mempawah_fix"]].sum().astype(int).to_dict()
+    write_results("night_lights", {
+        "provenance": provenance(spec, spec["data"]["lights"], spec["data"]["panel"], "data/raw/registry_events.csv",
+                                 "data/raw/registry_border_regencies.csv", "data/raw/registry_regency_splits.csv"),
+        "data": {"rows": int(len(lp)), "regencies": int(lp["bps_code"].nunique()),
+                 "years": [int(lp["year"].min()), int(lp["year"].max())], "flag_counts": flags},
+        "validation": val,
+        "hsw_reference": {"gdp_on_lights": spec["validation"]["hsw_gdp_on_lights"],
+                          "lights_on_gdp": spec["validation"]["hsw_lights_on_gdp"]},
+        "plbn": plbn, "forum": forum, "seam": seam, "figures": figures,
+        "tables": {"validation": "reports/tables/night_lights_validation.md", "effects": "reports/tables/night_lights_effects.md"},
+        "not_run": failures,
+    })
+
+
+if __name__ == "__main__":
+    main()
