@@ -264,7 +264,8 @@ def seam_adjusted(d: pd.DataFrame, seam_year: int, level_years: tuple[int, int])
 
     xt, yt = within(c["x"]), within(c["y"])
     beta = float(xt @ yt / (xt @ xt))
-    return d.assign(y=d["y"] - beta * x), {"beta": beta, "level_years": list(level_years), "fitted_on_units": int(c["bps_code"].nunique())}
+    return d.assign(y=d["y"] - beta * x), {"beta": beta, "level_years": list(level_years), "fitted_on_units": int(c["bps_code"].nunique()),
+                                           "controls_frame": c[["bps_code", "year", "y", "x"]]}
 
 
 def seam_checks(lp: pd.DataFrame, d_plbn: pd.DataFrame, spec: dict[str, Any], failures: list) -> dict[str, Any]:
@@ -284,7 +285,15 @@ def seam_checks(lp: pd.DataFrame, d_plbn: pd.DataFrame, spec: dict[str, Any], fa
                       "plbn_gap": gap.reindex(sd.index).tolist()}}
     out["plbn_drop_2013_2014"] = did_rows(d_plbn.loc[~d_plbn["year"].isin([year - 1, year])], spec, "seam: drop 2013-14", failures)
     adj, info = seam_adjusted(d_plbn, year, tuple(spec["seam"]["level_years"]))
+    c = info.pop("controls_frame")
+    info["inference"] = attempt("seam: level-shift coefficient", lambda: fe_elasticity(
+        c, "y", "x", spec["validation"], int(spec["seeds"]["bootstrap"])), failures)
+    info["note"] = ("one post-2014 shift per unit of pre-seam level, fitted on the never-border controls: it also absorbs "
+                    "any convergence between 1992-2013 and 2014-2022, so it is an upper bound on the seam's level-dependence")
     out["seam_level_shift"] = info
+    out["cs_invariance"] = ("Callaway-Sant'Anna post-period effects compare each year with g - 1 = 2016/2017, after the seam: "
+                            "dropping 2013-14 or removing a post-2014 shift cannot move them; the imputation estimator "
+                            "fits unit effects on every untreated year, so it can")
     out["plbn_seam_adjusted"] = did_rows(adj, spec, "seam: level-adjusted", failures)
     out["plbn_seam_adjusted_dynamic"] = dynamic(adj, spec, failures, "seam: level-adjusted")
     return out

@@ -206,6 +206,9 @@ def test_seam_adjustment_recovers_a_planted_level_shift():
     shift = (d["year"] >= 2014) * 0.4 * (d["bps_code"].map(level) - level.mean())
     adj, info = nl.seam_adjusted(d.assign(y=d["y"] + shift), 2014, (2010, 2013))
     assert info["beta"] == pytest.approx(0.4, abs=0.05)
+    # the within fit equals the package's fixed-effects regression on the controls
+    conf = {"cluster": "bps_code", "wild_bootstrap": {"reps": 99, "weights": "webb"}}
+    assert nl.fe_elasticity(info["controls_frame"], "y", "x", conf, seed=0)["estimate"] == pytest.approx(info["beta"], abs=1e-9)
     # the adjusted outcome no longer carries the shift
     _, again = nl.seam_adjusted(adj, 2014, (2010, 2013))
     assert abs(again["beta"]) < 0.05
