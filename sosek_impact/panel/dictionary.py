@@ -114,7 +114,7 @@ def data_dictionary(regency: pd.DataFrame, regency_units: dict[str, str], provin
     return (head + dictionary_section("panel.parquet / panel.csv (regency × year)", regency, regency_units)
             + "\n" + dictionary_section("province_panel.parquet / province_panel.csv (province × year)",
                                         province, province_units)
-            + ("" if night_lights is None else "\n" + dictionary_section(NIGHT_LIGHTS_TITLE, night_lights, {})
+            + ("" if night_lights is None else "\n" + dictionary_section(NIGHT_LIGHTS_TITLE, night_lights, regency_units)
                + NIGHT_LIGHTS_NOTE))
 
 

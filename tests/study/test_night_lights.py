@@ -94,6 +94,11 @@ def test_panel_keeps_a_missing_district_year_visible():
     row = lp.loc[(lp["bps_code"] == 6105) & (lp["year"] == 2015)]
     assert len(row) == 1 and row["ntl_sum"].isna().all() and row["sharp_drop"].isna().all()
     assert row["grdp"].notna().all()                  # the economic value of that year is still there
+    # border status of the year from the registry: Bengkayang and Malinau border regencies from 1999
+    b = lp.set_index(["bps_code", "year"])["border"]
+    assert b[6105].all() and not b[6201].any()
+    assert (b[(6102, 1998)], b[(6102, 1999)], b[(6501, 1998)], b[(6501, 2000)]) == (False, True, False, True)
+    assert b[(6402, 2012)] and not b[(6402, 2013)] and b[(6411, 2013)]
     with pytest.raises(SchemaError):
         night_lights_panel(lights.assign(bps_code=lights["bps_code"].where(lights["bps_code"] != 6105, 9999)), panel)
 
@@ -152,6 +157,11 @@ def test_did_rows_estimates_equal_the_library_estimators():
     imp = did_imputation(d, "y", "bps_code", "year", "group", control="not_yet").estimate
     assert rows[0]["estimate"] == pytest.approx(float(cs), abs=1e-10)
     assert rows[1]["estimate"] == pytest.approx(float(imp), abs=1e-10)
+    # independent reference: diff-diff's Callaway-Sant'Anna (outcome regression, never-treated, varying base)
+    dd = pytest.importorskip("diff_diff")
+    ref = dd.CallawaySantAnna(control_group="never_treated", estimation_method="reg", base_period="varying").fit(
+        d, "y", "bps_code", "year", "group")
+    assert rows[0]["estimate"] == pytest.approx(float(ref.overall_att), abs=1e-10)
 
 
 def test_no_effect_is_rejected_at_about_the_level_and_dynamic_intervals_cover_zero():
