@@ -103,7 +103,7 @@ def tasks() -> list[Task]:
                         f"{tab}/welfare_synthetic_control.md", f"{tab}/welfare_comparability_2019.md"], depends=["panel"]),
         _study("welfare_first_wave", PANEL, REGISTRY, "analysis/welfare.py", f"{LIB}/estimators", f"{LIB}/inference",
                f"{LIB}/registry", outputs=[], depends=["panel", "welfare"]),
-        _study("night_lights", "data/raw/night_lights.csv", PANEL, REGISTRY, f"{LIB}/panel", f"{LIB}/inference",
+        _study("night_lights", "analysis/night_lights_figures.py", "data/raw/night_lights.csv", PANEL, REGISTRY, f"{LIB}/panel", f"{LIB}/inference",
                f"{LIB}/estimators", f"{LIB}/registry", f"{LIB}/harmonise",
                outputs=[f"{fig}/night_lights_event_study.png", f"{fig}/night_lights_seam.png",
                         f"{tab}/night_lights_validation.md", f"{tab}/night_lights_effects.md"], depends=["panel"]),
