@@ -297,6 +297,23 @@ def seam_checks(lp: pd.DataFrame, d_plbn: pd.DataFrame, spec: dict[str, Any], fa
     return out
 
 
+def headline(val: dict[str, Any], plbn: dict[str, Any], forum: dict[str, Any], seam: dict[str, Any]) -> dict[str, Any]:
+    """The primary numbers of each analysis, for the report (each also sits in its own section)."""
+    def primary(rows):
+        r = next((r for r in rows if r["estimator"].startswith("Callaway")), None)
+        if r is None:
+            return None
+        ri = r["randomization"]
+        return {"estimate": r["estimate"], "conf_low": ri["conf_low"], "conf_high": ri["conf_high"], "p_value": ri["p_value"],
+                "mde": ri["mde"]["mde"], "n_treated": r["n_treated"], "n_units": r["n_units"]}
+
+    g = (val.get("grdp") or {})
+    return {"lights_on_grdp": (g.get("lights_on_grdp") or {}).get("estimate"),
+            "grdp_on_lights": (g.get("grdp_on_lights") or {}).get("estimate"),
+            "plbn_cs_log1p_sum": primary(plbn["log1p_sum"]["rows"]), "forum_1995_cs": primary(forum["primary"]["rows"]),
+            "seam_dispersion_jump_z": seam["sd_log1p_sum"]["z"], "seam_gap_jump_z": seam["plbn_treated_minus_control"]["z"]}
+
+
 # --------------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------------
@@ -364,6 +381,7 @@ def main(spec_path: str = SPEC) -> None:
     write_table(pd.DataFrame(rows), TABLES / "night_lights_effects",
                 caption="Night lights: border posts and the 1995 forum, few-treated inference")
     flags = lp[["repeated_previous_year", "sharp_drop", "dark", "mempawah_fix"]].sum().astype(int).to_dict()
+    summary = headline(val, plbn, forum, seam)
     write_results("night_lights", {
         "provenance": provenance(spec, spec["data"]["lights"], spec["data"]["panel"], "data/raw/registry_events.csv",
                                  "data/raw/registry_border_regencies.csv", "data/raw/registry_regency_splits.csv"),
@@ -372,7 +390,7 @@ def main(spec_path: str = SPEC) -> None:
         "validation": val,
         "hsw_reference": {"gdp_on_lights": spec["validation"]["hsw_gdp_on_lights"],
                           "lights_on_gdp": spec["validation"]["hsw_lights_on_gdp"]},
-        "plbn": plbn, "forum": forum, "seam": seam, "figures": figures,
+        "summary": summary, "plbn": plbn, "forum": forum, "seam": seam, "figures": figures,
         "tables": {"validation": "reports/tables/night_lights_validation.md", "effects": "reports/tables/night_lights_effects.md"},
         "not_run": failures,
     })
