@@ -105,7 +105,11 @@ def forum_frame(lp: pd.DataFrame, conf: dict[str, Any], variable: str, border: s
     agg["y"] = np.log1p(agg[variable].to_numpy(float))
     agg["group"] = np.where(agg["unit"].isin(treated), int(conf["year"]), 0)
     out = agg.rename(columns={"unit": "bps_code"})[["bps_code", "year", "y", "group"]]
+    from sosek_impact.harmonise.recode import north_kalimantan_codes
+
+    before_2012 = {new: old for old, new in north_kalimantan_codes().items()}
     info = {"treated": {str(u): members[u] for u in sorted(treated)}, "n_controls": len(controls),
+            "treated_codes_before_2012": {str(u): before_2012.get(int(u), int(u)) for u in sorted(treated)},
             "boundaries": "today" if today else f"{vintage} (registry split crosswalk)"}
     return out.sort_values(["bps_code", "year"]).reset_index(drop=True), info
 
@@ -139,6 +143,11 @@ def validation_frame(lp: pd.DataFrame, c: dict[str, Any], seam_year: int) -> tup
     d = d.loc[d[c["variable"]].notna()]
     counts["dark_dropped"] = int((d["ntl_sum"] <= 0).sum())
     d = d.loc[(d["ntl_sum"] > 0) & (d[c["variable"]] > 0)]
+    if c.get("drop_backcast"):
+        # values the regency panel marks back-cast (a year before the regency existed); unknown (NA) kept
+        back = d["backcast"].fillna(False).to_numpy(bool)
+        counts["backcast_dropped"] = int(back.sum())
+        d = d.loc[~back]
     if c.get("drop_flagged"):
         flagged = (d["repeated_previous_year"] | d["sharp_drop"]).fillna(False).to_numpy(bool)
         counts["flagged_dropped"] = int(flagged.sum())

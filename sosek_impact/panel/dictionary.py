@@ -123,6 +123,6 @@ NIGHT_LIGHTS_TITLE = "night lights: sosek_impact.panel.load_night_lights() (Kali
 NIGHT_LIGHTS_NOTE = (
     "\nNot a file: built on load from `data/raw/night_lights.csv` (source `idn514_ntl`) and the regency panel. "
     "The regency panel keeps its 2000–2024 grid; the lights' years 1992–1999 live only here, where every "
-    "economic column (`grdp`, `grdp_pc`, `grdp_pc_idn514`, `population`, `area_km2`, from the regency panel) "
-    "is missing, never filled. `border` is the registry's land-border status of the year. Lights measure "
+    "economic column (`grdp`, `grdp_pc`, `grdp_pc_idn514`, `population`, `area_km2`, `backcast`, from the regency "
+    "panel) is missing, never filled. `border` is the registry's land-border status of the year. Lights measure "
     "economic activity and settlement, not household welfare.\n")

@@ -6,7 +6,8 @@ carried in a separate long panel rather than by stretching the main grid: one ro
 (``bps_code``, ``year``) for the 56 Kalimantan regencies and 1992–2022, holding the lights
 (``ntl_*``, ``pixel_count``), their flags, the registry's ``border`` status of that year, and the
 regency panel's identifiers and economic columns (``grdp``, ``grdp_pc``, ``grdp_pc_idn514``,
-``population``, ``area_km2``) where the regency panel has them — from 2000 only: every economic
+``population``, ``area_km2``, and ``backcast``: the year precedes the regency's creation) where the
+regency panel has them — from 2000 only: every economic
 value of 1992–1999 is missing, visibly, never filled.
 
 Public functions
@@ -33,7 +34,7 @@ LIGHT_COLUMNS = ("pixel_count", "ntl_mean", "ntl_median", "ntl_sum", "ntl_min", 
 #: Boolean flags of the extract (written ``true`` / ``false``).
 FLAG_COLUMNS = ("repeated_previous_year", "sharp_drop", "dark", "mempawah_fix")
 #: Columns taken from the regency panel (those it has), for the years it covers.
-PANEL_COLUMNS = ("grdp", "grdp_pc", "grdp_pc_idn514", "population", "area_km2")
+PANEL_COLUMNS = ("grdp", "grdp_pc", "grdp_pc_idn514", "population", "area_km2", "backcast")
 ID_COLUMNS = ("bps_code", "year", "regency", "province_code", "province", "kind", "border")
 
 

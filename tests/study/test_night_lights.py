@@ -195,6 +195,7 @@ def test_forum_frame_sums_to_1995_boundaries_and_treats_the_border_parents():
     conf = {"year": 1995, "vintage_year": 1995, "years": [1992, 1997], "exclude_provinces": [61]}
     d, info = nl.forum_frame(lp, conf, "ntl_sum", nl.ever_border(), split_crosswalk())
     assert info["treated"] == {"6403": [6402, 6403, 6404, 6411, 6474], "6502": [6501, 6502, 6503, 6504]}
+    assert info["treated_codes_before_2012"] == {"6403": 6403, "6502": 6407}   # Bulungan 6407 until the Kaltara split
     kutai_1992 = d.loc[(d["bps_code"] == 6403) & (d["year"] == 1992), "y"].item()
     assert kutai_1992 == pytest.approx(np.log1p(20 + 400 + 90 + 1 + 200))
     assert set(d.loc[d["group"] == 1995, "bps_code"]) == {6403, 6502}
@@ -253,10 +254,13 @@ def test_plbn_frame_treats_the_first_posts_and_keeps_never_border_controls():
 def test_validation_frame_drops_dark_rows_visibly_and_makes_lights_per_person():
     lp = pd.DataFrame({"bps_code": [1, 1, 2, 2], "year": [2000, 2001, 2000, 2001], "ntl_sum": [0.0, 10.0, 20.0, 40.0],
                        "grdp": [5.0, 6.0, np.nan, 8.0], "population": [100.0, 100.0, 200.0, 400.0],
-                       "repeated_previous_year": [False, False, False, True], "sharp_drop": [False] * 4})
+                       "repeated_previous_year": [False, False, False, True], "sharp_drop": [False] * 4,
+                       "backcast": pd.array([pd.NA, True, False, False], dtype="boolean")})
     d, counts = nl.validation_frame(lp, {"variable": "grdp", "years": [2000, 2001]}, 2014)
     assert counts == {"no_grdp": 1, "dark_dropped": 1} and len(d) == 2
     assert d["log_lights"].tolist() == pytest.approx([np.log(10.0), np.log(40.0)])
     d, counts = nl.validation_frame(lp, {"variable": "grdp", "years": [2000, 2001], "drop_flagged": True,
                                          "lights_per_capita": True}, 2014)
     assert counts["flagged_dropped"] == 1 and d["log_lights"].tolist() == pytest.approx([np.log(10.0 / 100.0)])
+    d, counts = nl.validation_frame(lp, {"variable": "grdp", "years": [2000, 2001], "drop_backcast": True}, 2014)
+    assert counts["backcast_dropped"] == 1 and d["bps_code"].tolist() == [2]
