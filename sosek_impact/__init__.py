@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_panel": "sosek_impact.panel",
     "load_province_panel": "sosek_impact.panel",
+    "load_night_lights": "sosek_impact.panel",
     "build_panel": "sosek_impact.panel",
     "read_bps_table": "sosek_impact.io",
     "add_bps_table": "sosek_impact.panel",

@@ -13,6 +13,7 @@
 - the geography tables (``geography_regencies.csv``, ``geography_neighbours.csv``,
   ``cross_border_pairs.csv``, ``geography_post_distances.csv``, ``registry_border_posts.csv``,
   ``kalimantan_map.geojson``; see :mod:`sosek_impact.extracts.geo_tables`; needs ``shapely``).
+- ``night_lights.csv`` (Kalimantan districts × 1992–2022, :mod:`.night_lights`).
 
 The committed extracts let the package work where ``../shared`` does not exist.
 """
@@ -87,6 +88,9 @@ def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
     from .geo_tables import geography_tables
 
     out.update(geography_tables(root, registry))
+    from .night_lights import night_lights
+
+    out["night_lights.csv"] = night_lights(root, registry, out["registry_code_changes.csv"])
     return out
 
 

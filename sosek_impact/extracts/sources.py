@@ -247,6 +247,21 @@ def _welfare_sources() -> list[Source]:
             "514 districts by id (pre-2022 Papua codes), mean years of schooling of the population 25+ "
             "(RLS), 2010-2018",
         ),
+        Source(
+            "idn514_ntl",
+            f"{_IDN514_DIR}/ntl/global_nighttime_light_dataset_district_1992_2022.kalimantan_rows.csv",
+            "quarcs-lab/indonesia514",
+            "5151d43c5af7234c4e21c560f594669e9427c92a",
+            "MIT (as stated by the repository)",
+            "Tang et al. (LACC product), aggregated to the 514 districts by QuaRCS-lab",
+            "Tang, H., Zhong, Y., Deng, J., Xia, H. & Wei, J. (2025). Global nighttime light dataset from 1992 "
+            "to 2022 with focus on low-light areas. Scientific Data 12, 982. doi:10.1038/s41597-025-05246-8; "
+            "district aggregation in GitHub quarcs-lab/indonesia514 ntl/global_nighttime_light_dataset_district_"
+            "1992_2022.csv",
+            "Kalimantan rows only (56 districts x 1992-2022, copied text for text; see PROVENANCE.md): pixel count, "
+            "mean, median, sum, min, max, std on the DMSP-like 0-63 scale; IDN_0318 published as 6171 is "
+            "Mempawah (6104); whole numbers to 2013, fractional from 2014 (sensor seam)",
+        ),
     ]
 
 

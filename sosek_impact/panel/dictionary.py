@@ -50,6 +50,23 @@ MEANINGS: dict[str, tuple[str, str]] = {
                              "quarcs_mys 2010–2018", "years"),
     "mean_years_schooling_kemiskinan_2021": ("mean years of schooling of the population 15+ (~2021 Kaggle "
                                              "copy of BPS); not the 25+ `mean_years_schooling`", "years"),
+    "pixel_count": ("night lights: LACC pixels inside the district polygon (constant over years)", "pixels"),
+    "ntl_sum": ("night lights: sum of the pixels' digital numbers (LACC, Tang et al. 2025, DMSP-like 0–63 "
+                "scale; whole numbers to 2013, fractional from 2014)", "digital number (DN) units"),
+    "ntl_mean": ("night lights: mean digital number of the district's pixels (= ntl_sum / pixel_count)", "DN 0–63"),
+    "ntl_median": ("night lights: median digital number of the district's pixels", "DN 0–63"),
+    "ntl_min": ("night lights: smallest pixel digital number", "DN 0–63"),
+    "ntl_max": ("night lights: largest pixel digital number", "DN 0–63"),
+    "ntl_std": ("night lights: standard deviation of the pixel digital numbers", "DN"),
+    "seam_period": ("'pre_2014' (DMSP-calibrated part of the LACC series) or 'from_2014' (VIIRS-based): the "
+                    "2013–14 sensor seam, a possible break", "text"),
+    "repeated_previous_year": ("all seven light statistics equal the previous year's exactly, with a positive sum "
+                               "(a likely carried-over year; flagged, not smoothed)", "bool"),
+    "sharp_drop": ("ntl_sum below half of the previous year's, from a previous-year sum of at least 100 DN", "bool"),
+    "dark": ("ntl_sum = 0 (no lit pixel)", "bool"),
+    "mempawah_fix": ("the source publishes the row as 6171 Kota Pontianak; by ID_ADMIN (IDN_0318), centroid and "
+                     "size it is Mempawah (6104)", "bool"),
+    "ntl_source_row": ("line of the night-lights row in its source file (source idn514_ntl)", "line"),
     "gdp_pc": ("province GDP per capita (QuaRCS, 1983–2017)", "thousand IDR per person"),
     "food_exp": ("average monthly per-capita food expenditure (Susenas), nominal", "IDR per person per month"),
     "nonfood_exp": ("average monthly per-capita non-food expenditure (Susenas), nominal",
@@ -88,8 +105,8 @@ def dictionary_section(title: str, panel: pd.DataFrame, units: dict[str, str]) -
 
 
 def data_dictionary(regency: pd.DataFrame, regency_units: dict[str, str], province: pd.DataFrame,
-                    province_units: dict[str, str]) -> str:
-    """The full ``DATA_DICTIONARY.md`` text."""
+                    province_units: dict[str, str], night_lights: pd.DataFrame | None = None) -> str:
+    """The full ``DATA_DICTIONARY.md`` text (with the night-lights panel's section when given)."""
     head = ("# Data dictionary of the built panels\n\n"
             "Written by `sosek_impact.panel.build_panel`. 'years' = first–last year with a value; "
             "'missing' = share of rows without a value (missing values are never filled). Sources are the "
@@ -99,4 +116,16 @@ def data_dictionary(regency: pd.DataFrame, regency_units: dict[str, str], provin
     return (head + dictionary_section("panel.parquet / panel.csv (regency × year)", regency, regency_units)
             + "\n" + dictionary_section("province_panel.parquet / province_panel.csv (province × year)",
                                         province, province_units)
-            + "\n" + geography_dictionary_section())
+            + "\n" + geography_dictionary_section()
+            + ("" if night_lights is None else "\n" + dictionary_section(NIGHT_LIGHTS_TITLE, night_lights, regency_units)
+               + NIGHT_LIGHTS_NOTE))
+
+
+#: Section title of the night-lights panel in ``DATA_DICTIONARY.md``.
+NIGHT_LIGHTS_TITLE = "night lights: sosek_impact.panel.load_night_lights() (Kalimantan regency × year, 1992–2022)"
+NIGHT_LIGHTS_NOTE = (
+    "\nNot a file: built on load from `data/raw/night_lights.csv` (source `idn514_ntl`) and the regency panel. "
+    "The regency panel keeps its 2000–2024 grid; the lights' years 1992–1999 live only here, where every "
+    "economic column (`grdp`, `grdp_pc`, `grdp_pc_idn514`, `population`, `area_km2`, `backcast`, from the regency "
+    "panel) is missing, never filled. `border` is the registry's land-border status of the year. Lights measure "
+    "economic activity and settlement, not household welfare.\n")

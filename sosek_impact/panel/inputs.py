@@ -25,7 +25,7 @@ PROVINCE_COLUMNS = ("province_code", "province", "province_en")
 #: Files of ``data/raw`` the panel depends on (their bytes enter the build hash).
 INPUT_FILES = ("regencies.csv", "provinces.csv", "regency_series.csv", "province_series.csv",
                "registry_border_regencies.csv", "registry_events.csv", "registry_regency_splits.csv",
-               "registry_code_changes.csv", "sources.csv")
+               "registry_code_changes.csv", "sources.csv", "night_lights.csv")
 
 
 @dataclass(frozen=True)

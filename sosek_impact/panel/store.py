@@ -24,6 +24,8 @@ from ..paths import missing_data_advice, packaged, processed_dir, raw_dir
 from .assemble import province_panel, regency_panel
 from .dictionary import data_dictionary
 from .inputs import input_hash, read_inputs
+from .night_lights import FILE as NIGHT_LIGHTS_FILE
+from .night_lights import night_lights_panel, read_night_lights
 from .validate import validation_report
 
 HASH_KEY = b"sosek_impact.input_hash"
@@ -130,8 +132,12 @@ def build_panel(force: bool = False, *, log: Callable[[str], object] | None = No
         write_text(out / "validation.md",
                    validation_report(regency, regency_log, province, province_log, raw_root, digest))
         step("wrote validation.md")
+        lights = None
+        if (raw_root / NIGHT_LIGHTS_FILE).exists():
+            lights = night_lights_panel(read_night_lights(raw_root / NIGHT_LIGHTS_FILE), regency, raw_root)
+            step(f"assembled the night-lights panel: {len(lights):,} rows x {lights.shape[1]} columns")
         write_text(out / "DATA_DICTIONARY.md",
-                   data_dictionary(regency, _units(regency_log), province, _units(province_log)))
+                   data_dictionary(regency, _units(regency_log), province, _units(province_log), lights))
         step("wrote DATA_DICTIONARY.md")
         write_csv(_plain(regency), out / "panel.csv")
         write_csv(_plain(province), out / "province_panel.csv")
