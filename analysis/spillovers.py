@@ -129,6 +129,25 @@ def effect(f, spec: dict[str, Any], label: str, failures: list) -> dict[str, Any
     return out
 
 
+def outcome_data(panel, oc: dict[str, Any], units: set[int], window: tuple[int, int], first: Mapping[int, int]):
+    """Balanced frame ``bps_code, year, y`` of one outcome of the spec (regency panel or night lights)."""
+    import numpy as np
+
+    from border_posts import outcome_frame
+
+    if oc.get("source") == "night_lights":
+        import sosek_impact as si
+
+        lights = si.load_night_lights()
+        if oc["transform"] != "log1p":
+            raise ValueError(f"night-light outcome transform must be 'log1p', got {oc['transform']!r}")
+        lights = lights.assign(_y=np.log1p(lights[oc["variable"]].astype(float)))
+        d, dropped = outcome_frame(lights, "_y", "level", units, window, first)
+    else:
+        d, dropped = outcome_frame(panel, oc["variable"], oc["transform"], units, window, first)
+    return d[["bps_code", "year", "y"]], dropped
+
+
 def table_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per ring definition x role for the spillover table."""
     rows = []
@@ -151,7 +170,7 @@ def main() -> None:
     import pandas as pd
 
     import sosek_impact as si
-    from border_posts import ever_border_codes, outcome_frame, sample_units, timing
+    from border_posts import ever_border_codes, sample_units, timing
     from sosek_impact.report.tables import write_table
 
     spec = load_spec(SPEC)
@@ -164,27 +183,30 @@ def main() -> None:
     units = sample_units(spec["rings"]["sample"], panel, first, set(), ever)
     edges = si.load_neighbours()
     failures: list[dict[str, str]] = []
-    exposures = {"adjacency": exposure_start(edges, first_all, units)}
     band = float(spec["rings"]["distance_band_km"])
     post_km = _post_distances(first_all)
-    exposures[f"within {band:g} km of a post"] = band_exposure(post_km, first_all, units, band)
 
     results: dict[str, Any] = {}
     membership: dict[str, Any] = {}
     for name, oc in spec["outcomes"].items():
-        d, dropped = outcome_frame(panel, oc["variable"], oc["transform"], units, years, first)
-        d = d[["bps_code", "year", "y"]]
+        window = (int(oc.get("first_year", years[0])), int(oc.get("last_year", years[1])))
+        first_w, _ = timing(spec, sorted(codes), window[1])
+        first_w = {int(k): int(v) for k, v in first_w.items()}
+        d, dropped = outcome_data(panel, oc, units, window, first_w)
+        exposures = {"adjacency": exposure_start(edges, first_w, units),
+                     f"within {band:g} km of a post": band_exposure(post_km, first_w, units, band)}
         for ring, exposure in exposures.items():
-            frames, roles = role_frames(d, first_all, exposure)
-            membership[ring] = roles
+            frames, roles = role_frames(d, first_w, exposure)
+            membership.setdefault(name, {})[ring] = roles
             results.setdefault(name, {})[ring] = {
                 role: effect(f, spec, f"{name} / {ring} / {role}", failures) for role, f in frames.items()}
+        results[name]["window"] = list(window)
         results[name]["dropped_for_gaps"] = dropped
     names = panel.drop_duplicates("bps_code").set_index("bps_code")["regency"]
-    membership_named = {ring: {role: [{"bps_code": u, "regency": str(names.get(u, ""))} for u in us] for role, us in roles.items()}
-                        for ring, roles in membership.items()}
+    membership_named = {o: {ring: {role: [{"bps_code": u, "regency": str(names.get(u, ""))} for u in us] for role, us in roles.items()}
+                            for ring, roles in by_ring.items()} for o, by_ring in membership.items()}
     for name, oc in spec["outcomes"].items():
-        rows = table_rows({k: v for k, v in results[name].items() if k != "dropped_for_gaps"})
+        rows = table_rows({k: v for k, v in results[name].items() if k not in ("dropped_for_gaps", "window")})
         write_table(pd.DataFrame(rows), TABLES / f"spillovers_{name}",
                     caption=f"Direct and spillover effects of the border posts on {oc['label']}: CS simple ATT, "
                             "few-treated intervals (randomisation over timing, Conley-Taber), 95 %")
