@@ -31,17 +31,18 @@ def _f(x: float | None, digits: int = 2) -> str:
 
 
 def _bound_size(res: dict[str, Any]) -> str:
-    for f in res.get("conversions_used", []):
-        if f.get("kind") == "household_size" and f.get("region") not in {p.get("state") for p in res.get("pairs", [])}:
-            return f"{_f(f['value'], 1)} persons, {f['id']}, the largest state average in Malaysia"
-    return "n.a."
+    used = {f.get("id"): f for f in res.get("conversions_used", [])}
+    parts = [f"{_f(used[i]['value'], 1)} persons for {state}, {i}, an upper bound on the state's average"
+             for state, i in sorted(res.get("household_size_bound", {}).items()) if i in used]
+    return "; ".join(parts) or "n.a."
 
 
 def _uncertainty(res: dict[str, Any]) -> str:
     notes = res.get("notes", {})
-    return " ".join(x for x in (notes.get("concept", ""), notes.get("exchange", ""), res.get("ppp", "") + ".",
-                                "The lower bound assumes a district's households are no larger than the largest state "
-                                "average (a single district can exceed it).",
+    ppp = res.get("ppp", "")
+    return " ".join(x for x in (notes.get("concept", ""), notes.get("exchange", ""), ppp[:1].upper() + ppp[1:] + ".",
+                                "The lower bound assumes a district's households are no larger than the bound on its "
+                                "state's average (a single district can exceed it).",
                                 "Survey means, no sampling errors.", notes.get("levels", "")) if x)
 
 

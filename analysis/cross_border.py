@@ -7,7 +7,8 @@ conversions of ``data/raw/registry_conversions.csv`` (each with its source): Mal
 income / the state's household size / the ringgit's exchange rate, against Indonesian per-capita
 expenditure / the rupiah's exchange rate. A conversion that is not in the registry leaves the figure
 missing ("not comparable: ..."), never filled in; where only the household size is missing, a lower
-bound on per-capita income (the largest state average household size in Malaysia) is reported
+bound on per-capita income (household income over an upper bound on the state's average household
+size, from the ranking of state averages that DOSM published) is reported
 separately and labelled as such. These are differences in levels, not effects.
 
 Reads ``analysis/specs/cross_border.toml``; writes ``reports/results/cross_border.json``,
@@ -41,8 +42,9 @@ def factors(conv, spec: dict[str, Any], states: list[str]) -> dict[str, Any]:
         "fx_idr": conversion_value(conv, "exchange_rate", cur["Indonesia"], year),
         "ppp_myr": conversion_value(conv, "ppp_private_consumption", cur["Malaysia"], year),
         "ppp_idr": conversion_value(conv, "ppp_private_consumption", cur["Indonesia"], year),
-        "hh_bound": conversion_value(conv, "household_size", c["household_size_bound_region"], hy),
         "hh": {s: conversion_value(conv, "household_size", s, hy) for s in states},
+        "hh_bound": {s: conversion_value(conv, "household_size", c["household_size_bound"][s], hy)
+                     for s in states if s in c.get("household_size_bound", {})},
     }
 
 
@@ -83,7 +85,6 @@ def compare(pairs, hies, panel, fac: dict[str, Any], spec: dict[str, Any]):
     p = panel.loc[panel["year"] == year].set_index("bps_code")
     fx_m, fx_i = fac["fx_myr"]["value"], fac["fx_idr"]["value"]
     ppp_m, ppp_i = fac["ppp_myr"]["value"], fac["ppp_idr"]["value"]
-    bound = fac["hh_bound"]["value"]
     rows = []
     for r in pairs.sort_values(["bps_code", "state", "district"]).itertuples(index=False):
         code = int(r.bps_code)
@@ -91,6 +92,8 @@ def compare(pairs, hies, panel, fac: dict[str, Any], spec: dict[str, Any]):
         inc = {v: (float(h.at[key, v]) if key in h.index and pd.notna(h.at[key, v]) else None)
                for v in [*c["malaysian_income"], *c["malaysian_poverty"]]}
         hh = fac["hh"][r.state]
+        hb = fac["hh_bound"].get(r.state)
+        bound = hb["value"] if hb else None
         exp_idr = float(p.at[code, c["indonesian_measure"]]) if code in p.index and pd.notna(p.at[code, c["indonesian_measure"]]) else None
         pov = float(p.at[code, c["indonesian_poverty"]]) if code in p.index and pd.notna(p.at[code, c["indonesian_poverty"]]) else None
         main = inc[c["main_income"]]
@@ -120,9 +123,9 @@ def compare(pairs, hies, panel, fac: dict[str, Any], spec: dict[str, Any]):
         row["status_usd"] = "comparable at exchange rates" if row["ratio_usd"] is not None else "not comparable: " + "; ".join(reasons)
         row["status_ppp"] = ("comparable at PPP" if row["ratio_ppp"] is not None else "not comparable at PPP: "
                              + "; ".join(reasons + _missing(fac["ppp_myr"], fac["ppp_idr"])))
-        row["status_bound"] = ("lower bound (household size of " + str(fac["hh_bound"]["id"]) + ")"
-                               if row["ratio_usd_bound"] is not None else "no bound: " + "; ".join(
-                                   reasons[:2] + _missing(fac["fx_myr"], fac["fx_idr"], fac["hh_bound"])))
+        row["status_bound"] = (f"lower bound (household size of {hb['id']})" if row["ratio_usd_bound"] is not None
+                               else "no bound: " + ("; ".join(reasons[:2] + _missing(fac["fx_myr"], fac["fx_idr"], hb))
+                                                    if hb else f"no household-size bound for {r.state} in the spec"))
         row["pair_reading"] = pair_reading(row["ratio_usd"], row["ratio_usd_bound"], margin)
         row["poverty_note"] = "not comparable: % of households below Malaysia's lines vs % of persons below Indonesia's"
         rows.append(row)
@@ -132,7 +135,7 @@ def compare(pairs, hies, panel, fac: dict[str, Any], spec: dict[str, Any]):
 def pair_reading(ratio: float | None, ratio_bound: float | None, margin: float) -> str:
     """Which side is higher for one pair, from the sourced ratio, else from the lower bound (one direction only).
 
-    The bound divides household income by the largest state household size, so it can only
+    The bound divides household income by an upper bound on the state's household size, so it can only
     understate the Malaysian per-capita figure: it can show the Malaysian side higher, never lower.
     """
     if ratio is not None:
@@ -238,7 +241,7 @@ def figure(rows, spec: dict[str, Any], path) -> None:
     hb = rows["household_size_bound"].dropna()
     ax.barh(y + 0.2, np.where(sourced.isna(), bound, np.nan), height=0.38, color="none", edgecolor="C0", hatch="//",
             label=("Malaysian district: lower bound, household income / "
-                   f"{hb.iloc[0] if len(hb) else 'n.a.'} (largest state average household size)"))
+                   f"{hb.iloc[0] if len(hb) else 'n.a.'} (upper bound on the state's average household size)"))
     ax.barh(y - 0.2, rows["idn_expenditure_pc_usd"].astype(float), height=0.38, color="crimson",
             label="Kalimantan regency: consumption expenditure per person")
     for i in np.flatnonzero(sourced.isna() & bound.isna()):
@@ -281,14 +284,13 @@ def main() -> None:
                         "consumption expenditure per person, US$ per month at exchange rates. Levels, not effects; "
                         "income is not expenditure.")
     figure(rows, spec, FIGURES / "cross_border.png")
-    missing = [f for f in [fac["fx_myr"], fac["fx_idr"], fac["ppp_myr"], fac["ppp_idr"], fac["hh_bound"], *fac["hh"].values()]
-               if f["value"] is None]
+    lookups = [fac["fx_myr"], fac["fx_idr"], fac["ppp_myr"], fac["ppp_idr"], *fac["hh"].values(), *fac["hh_bound"].values()]
     payload = {
         "provenance": provenance(spec, d["pairs"], d["hies"], d["panel"], d["conversions"]),
         "notes": spec["notes"], "year": year, "border_regencies": border,
-        "conversions_used": [f for f in [fac["fx_myr"], fac["fx_idr"], fac["ppp_myr"], fac["ppp_idr"], fac["hh_bound"],
-                                         *fac["hh"].values()] if f["value"] is not None],
-        "conversions_missing": missing,
+        "conversions_used": [f for f in lookups if f["value"] is not None],
+        "conversions_missing": [f for f in lookups if f["value"] is None],
+        "household_size_bound": {s: f["id"] for s, f in fac["hh_bound"].items()},
         "ppp": ("comparable at PPP" if rows["ratio_ppp"].notna().any() else
                 "not comparable at PPP: " + "; ".join(_missing(fac["ppp_myr"], fac["ppp_idr"]))),
         "pairs": rows.astype(object).where(rows.notna(), None).to_dict(orient="records"),

@@ -31,7 +31,7 @@ FIXTURE_ROWS = [
     _row("ppp_mys_2019", "ppp_private_consumption", "Malaysia", "Malaysia", 2019, "", "", note="NOT FOUND", conf="unverified"),
     _row("hhsize_sabah_2020", "household_size", "Malaysia", "Sabah", 2020, "4.0", "4.0"),
     _row("hhsize_sarawak_2020", "household_size", "Malaysia", "Sarawak", 2020, "", "", note="NOT FOUND", conf="unverified"),
-    _row("hhsize_kelantan_2020", "household_size", "Malaysia", "Kelantan", 2020, "5.0", "5.0"),
+    _row("hhsize_terengganu_2020", "household_size", "Malaysia", "Terengganu", 2020, "5.0", "5.0"),  # Sarawak's bound
 ]
 
 
@@ -158,7 +158,8 @@ def test_conversions_by_hand(tmp_path, inputs, spec):
     assert tenom["mys_pc_income_median_usd"] == pytest.approx(150.0)    # 2400 / 4 / 4
     assert tenom["idn_expenditure_pc_usd"] == pytest.approx(160.0)
     assert tenom["ratio_usd"] == pytest.approx(1.25)
-    assert tenom["ratio_usd_bound"] == pytest.approx(3200 / 5.0 / 4.0 / 160.0)   # 0.8
+    assert pd.isna(tenom["ratio_usd_bound"])        # Sabah has its own household size: no bound in the spec
+    assert "no household-size bound for Sabah" in tenom["status_bound"]
     assert tenom["pair_reading"] == "within margin" and tenom["status_usd"] == "comparable at exchange rates"
     # Lundu (Sarawak): no household size -> no per-capita figure; bound 4000 / 5.0 / 4.0 = US$200 vs
     # Sambas 1,000,000 / 10,000 = US$100: ratio at least 2.0
@@ -225,7 +226,8 @@ def _c15(readings, share=1.0, sourced=(2.0, 3.0, 2), bound=(2.1, 4.0, 3)):
                     "min_regency_share": 0.5, "not_comparable": [],
                     "ratio_usd": dict(zip(("min", "max", "n"), sourced)), "ratio_usd_bound": dict(zip(("min", "max", "n"), bound))},
             "notes": {"levels": "levels, not effects"}, "ppp": "not comparable at PPP", "pairs": [],
-            "conversions_used": [{"kind": "household_size", "region": "Kelantan", "value": 4.9, "id": "hh_k"}]}
+            "household_size_bound": {"Sarawak": "hh_t"},
+            "conversions_used": [{"kind": "household_size", "region": "Terengganu", "value": 4.1, "id": "hh_t"}]}
 
 
 @pytest.mark.parametrize(("readings", "share", "label"), [
@@ -242,7 +244,7 @@ def test_c15_every_label_reachable(readings, share, label):
     out = c15_neighbour_welfare(_c15(readings, share))
     assert out["label"] == label and out["label"] in LABELS
     if label != "not testable":
-        assert "2.00-3.00" in out["evidence"] and "2.10-4.00" in out["evidence"] and "4.9 persons" in out["evidence"]
+        assert "2.00-3.00" in out["evidence"] and "2.10-4.00" in out["evidence"] and "4.1 persons for Sarawak, hh_t" in out["evidence"]
 
 
 def test_c15_without_results_is_not_testable():
