@@ -222,6 +222,19 @@ def table(rows, spec: dict[str, Any]):
     return t
 
 
+def levels_table(levels, panel, spec: dict[str, Any]):
+    """Every HIES year of each district opposite a regency, beside the regency's own poverty rate: no ratios."""
+    c = spec["comparison"]
+    names = panel.drop_duplicates("bps_code").set_index("bps_code")["regency"]
+    t = levels.copy()
+    t.insert(1, "regency", t["bps_code"].map(names))
+    t = t.drop(columns=["state"])
+    t.columns = ["code", "regency", "district opposite", "year", "HH income RM/month, mean", "HH income RM/month, median",
+                 "% households below MYS absolute line", "% households below MYS relative line",
+                 "% persons below IDN line (regency)", f"regency {c['indonesian_measure']}, IDR/person/month"]
+    return t
+
+
 def figure(rows, spec: dict[str, Any], path) -> None:
     """Per pair: Malaysian per-capita income (sourced or bound) and the regency's per-capita expenditure, US$."""
     import matplotlib.pyplot as plt
@@ -283,6 +296,12 @@ def main() -> None:
                 caption=f"Across the land border, {year}: Malaysian household income per person vs Kalimantan "
                         "consumption expenditure per person, US$ per month at exchange rates. Levels, not effects; "
                         "income is not expenditure.")
+    levels = levels_by_year(pairs, hies, panel, spec)
+    write_table(levels_table(levels, panel, spec), TABLES / "cross_border_levels", digits=1,
+                caption="Both sides of the land border by year, in their own units: HIES household income and poverty of "
+                        "the districts opposite each regency (DOSM), the regency's poverty rate P0 and per-capita "
+                        "expenditure (BPS, INDO-DAPOER). Poverty is not comparable across the border (households vs "
+                        "persons, different lines); empty cells are years without a value.")
     figure(rows, spec, FIGURES / "cross_border.png")
     lookups = [fac["fx_myr"], fac["fx_idr"], fac["ppp_myr"], fac["ppp_idr"], *fac["hh"].values(), *fac["hh_bound"].values()]
     payload = {
@@ -294,7 +313,7 @@ def main() -> None:
         "ppp": ("comparable at PPP" if rows["ratio_ppp"].notna().any() else
                 "not comparable at PPP: " + "; ".join(_missing(fac["ppp_myr"], fac["ppp_idr"]))),
         "pairs": rows.astype(object).where(rows.notna(), None).to_dict(orient="records"),
-        "levels_by_year": levels_by_year(pairs, hies, panel, spec).to_dict(orient="records"),
+        "levels_by_year": levels.to_dict(orient="records"),
         **summaries,
     }
     write_results("cross_border", payload)

@@ -310,3 +310,17 @@ def test_hies_extract_matches_dosm_figures_quoted_in_the_press():
     assert h.at[("Sarawak", "Kuching", 2019), "income_mean"] == 7376
     assert h.at[("Sarawak", "Miri", 2019), "income_mean"] == 7235
     assert h.at[("Sarawak", "Bintulu", 2019), "income_mean"] == 8324
+
+
+def test_levels_by_year_keep_each_side_in_its_own_units(inputs, spec):
+    from cross_border import levels_by_year, levels_table
+
+    pairs, hies, panel = inputs
+    lv = levels_by_year(pairs, hies, panel, spec)
+    lundu = lv.loc[lv["district"] == "Lundu"].set_index("year")
+    assert lundu.at[2022, "income_mean"] == 4500.0 and lundu.at[2022, "poverty_rate"] == 7.0
+    assert lundu.at[2022, "expenditure_pc_month"] is None          # missing stays missing
+    kal = lv.loc[lv["district"] == "Kalabakan"].set_index("year")
+    assert list(kal.index) == [2022] and kal.at[2022, "poverty_rate"] is None   # no 2022 panel row for 6504
+    t = levels_table(lv, panel, spec)
+    assert list(t["regency"].unique()) == ["Sambas", "Nunukan"] and len(t) == len(lv)
