@@ -66,6 +66,7 @@ def c15_neighbour_welfare(res: dict[str, Any]) -> dict[str, Any]:
     higher = sum(int(r.get(k, 0)) for k in _HIGHER)
     lower = sum(int(r.get(k, 0)) for k in _LOWER)
     sourced, bound = c.get("ratio_usd", {}), c.get("ratio_usd_bound", {})
+    med, medb = c.get("ratio_usd_median", {}), c.get("ratio_usd_bound_median", {})
     missing = "; ".join(f"{m['bps_code']} | {m['district']}: {m['status_usd'].removeprefix('not comparable: ')}"
                         for m in c.get("not_comparable", []))
     ev = (f"{c['year']}, US$ per person per month at exchange rates, Malaysian district household income per person over "
@@ -76,6 +77,8 @@ def c15_neighbour_welfare(res: dict[str, Any]) -> dict[str, Any]:
           f"pair(s) ({int(r.get('malaysia higher (bound)', 0))} of them by the lower bound only), Kalimantan side higher "
           f"in {lower}; {len(c.get('regencies_covered', []))} of "
           f"{c['n_border_regencies']} land-border regencies covered"
+          + (f"; with the Malaysian median instead of the mean: {_f(med.get('min'))}-{_f(med.get('max'))} (sourced), at "
+             f"least {_f(medb.get('min'))}-{_f(medb.get('max'))} (bound)" if med.get("n") or medb.get("n") else "")
           + (f"; not comparable: {missing}" if missing else "")
           + ". Poverty rates are shown side by side in the results but not compared (households vs persons, different lines).")
     unc = _uncertainty(res)

@@ -114,6 +114,9 @@ def compare(pairs, hies, panel, fac: dict[str, Any], spec: dict[str, Any]):
         row["ratio_usd"] = _div(usd, row["idn_expenditure_pc_usd"])
         row["ratio_usd_bound"] = _div(usd_b, row["idn_expenditure_pc_usd"])
         row["ratio_ppp"] = _div(row[f"mys_pc_{c['main_income']}_ppp"], row["idn_expenditure_pc_ppp"])
+        # sensitivity: the Malaysian median household (the Indonesian figure is a mean)
+        row["ratio_usd_median"] = _div(row["mys_pc_income_median_usd"], row["idn_expenditure_pc_usd"])
+        row["ratio_usd_bound_median"] = _div(row["mys_pc_income_median_usd_bound"], row["idn_expenditure_pc_usd"])
         reasons = []
         if main is None:
             reasons.append(f"no HIES {year} value for {r.district}")
@@ -161,6 +164,7 @@ def claim_summaries(rows, spec: dict[str, Any], border_codes: list[int]) -> dict
            "regency_share": len(covered) / len(border_codes) if border_codes else 0.0,
            "min_regency_share": float(v["min_regency_share"]),
            "ratio_usd": _range(ev["ratio_usd"]), "ratio_usd_bound": _range(ev["ratio_usd_bound"]),
+           "ratio_usd_median": _range(ev["ratio_usd_median"]), "ratio_usd_bound_median": _range(ev["ratio_usd_bound_median"]),
            "not_comparable": rows.loc[rows["pair_reading"] == "not comparable", ["bps_code", "district", "status_usd"]].to_dict(orient="records")}
     c = spec["c22"]
     wk = rows.loc[(rows["bps_code"] // 100 == int(c["indonesian_province"])) & (rows["state"] == c["malaysian_state"])]

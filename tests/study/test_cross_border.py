@@ -158,6 +158,7 @@ def test_conversions_by_hand(tmp_path, inputs, spec):
     assert tenom["mys_pc_income_median_usd"] == pytest.approx(150.0)    # 2400 / 4 / 4
     assert tenom["idn_expenditure_pc_usd"] == pytest.approx(160.0)
     assert tenom["ratio_usd"] == pytest.approx(1.25)
+    assert tenom["ratio_usd_median"] == pytest.approx(150.0 / 160.0)
     assert pd.isna(tenom["ratio_usd_bound"])        # Sabah has its own household size: no bound in the spec
     assert "no household-size bound for Sabah" in tenom["status_bound"]
     assert tenom["pair_reading"] == "within margin" and tenom["status_usd"] == "comparable at exchange rates"
@@ -167,6 +168,7 @@ def test_conversions_by_hand(tmp_path, inputs, spec):
     assert "hhsize_sarawak_2020 (not found)" in lundu["status_usd"]
     assert lundu["mys_pc_income_mean_usd_bound"] == pytest.approx(200.0)
     assert lundu["ratio_usd_bound"] == pytest.approx(2.0)
+    assert lundu["ratio_usd_bound_median"] == pytest.approx(3000 / 5.0 / 4.0 / 100.0)   # 1.5
     assert lundu["pair_reading"] == "malaysia higher (bound)"
     # Kalabakan: no 2019 row -> nothing computed, and it says why
     assert pd.isna(kal["mys_income_mean"]) and pd.isna(kal["ratio_usd_bound"])
