@@ -5,7 +5,8 @@
 
 - ``sources.csv``: one row per source (file, repository, commit, licence, citation);
 - ``registry_border_regencies.csv``, ``registry_events.csv``, ``registry_regency_splits.csv``,
-  ``registry_code_changes.csv``;
+  ``registry_code_changes.csv``; ``registry_conversions.csv`` (the project's sourced exchange rates, PPP
+  factors and household sizes, :mod:`sosek_impact.extracts.conversions`);
 - ``provinces.csv``, ``regencies.csv``;
 - ``regency_series.csv`` and ``province_series.csv`` (long: one value per row, with
   ``source_id`` and ``source_row``);
@@ -59,6 +60,9 @@ def extract_tables(shared: str | Path | None = None) -> dict[str, object]:
     out: dict[str, object] = {"sources.csv": sources_table()}
     for name in REGISTRY_TABLES:
         out[f"registry_{name}.csv"] = registry_table(root, name)
+    from .conversions import read_conversions
+
+    out["registry_conversions.csv"] = read_conversions()
     from .regions import province_table, regency_table
     from .series import province_series, regency_series
 

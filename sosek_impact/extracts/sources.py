@@ -186,6 +186,9 @@ def catalogue() -> list[Source]:
     from .geo_sources import geography_sources
 
     rows.extend(geography_sources())
+    from .conversions import conversion_sources
+
+    rows.extend(conversion_sources())
     rows.append(
         Source(
             "registry",

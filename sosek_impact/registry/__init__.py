@@ -13,11 +13,13 @@ treatment_timing(kind="plbn", *, units=None, level="regency", min_confidence="me
                  period="year", rule="first", first_full_year=False) -> Series
 forum_timing(*, min_confidence="medium") -> dict[int, int]
 border_posts(*, min_confidence="medium") -> DataFrame (post coordinates)
+conversions(*, min_confidence="medium") -> DataFrame (exchange rates, PPP factors, household sizes)
 """
 
 from __future__ import annotations
 
 from .border import border_regencies, is_border
+from .conversions import conversion_value, conversions
 from .posts import border_posts
 from .tables import CONFIDENCE_LEVELS, UnverifiedRowsWarning, read_table
 from .timing import events, forum_timing, treatment_timing
@@ -27,6 +29,8 @@ __all__ = [
     "UnverifiedRowsWarning",
     "border_posts",
     "border_regencies",
+    "conversion_value",
+    "conversions",
     "events",
     "forum_timing",
     "is_border",

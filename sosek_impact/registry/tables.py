@@ -41,6 +41,11 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         "registry_code_changes.csv",
         ("old_bps_code", "new_bps_code", "name", "from_year", "reason", "source", "confidence"),
     ),
+    "conversions": (
+        "registry_conversions.csv",
+        ("conversion_id", "kind", "country", "region", "year", "value", "unit", "indicator", "publisher", "source",
+         "table", "value_published", "retrieval_note", "confidence"),
+    ),
     "border_posts": (
         "registry_border_posts.csv",
         ("post_id", "name", "kind", "bps_code", "kecamatan", "lon", "lat", "source", "note", "confidence"),
@@ -48,7 +53,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 _INT_COLUMNS = {"bps_code", "since_year", "parent_bps_code", "child_bps_code", "effective_year",
-                "old_bps_code", "new_bps_code", "from_year"}
+                "old_bps_code", "new_bps_code", "from_year", "year"}
 
 
 class UnverifiedRowsWarning(UserWarning):
