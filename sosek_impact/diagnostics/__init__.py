@@ -17,6 +17,8 @@ from typing import Any
 _LAZY = {
     "bacon_decomposition": "sosek_impact.diagnostics.bacon",
     "BaconDecompositionResult": "sosek_impact.diagnostics.bacon",
+    "twfe_weights": "sosek_impact.diagnostics.twfe_weights",
+    "TWFEWeightsResult": "sosek_impact.diagnostics.twfe_weights",
 }
 
 __all__ = list(_LAZY)

@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import EstimationError
-from sosek_impact.estimators._checks import check_group_column, check_panel
+from sosek_impact.estimators._checks import (
+    check_columns,
+    check_group_column,
+    check_missing,
+    check_panel,
+    check_treatment_dummy,
+)
 from sosek_impact.estimators._panel_common import never_treated_mask
 
 __all__ = ["TimingPanel", "double_demean", "timing_panel", "twfe_coefficient"]
@@ -36,7 +42,8 @@ class TimingPanel:
     units
         The n unit labels.
     unit_group
-        First treated period of each unit; ``0`` for units untreated in the sample.
+        First treated period of each unit; ``0`` for units untreated in the sample; NaN when
+        the treatment was given as a 0/1 column.
     """
 
     y: np.ndarray
@@ -46,8 +53,14 @@ class TimingPanel:
     unit_group: np.ndarray
 
 
-def timing_panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str) -> TimingPanel:
-    """Check a long staggered panel and return it as matrices.
+def timing_panel(
+    data: pd.DataFrame, y: str, unit: str, time: str, group: str | None, *, treatment: str | None = None
+) -> TimingPanel:
+    """Check a long panel and return it as matrices.
+
+    The treatment is ``D_it = 1{t >= G_i}`` from the first-treated period ``group``, or, with
+    ``group=None``, the 0/1 column ``treatment`` as it is (it may switch on and off; then
+    ``unit_group`` is all NaN).
 
     Raises
     ------
@@ -57,20 +70,31 @@ def timing_panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str) -
     EstimationError
         No unit changes treatment status (the TWFE coefficient does not exist).
     """
+    if (group is None) == (treatment is None):
+        raise ValueError("give exactly one of group (first treated period) and treatment (0/1 column)")
     check_panel(data, y=y, unit=unit, time=time, group=None)
-    check_group_column(data, unit, time, group, allow_after_last=True)
+    if group is not None:
+        check_group_column(data, unit, time, group, allow_after_last=True)
+    else:
+        check_columns(data, [treatment])
+        check_missing(data, [treatment], unit, time)
+        check_treatment_dummy(data, treatment, unit, time)
     df = data.sort_values([unit, time], kind="mergesort")
     periods = np.sort(pd.unique(df[time]).astype(float))
     units = pd.unique(df[unit])
     n, n_t = len(units), len(periods)
     yw = df[y].to_numpy(dtype=float).reshape(n, n_t)
-    g = df[group].to_numpy(dtype=float, na_value=np.nan)[np.arange(n) * n_t]
-    g = np.where(never_treated_mask(g) | (g > periods[-1]), 0.0, g)
-    d = ((g[:, None] > 0) & (periods[None, :] >= g[:, None])).astype(float)
+    if group is not None:
+        g = df[group].to_numpy(dtype=float, na_value=np.nan)[np.arange(n) * n_t]
+        g = np.where(never_treated_mask(g) | (g > periods[-1]), 0.0, g)
+        d = ((g[:, None] > 0) & (periods[None, :] >= g[:, None])).astype(float)
+    else:
+        g = np.full(n, np.nan)
+        d = df[treatment].to_numpy(dtype=float).reshape(n, n_t)
     if not np.any(double_demean(d) ** 2 > 1e-12):
         raise EstimationError(
             f"no unit changes treatment status within the periods of {time!r}: the TWFE coefficient of the "
-            f"treatment defined by {group!r} does not exist"
+            f"treatment defined by {group or treatment!r} does not exist"
         )
     return TimingPanel(y=yw, d=d, periods=periods, units=np.asarray(units), unit_group=g)
 
