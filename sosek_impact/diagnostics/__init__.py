@@ -19,6 +19,11 @@ _LAZY = {
     "BaconDecompositionResult": "sosek_impact.diagnostics.bacon",
     "twfe_weights": "sosek_impact.diagnostics.twfe_weights",
     "TWFEWeightsResult": "sosek_impact.diagnostics.twfe_weights",
+    "pretrends_power": "sosek_impact.diagnostics.pretrends_power",
+    "slope_for_power": "sosek_impact.diagnostics.pretrends_power",
+    "PretrendsPowerResult": "sosek_impact.diagnostics.pretrends_power",
+    "event_time_inputs": "sosek_impact.diagnostics.event_time_inputs",
+    "EventTimeInputs": "sosek_impact.diagnostics.event_time_inputs",
 }
 
 __all__ = list(_LAZY)
