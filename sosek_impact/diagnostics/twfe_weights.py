@@ -103,17 +103,24 @@ class TWFEWeightsResult(ResultsProtocol):
         return lines
 
     def plot(self, ax: Any = None) -> Any:
-        """Weights of the treated cells against the period, negative ones in red; returns the Figure."""
+        """Weights of the treated cells against the period (one line per cohort with ``group``),
+        negative weights marked by red crosses; returns the Figure."""
         import matplotlib.pyplot as plt
 
         fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 4))
         c = self.cells
-        neg = c["weight"] < 0
-        ax.scatter(c.loc[~neg, "time"], c.loc[~neg, "weight"], s=18, color="C0", label="positive weight")
-        ax.scatter(c.loc[neg, "time"], c.loc[neg, "weight"], s=18, color="C3", label="negative weight")
+        if "group" in c.columns:
+            for g, part in c.groupby("group", sort=True):
+                ax.plot(part["time"], part["weight"], "o-", markersize=4, linewidth=1, label=f"cohort {g}")
+        else:
+            ax.scatter(c["time"], c["weight"], s=12, color="C0", label="treated cell")
+        neg = c[c["weight"] < 0]
+        ax.scatter(neg["time"], neg["weight"], s=60, marker="x", color="C3", zorder=3, label="negative weight")
         ax.axhline(0, color="black", linewidth=0.6)
         ax.set_xlabel("period")
         ax.set_ylabel("weight in the TWFE coefficient")
+        ax.set_title(f"TWFE weights: {self.n_negative} of {self.n_positive + self.n_negative} treated observations "
+                     f"negative (sum {format_number(self.sum_negative, 3)})", fontsize=10)
         ax.legend(frameon=False, fontsize=8)
         return fig
 

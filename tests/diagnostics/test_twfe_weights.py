@@ -88,6 +88,8 @@ def test_protocol_plot_and_errors(tmp_path):
     assert len(t) == len(r.cells) and t["std_error"].isna().all() and t["term"].iloc[0].startswith("g=")
     assert "negative" in r.summary()
     fig = r.plot()
+    assert len(fig.axes[0].lines) >= 3  # one line per cohort (2 cohorts) plus the zero line
+    assert len(fig.axes[0].collections[-1].get_offsets()) == int((r.cells["weight"] < 0).sum())
     fig.savefig(tmp_path / "w.png", dpi=70)
     with pytest.raises(ValueRangeError, match="0 or 1"):
         twfe_weights(d.assign(D=2.0), "y", "unit", "year", treatment="D")
