@@ -143,3 +143,17 @@ def test_mbar_zero_two_post_periods_is_the_normal_interval(medicaid_event_study)
     z = stats.norm.ppf(0.975)
     lb, ub = sdrm_confidence_set(b, V, num_pre=5, num_post=2, Mbar=0.0, l_vec=[1.0, 0.0], hybrid="none")
     assert lb == pytest.approx(est - z * se, abs=1e-6) and ub == pytest.approx(est + z * se, abs=1e-6)
+
+
+@pytest.mark.slow
+def test_sdrm_confidence_set_covers_at_a_boundary_point():
+    """Truth on the edge of Delta^SDRM(1): pre second difference 1 (delta_-3 = 1, delta_-2 = 0), post
+    second difference delta_0 + delta_-2 = 1 = Mbar x 1. 200 seeded draws; the C-LF set must cover
+    tau_0 = 0.5 at least at 0.95 - 3 sqrt(.95 x .05 / 200) = 0.904."""
+    rng = np.random.default_rng(6)
+    idx = np.arange(3)
+    Sig = 0.25 * 0.5 ** np.abs(idx[:, None] - idx[None, :])
+    mean = np.array([1.0, 0.0, 1.0 + 0.5])
+    draws = rng.multivariate_normal(mean, Sig, size=200)
+    covered = [lo <= 0.5 <= hi for lo, hi in (sdrm_confidence_set(d, Sig, num_pre=2, num_post=1, Mbar=1.0) for d in draws)]
+    assert np.mean(covered) >= 0.904
