@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import InputError
 
 __all__ = ["EventTimeInputs", "event_time_inputs"]
@@ -179,3 +180,6 @@ def event_time_inputs(result: Any) -> EventTimeInputs:
     inputs = EventTimeInputs.from_arrays(t.loc[keep, "estimate"].to_numpy(dtype=float), sigma[np.ix_(keep, keep)],
                                          e[keep], ref)
     return EventTimeInputs(inputs.event_times, inputs.betas, inputs.sigma, inputs.ref, name)
+
+
+make_module_callable(__name__)  # `from sosek_impact.diagnostics import event_time_inputs` is the function either way

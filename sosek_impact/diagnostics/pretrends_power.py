@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.diagnostics.event_time_inputs import EventTimeInputs, event_time_inputs
 from sosek_impact.errors import InputError
 from sosek_impact.results_protocol import ResultsProtocol, format_number, normal_tidy
@@ -306,3 +307,6 @@ def pretrends_power(
         slope=float(slope) if slope is not None else float("nan"), test=test, alpha=float(alpha), ref=x.ref,
         mc_se=mc_se,
     )
+
+
+make_module_callable(__name__)  # `from sosek_impact.diagnostics import pretrends_power` is the function either way

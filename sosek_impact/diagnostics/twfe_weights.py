@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sosek_impact._callable_module import make_module_callable
 from sosek_impact.diagnostics._timing_panel import double_demean, timing_panel, twfe_coefficient
 from sosek_impact.results_protocol import ResultsProtocol, format_number
 
@@ -206,3 +207,6 @@ def _sensitivity(beta: float, w: np.ndarray) -> tuple[float, float]:
 def _periods(values: np.ndarray) -> np.ndarray:
     v = np.asarray(values, dtype=float)
     return v.astype(np.int64) if np.all(np.isfinite(v)) and np.all(v == np.round(v)) else v
+
+
+make_module_callable(__name__)  # `from sosek_impact.diagnostics import twfe_weights` is the function either way
