@@ -34,7 +34,7 @@ from scipy import stats
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask, warn_single_unit_cohorts
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
-from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
+from sosek_impact.estimators.did_bootstrap import BOOTSTRAP_WEIGHTS, if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_cells import estimate_cells
 from sosek_impact.estimators.did_drdid import ESTIMATORS
 from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, normal_tidy, plain, pvalue_phrase
@@ -149,7 +149,8 @@ class ATTgtResult(ResultsProtocol):
 
     def _summary_header(self) -> list[str]:
         s = self.settings
-        inference = f"multiplier bootstrap ({s.get('n_boot')} draws)" if s.get("bootstrap") else "analytical influence function"
+        inference = (f"multiplier bootstrap ({s.get('n_boot')} draws, {s.get('bootstrap_weights', 'mammen')} weights)"
+                     if s.get("bootstrap") else "analytical influence function")
         return [
             "Group-time ATT(g,t) (Callaway & Sant'Anna 2021)",
             f"method: {s.get('method')}    control: {s.get('control')}    base period: {s.get('base_period')}    "
@@ -201,6 +202,7 @@ def att_gt(
     n_boot: int = 999,
     seed: int | None = None,
     strict: bool = False,
+    bootstrap_weights: str = "mammen",
 ) -> ATTgtResult:
     """Group-time average treatment effects ATT(g,t) on a balanced panel.
 
@@ -240,12 +242,16 @@ def att_gt(
     alpha
         1 - confidence level.
     bootstrap
-        Use the multiplier bootstrap (Mammen weights) for standard errors and a uniform band.
+        Use the multiplier bootstrap for standard errors and a uniform band.
     n_boot, seed
         Bootstrap draws and seed (same seed, same draws).
     strict
         Raise :class:`~sosek_impact.errors.TreatedInFirstPeriodError` for units treated in or
         before the first period instead of dropping them with a warning.
+    bootstrap_weights
+        Multiplier distribution of the bootstrap: ``"mammen"`` (default, as R ``did``),
+        ``"rademacher"`` or ``"webb"`` (six-point, for few clusters); see
+        :func:`~sosek_impact.estimators.did_bootstrap.multiplier_weights`.
 
     Warns
     -----
@@ -265,6 +271,8 @@ def att_gt(
     """
     if control not in ("never", "not_yet"):
         raise ValueError(f"control must be 'never' or 'not_yet', got {control!r}")
+    if bootstrap_weights not in BOOTSTRAP_WEIGHTS:
+        raise ValueError(f"bootstrap_weights must be one of {BOOTSTRAP_WEIGHTS}, got {bootstrap_weights!r}")
     if method not in ESTIMATORS:
         raise ValueError(f"method must be one of {tuple(ESTIMATORS)}, got {method!r}")
     if base_period not in ("varying", "universal"):
@@ -322,8 +330,8 @@ def att_gt(
     z = stats.norm.ppf(1 - alpha / 2)
     if bootstrap:
         psi_boot = np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat) if np.isnan(att_arr).any() else psi_mat
-        boot = multiplier_bootstrap(psi_boot, n_boot=n_boot,
-                                    alpha=alpha, seed=seed, cluster_codes=cluster_codes)
+        boot = multiplier_bootstrap(psi_boot, n_boot=n_boot, alpha=alpha, seed=seed, cluster_codes=cluster_codes,
+                                    weights=bootstrap_weights)
         se, crit = boot.se, boot.crit_val
     else:
         se = if_se(psi_clean, cluster_codes)
@@ -351,10 +359,12 @@ def att_gt(
         group=g_arr, time=t_arr, att=att_arr, psi=psi_mat, unit_group=g_unit, unit_weight=w_unit,
         cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
         last_period=float(t_arr.max()), first_period=float(t_arr.min()), psi_finite=fits.finite,
+        bootstrap_weights=bootstrap_weights,
     )
     settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
                     base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
-                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, crit_val=float(crit))
+                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, crit_val=float(crit),
+                    bootstrap_weights=bootstrap_weights)
     return ATTgtResult(table=table, influence=psi_mat, vcov=vcov, pretest=pretest, units=units, n_units=n,
                        settings=settings, _cells=cells)
 

@@ -243,6 +243,7 @@ class CellEstimates:
     last_period: float
     first_period: float
     psi_finite: bool | None = None  # known to be all finite (skips a scan of psi)
+    bootstrap_weights: str = "mammen"  # multiplier distribution of the bootstrap
 
 
 def _weight_matrix(index_sets: Sequence[np.ndarray], n_cells: int, pg: np.ndarray | None) -> np.ndarray:
@@ -395,10 +396,12 @@ def _to_frame(
     cl = est.cluster_codes
     att = np.asarray(values, dtype=float)
     if est.bootstrap:
-        boot = multiplier_bootstrap(psi, n_boot=est.n_boot, alpha=est.alpha, seed=est.seed, cluster_codes=cl) if infs else None
+        boot = multiplier_bootstrap(psi, n_boot=est.n_boot, alpha=est.alpha, seed=est.seed, cluster_codes=cl,
+                                    weights=est.bootstrap_weights) if infs else None
         se = boot.se if boot is not None else np.zeros(0)
         crit = boot.crit_val if boot is not None else np.nan
-        overall_se = float(multiplier_bootstrap(overall_inf, n_boot=est.n_boot, alpha=est.alpha, seed=est.seed, cluster_codes=cl).se[0])
+        overall_se = float(multiplier_bootstrap(overall_inf, n_boot=est.n_boot, alpha=est.alpha, seed=est.seed, cluster_codes=cl,
+                                                  weights=est.bootstrap_weights).se[0])
     else:
         se = if_se(psi, cl) if infs else np.zeros(0)
         crit = z

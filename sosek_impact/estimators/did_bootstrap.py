@@ -4,9 +4,13 @@ Influence functions ``psi`` are (n units × k estimates) with ``estimate - truth
 
 - Analytical: ``V = psi' psi / n**2``; clustered, ``V = S' S / n**2`` where ``S`` sums ``psi``
   within clusters (CS 2021, Remark 10; R ``did``'s cluster-sum form).
-- Multiplier bootstrap with **Mammen** (1993) two-point weights — ``(1 - √5)/2`` with probability
-  ``(√5 + 1)/(2√5)``, else ``(1 + √5)/2`` (mean 0, variance 1, third moment 1) — drawn per unit or
-  per cluster, as R ``did``/``BMisc::multiplier_bootstrap``. The bootstrap standard error is the
+- Multiplier bootstrap drawn per unit or per cluster, as R ``did``/``BMisc::multiplier_bootstrap``,
+  with weights of mean 0 and variance 1 (:func:`multiplier_weights`): **Mammen** (1993) two-point
+  weights (the default, as R ``did``) — ``(1 - √5)/2`` with probability ``(√5 + 1)/(2√5)``, else
+  ``(1 + √5)/2`` (third moment 1); **Rademacher** — ``±1`` with probability 1/2 (third moment 0,
+  fourth 1); **Webb** (2023) six-point — ``±√(3/2), ±1, ±√(1/2)`` with probability 1/6 each
+  (third moment 0, fourth 7/6), for few clusters, where the two-point laws allow few distinct
+  draws. The bootstrap standard error is the
   interquartile range of the draws divided by ``qnorm(.75) - qnorm(.25)``; the uniform band's
   critical value is the ``1 - alpha`` quantile of ``max_j |draw_j / se_j|``.
 """
@@ -19,7 +23,19 @@ import numpy as np
 from scipy import sparse, stats
 from scipy.linalg import blas
 
-__all__ = ["cluster_sums", "if_vcov", "if_se", "mammen_weights", "multiplier_bootstrap", "BootstrapResult"]
+__all__ = [
+    "BOOTSTRAP_WEIGHTS",
+    "BootstrapResult",
+    "cluster_sums",
+    "if_se",
+    "if_vcov",
+    "mammen_weights",
+    "multiplier_bootstrap",
+    "multiplier_weights",
+]
+
+#: the multiplier distributions of :func:`multiplier_weights`
+BOOTSTRAP_WEIGHTS = ("mammen", "rademacher", "webb")
 
 _ZERO_SE = np.sqrt(np.finfo(float).eps) * 10
 
@@ -75,6 +91,26 @@ def mammen_weights(rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarra
     return np.where(rng.random(size) < p_lo, lo, hi)
 
 
+_WEBB_POINTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
+
+
+def multiplier_weights(kind: str, rng: np.random.Generator, size: tuple[int, ...]) -> np.ndarray:
+    """Multiplier weights of mean 0 and variance 1: ``"mammen"``, ``"rademacher"`` or ``"webb"``.
+
+    Raises
+    ------
+    ValueError
+        For another ``kind``.
+    """
+    if kind == "mammen":
+        return mammen_weights(rng, size)
+    if kind == "rademacher":
+        return np.where(rng.random(size) < 0.5, -1.0, 1.0)
+    if kind == "webb":
+        return _WEBB_POINTS[rng.integers(0, 6, size=size)]
+    raise ValueError(f"bootstrap weights must be one of {BOOTSTRAP_WEIGHTS}, got {kind!r}")
+
+
 @dataclass(frozen=True)
 class BootstrapResult:
     """Multiplier-bootstrap output.
@@ -101,8 +137,9 @@ def multiplier_bootstrap(
     alpha: float = 0.05,
     seed: int | np.random.Generator | None = None,
     cluster_codes: np.ndarray | None = None,
+    weights: str = "mammen",
 ) -> BootstrapResult:
-    """Multiplier bootstrap of influence functions with Mammen weights.
+    """Multiplier bootstrap of influence functions.
 
     Parameters
     ----------
@@ -116,14 +153,19 @@ def multiplier_bootstrap(
         Seed or generator; the same seed gives the same draws.
     cluster_codes
         Integer cluster code per unit (0..C-1) to draw one weight per cluster.
+    weights
+        Multiplier distribution: ``"mammen"`` (default), ``"rademacher"`` or ``"webb"``
+        (:func:`multiplier_weights`).
     """
+    if weights not in BOOTSTRAP_WEIGHTS:
+        raise ValueError(f"bootstrap weights must be one of {BOOTSTRAP_WEIGHTS}, got {weights!r}")
     psi = np.atleast_2d(np.asarray(psi, dtype=float).T).T
     n, k = psi.shape
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     s = cluster_sums(psi, cluster_codes)
     n_cl = s.shape[0]
     s_clean = np.nan_to_num(s)
-    v = mammen_weights(rng, (n_boot, n_cl))
+    v = multiplier_weights(weights, rng, (n_boot, n_cl))
     draws = (v @ s_clean) / n
     ok = ~np.isnan(s).any(axis=0) & (np.sqrt(np.sum(s_clean**2, axis=0)) / n > _ZERO_SE)
     se = np.full(k, np.nan)

@@ -213,12 +213,12 @@ def test_rm_confidence_set_covers_at_a_boundary_point():
 def test_linear_programming_fallback_agrees_with_vertex_enumeration(medicaid_event_study, monkeypatch):
     # With many post periods the dual vertices are too many to enumerate and linear programmes
     # (HiGHS) take over; both routes must give the same conditional-test confidence set.
-    import sosek_impact.inference.honest_did as hd
+    import sosek_impact.inference.honest_arp as arp
 
     b, V = medicaid_event_study
     b, V = b[3:], V[3:, 3:]  # two leads, two lags: fewer linear programmes
     kw = {"num_pre": 2, "num_post": 2, "Mbar": 1.0, "l_vec": [0.5, 0.5], "hybrid": "none", "grid_points": 21}
     by_vertices = rm_confidence_set(b, V, **kw)
-    monkeypatch.setattr(hd, "_dual_vertices", lambda X, sd: None)
+    monkeypatch.setattr(arp, "_dual_vertices", lambda X, sd: None)
     by_lp = rm_confidence_set(b, V, **kw)
     assert by_lp == pytest.approx(by_vertices, abs=1e-6)
