@@ -110,6 +110,8 @@ def tasks() -> list[Task]:
                f"{LIB}/estimators", f"{LIB}/registry", f"{LIB}/harmonise",
                outputs=[f"{fig}/night_lights_event_study.png", f"{fig}/night_lights_seam.png",
                         f"{tab}/night_lights_validation.md", f"{tab}/night_lights_effects.md"], depends=["panel"]),
+        _study("design_diagnostics", PANEL, "analysis/border_posts.py", REGISTRY, f"{LIB}/diagnostics", f"{LIB}/estimators",
+               f"{LIB}/registry", outputs=[f"{fig}/design_bacon.png"], depends=["panel"]),
         _study("map", "data/raw/kalimantan_map.geojson", "data/raw/geography_neighbours.csv", "reports/results/border_posts.json",
                REGISTRY, f"{LIB}/registry", f"{LIB}/report/maps.py",
                outputs=[f"{fig}/map_border_regencies.png"], depends=["border_posts"]),
@@ -125,7 +127,7 @@ def tasks() -> list[Task]:
              inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
              outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "spillovers",
-                                                   "night_lights", "map", "claims"]),
+                                                   "night_lights", "design_diagnostics", "map", "claims"]),
     ]
 
 
