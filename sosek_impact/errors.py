@@ -8,6 +8,8 @@ panel that does not suit them derive from :class:`EstimationError`.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +123,67 @@ class EstimationError(SosekImpactError, ValueError):
     """The data do not suit the estimator as asked."""
 
 
+class InvalidOptionError(EstimationError, ValueError):
+    """A string option of an estimator (``control=``, ``method=``, ``estimator=``, ...) is not one of
+    its choices.
+
+    The message names the argument, lists the valid choices and suggests the closest one; the
+    same are kept as ``argument``, ``value``, ``choices`` and ``suggestion``.
+
+    Parameters
+    ----------
+    argument
+        Name of the argument (``"control"``).
+    value
+        The value passed.
+    choices
+        The valid values, in the order to list them.
+    """
+
+    def __init__(self, argument: str, value: Any, choices: Iterable[Any]) -> None:
+        self.argument = argument
+        self.value = _plain(value)
+        self.choices = tuple(choices)
+        close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1, cutoff=0.6)
+        self.suggestion = next((c for c in self.choices if close and str(c) == close[0]), None)
+        listed = ", ".join(repr(c) for c in self.choices)
+        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion is not None else ""
+        super().__init__(f"{argument} must be one of {listed}; got {self.value!r}{hint}")
+
+
 class UnbalancedPanelError(EstimationError):
     """The estimator needs a balanced panel and the data are not one."""
+
+
+class DuplicateRowsError(UnbalancedPanelError, DuplicateKeyError):
+    """Several rows share one (unit, period) pair of a panel.
+
+    The one error of every estimator for duplicated (unit, period) rows (raised by
+    :func:`~sosek_impact.estimators._panel_keys.check_unique_pairs`). It is both an
+    :class:`UnbalancedPanelError` (the panel is not one row per unit and period) and a
+    :class:`DuplicateKeyError` (an :class:`InputError`: ``column`` is the unit column, ``value`` the
+    first repeated (unit, period)); ``unit``, ``period`` and ``n_rows`` are kept as attributes.
+    """
+
+    def __init__(self, *, unit_column: str, time_column: str, unit: Any, period: Any, n_rows: int) -> None:
+        self.unit = _plain(unit)
+        self.period = _plain(period)
+        self.n_rows = int(n_rows)
+        DuplicateKeyError.__init__(
+            self,
+            f"duplicated (unit, period) rows: {self.n_rows} rows share a ({unit_column!r}, {time_column!r}) pair; "
+            f"the first, ({unit_column}, {time_column}) = ({self.unit!r}, {self.period!r}), is repeated; "
+            "keep one row per unit and period",
+            column=unit_column, value=(self.unit, self.period),
+        )
+
+
+class PeriodTypeError(EstimationError, TypeError):
+    """The time column does not hold numeric periods (e.g. years stored as text ``"2017"``)."""
+
+
+class MissingAdoptionWarning(UserWarning):
+    """Units the registry marks treated have no adoption year: they cannot enter as treated."""
 
 
 class MissingValueError(UnbalancedPanelError):

@@ -28,7 +28,8 @@ import pandas as pd
 
 from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError, ValueRangeError
-from sosek_impact.estimators._checks import check_columns, check_missing, check_numeric, check_panel, check_treatment_dummy
+from sosek_impact.estimators._checks import (check_choice, check_columns, check_missing, check_numeric, check_panel,
+                                             check_time_column, check_treatment_dummy, check_unique_pairs)
 from sosek_impact.estimators.results import EstimationResults
 from sosek_impact.results_protocol import plain
 
@@ -213,6 +214,8 @@ def fit_fe_ols(
     faster on large panels).
     """
     check_columns(data, [y, unit, time, weights])
+    check_choice("backend", backend, ("within", "panelols"))
+    check_time_column(data, time, unit)
     if len(data) == 0:
         raise EstimationError("empty panel: data has no rows")
     check_numeric(data, [y, weights], unit, time)
@@ -220,10 +223,7 @@ def fit_fe_ols(
     if regressors.isna().any().any():
         col = regressors.columns[regressors.isna().any()][0]
         check_missing(regressors, [col])
-    dup = data[[unit, time]].duplicated().to_numpy()
-    if dup.any():
-        u, t = plain(data[unit].to_numpy()[dup][0]), plain(data[time].to_numpy()[dup][0])
-        raise EstimationError(f"({unit}, {time}) = ({u!r}, {t!r}) is repeated in several rows; one row per unit and period")
+    check_unique_pairs(data, unit, time)
     if weights is not None and (data[weights].to_numpy(dtype=float) < 0).any():
         raise ValueRangeError("weights must be non-negative", column=weights)
     clusters, cov_type = _cluster_codes(data, unit, time, cluster)
