@@ -144,8 +144,8 @@ class InvalidOptionError(EstimationError, ValueError):
         self.argument = argument
         self.value = _plain(value)
         self.choices = tuple(choices)
-        close = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1, cutoff=0.6)
-        self.suggestion = next((c for c in self.choices if close and str(c) == close[0]), None)
+        close = difflib.get_close_matches(str(value).lower(), [str(c).lower() for c in self.choices], n=1, cutoff=0.6)
+        self.suggestion = next((c for c in self.choices if close and str(c).lower() == close[0]), None)
         listed = ", ".join(repr(c) for c in self.choices)
         hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion is not None else ""
         super().__init__(f"{argument} must be one of {listed}; got {self.value!r}{hint}")

@@ -176,6 +176,51 @@ class TWFEResults(EstimationResults):
         super().__init__(*args, **kwargs)
         self._set(spec=None if spec is None else dict(spec))
 
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None,
+             title: str | None = None) -> Any:
+        """Coefficients with their confidence intervals, one row per term (a matplotlib Figure).
+
+        Parameters
+        ----------
+        alpha, level
+            1 - coverage of the intervals, or the coverage (as in :meth:`conf_int`).
+        ax
+            Axes to draw on; a new Figure is made when ``None``.
+        title
+            Title; default names the method and the covariance.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Not shown, not saved. Intervals are those of :meth:`tidy` (t with ``df_inference``
+            degrees of freedom); a missing interval is drawn as a point without bar.
+        """
+        from matplotlib.figure import Figure
+
+        a = self._resolve_alpha(*self._legacy(alpha, level))
+        t = self.tidy(a)
+        if ax is None:
+            fig = Figure(figsize=(6.5, 1.2 + 0.45 * len(t)), layout="constrained")
+            ax = fig.add_subplot()
+        else:
+            fig = ax.figure
+        pos = np.arange(len(t))[::-1]
+        b = t["estimate"].to_numpy(dtype=float)
+        err = np.vstack([b - t["conf_low"].to_numpy(dtype=float), t["conf_high"].to_numpy(dtype=float) - b])
+        ax.errorbar(b, pos, xerr=np.nan_to_num(err, nan=0.0), fmt="o", color="C1", ecolor="C1", elinewidth=1.2,
+                    capsize=3, markersize=5, label=f"estimate, {1 - a:.0%} interval")
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(pos, [str(term) for term in t["term"]])
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        ax.set_xlabel("Coefficient")
+        ax.grid(axis="x", color="0.9", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title if title is not None else f"{self.method}; {self.cov_type}", fontsize=10)
+        ax.legend(frameon=False, fontsize=8)
+        return fig
+
 
 def _cluster_columns(unit: str, time: str, cluster: str | Sequence[str] | None) -> list[str]:
     if cluster is None:
