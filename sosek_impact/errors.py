@@ -172,10 +172,11 @@ class DuplicateRowsError(UnbalancedPanelError, DuplicateKeyError):
         DuplicateKeyError.__init__(
             self,
             f"duplicated (unit, period) rows: {self.n_rows} rows share a ({unit_column!r}, {time_column!r}) pair; "
-            f"the first, ({unit_column}, {time_column}) = ({self.unit!r}, {self.period!r}), is repeated; "
+            f"the first repeated is {unit_column}={self.unit!r}, {time_column}={self.period!r}; "
             "keep one row per unit and period",
-            column=unit_column, value=(self.unit, self.period),
         )
+        self.column = unit_column
+        self.value = (self.unit, self.period)
 
 
 class PeriodTypeError(EstimationError, TypeError):

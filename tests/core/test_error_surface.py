@@ -110,9 +110,9 @@ def test_duplicated_pairs_raise_one_error_with_one_message(panel, name, call):
     u = int(d.unit.iloc[0])
     with pytest.raises(DuplicateRowsError) as e:
         call(d)
-    assert str(e.value) == (
-        "duplicated (unit, period) rows: 2 rows share a ('unit', 'time') pair; the first, (unit, time) = "
-        f"({u!r}, 2003), is repeated; keep one row per unit and period (column 'unit', value ({u!r}, 2003))")
+    assert str(e.value) == ("duplicated (unit, period) rows: 2 rows share a ('unit', 'time') pair; the first "
+                            f"repeated is unit={u!r}, time=2003; keep one row per unit and period")
+    assert (e.value.column, e.value.value) == ("unit", (u, 2003))
     assert (e.value.unit, e.value.period, e.value.n_rows) == (u, 2003, 2)
     # one class that is each of the three the estimators raised before
     assert isinstance(e.value, UnbalancedPanelError) and isinstance(e.value, DuplicateKeyError)
