@@ -31,7 +31,6 @@ from sosek_impact.errors import EstimationError, ValueRangeError
 from sosek_impact.estimators._checks import (check_choice, check_columns, check_missing, check_numeric, check_panel,
                                              check_time_column, check_treatment_dummy, check_unique_pairs)
 from sosek_impact.estimators.results import EstimationResults
-from sosek_impact.results_protocol import plain
 
 __all__ = ["twfe", "within_transform", "cluster_scores_cov", "TWFEResults", "factorize"]
 
