@@ -176,3 +176,11 @@ def test_twfe_plot_draws_each_coefficient_with_its_interval(panel):
     ends = sorted((round(float(s[0][0]), 10), round(float(s[1][0]), 10)) for s in segments)
     assert ends == sorted(zip(tidy.conf_low.round(10), tidy.conf_high.round(10)))
     assert "90% interval" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_check_panel_refuses_text_periods_before_anything_else(panel):
+    # without a group column (the TWFE path) and before the missing-value check: the time column is named
+    d = panel.assign(time=panel["time"].astype(str))
+    d.loc[3, "y"] = np.nan
+    with pytest.raises(PeriodTypeError, match="time column 'time'"):
+        check_panel(d, **ARGS)
