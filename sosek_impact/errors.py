@@ -123,12 +123,14 @@ class EstimationError(SosekImpactError, ValueError):
     """The data do not suit the estimator as asked."""
 
 
-class InvalidOptionError(EstimationError, ValueError):
+class InvalidOptionError(EstimationError, InputError):
     """A string option of an estimator (``control=``, ``method=``, ``estimator=``, ...) is not one of
     its choices.
 
     The message names the argument, lists the valid choices and suggests the closest one; the
-    same are kept as ``argument``, ``value``, ``choices`` and ``suggestion``.
+    same are kept as ``argument``, ``value``, ``choices`` and ``suggestion`` (``column`` is the
+    argument's name, as for the :class:`InputError` the synthetic-control and Honest DiD entry
+    points raised for a bad option). A :class:`ValueError` too.
 
     Parameters
     ----------
@@ -141,14 +143,17 @@ class InvalidOptionError(EstimationError, ValueError):
     """
 
     def __init__(self, argument: str, value: Any, choices: Iterable[Any]) -> None:
+        choices = tuple(choices)
+        close = difflib.get_close_matches(str(value).lower(), [str(c).lower() for c in choices], n=1, cutoff=0.6)
+        suggestion = next((c for c in choices if close and str(c).lower() == close[0]), None)
+        listed = ", ".join(repr(c) for c in choices)
+        hint = f" (did you mean {suggestion!r}?)" if suggestion is not None else ""
+        InputError.__init__(self, f"{argument} must be one of {listed}; got {_plain(value)!r}{hint}")
         self.argument = argument
+        self.column = argument
         self.value = _plain(value)
-        self.choices = tuple(choices)
-        close = difflib.get_close_matches(str(value).lower(), [str(c).lower() for c in self.choices], n=1, cutoff=0.6)
-        self.suggestion = next((c for c in self.choices if close and str(c).lower() == close[0]), None)
-        listed = ", ".join(repr(c) for c in self.choices)
-        hint = f" (did you mean {self.suggestion!r}?)" if self.suggestion is not None else ""
-        super().__init__(f"{argument} must be one of {listed}; got {self.value!r}{hint}")
+        self.choices = choices
+        self.suggestion = suggestion
 
 
 class UnbalancedPanelError(EstimationError):

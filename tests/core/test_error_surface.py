@@ -49,7 +49,8 @@ def test_check_choice_message_lists_choices_and_suggests():
         check_choice("control", "notyet", ("never", "not_yet"))
     assert str(e.value) == "control must be one of 'never', 'not_yet'; got 'notyet' (did you mean 'not_yet'?)"
     assert (e.value.argument, e.value.value, e.value.suggestion) == ("control", "notyet", "not_yet")
-    assert isinstance(e.value, ValueError) and isinstance(e.value, EstimationError)
+    assert isinstance(e.value, ValueError) and isinstance(e.value, EstimationError) and isinstance(e.value, InputError)
+    assert e.value.column == "control" and e.value.choices == ("never", "not_yet")
     with pytest.raises(InvalidOptionError) as e:
         check_choice("method", "xyz", ("dr", "ipw", "reg"))
     assert e.value.suggestion is None and "did you mean" not in str(e.value)
