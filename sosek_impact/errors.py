@@ -123,6 +123,22 @@ class EstimationError(SosekImpactError, ValueError):
     """The data do not suit the estimator as asked."""
 
 
+def _closest_choice(value: Any, choices: tuple[Any, ...]) -> Any:
+    """The choice a mistyped ``value`` most likely meant (case ignored), or ``None``.
+
+    A close spelling (``difflib`` ratio >= 0.6: ``"notyet"`` → ``'not_yet'``) wins; otherwise a
+    choice that begins the value or that the value begins (``"csdid"`` → ``'cs'``).
+    """
+    text = str(value).lower()
+    lowered = [str(c).lower() for c in choices]
+    close = difflib.get_close_matches(text, lowered, n=1, cutoff=0.6)
+    if close:
+        return choices[lowered.index(close[0])]
+    prefix = [c for c, low in zip(choices, lowered) if len(min(low, text, key=len)) >= 2
+              and (text.startswith(low) or low.startswith(text))]
+    return prefix[0] if len(prefix) == 1 else None
+
+
 class InvalidOptionError(EstimationError, InputError):
     """A string option of an estimator (``control=``, ``method=``, ``estimator=``, ...) is not one of
     its choices.
@@ -144,8 +160,7 @@ class InvalidOptionError(EstimationError, InputError):
 
     def __init__(self, argument: str, value: Any, choices: Iterable[Any]) -> None:
         choices = tuple(choices)
-        close = difflib.get_close_matches(str(value).lower(), [str(c).lower() for c in choices], n=1, cutoff=0.6)
-        suggestion = next((c for c in choices if close and str(c).lower() == close[0]), None)
+        suggestion = _closest_choice(value, choices)
         listed = ", ".join(repr(c) for c in choices)
         hint = f" (did you mean {suggestion!r}?)" if suggestion is not None else ""
         InputError.__init__(self, f"{argument} must be one of {listed}; got {_plain(value)!r}{hint}")

@@ -55,6 +55,8 @@ def test_check_choice_message_lists_choices_and_suggests():
         check_choice("method", "xyz", ("dr", "ipw", "reg"))
     assert e.value.suggestion is None and "did you mean" not in str(e.value)
     check_choice("method", "dr", ("dr", "ipw", "reg"))  # a valid value passes
+    with pytest.raises(InvalidOptionError, match=r"did you mean 'cs'\?"):
+        check_choice("estimator", "csdid", ("cs", "sa", "imputation"))  # a choice that begins the value
     with pytest.raises(InvalidOptionError):
         check_choice("flag", True, (1, 0))  # True is not the option 1
 
@@ -185,3 +187,4 @@ def test_check_panel_refuses_text_periods_before_anything_else(panel):
     d.loc[3, "y"] = np.nan
     with pytest.raises(PeriodTypeError, match="time column 'time'"):
         check_panel(d, **ARGS)
+
