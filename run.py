@@ -1,25 +1,13 @@
 #!/usr/bin/env python3
 """Set up a local virtual environment (if needed) and run the study or the tests.
 
-Usage::
-
-    python3 run.py reproduce [--force] [--only TASK ...] [--list]
-                                 # the whole study: data/raw -> data/processed -> reports/
-    python3 run.py test [PYTEST ARGS]
-                                 # the test suite (arguments go to pytest, e.g. -m "not slow")
-    python3 run.py build         # data/raw -> data/processed only
-    python3 run.py --help        # this text
-
-``reproduce --help`` lists the study's options and tasks (it sets up ``.venv`` first).
-
-Only the Python standard library is used here, so this works on a fresh machine with
-Python >= 3.11 and pip. The environment lives in ``.venv/`` and is reused; it is
-reinstalled when ``pyproject.toml`` changes. ``reproduce`` installs the core dependencies,
-``test`` adds the test extra (pytest, hypothesis and the reference libraries).
+``python3 run.py --help`` prints the commands and how the environment is kept (the help text is
+:func:`_parser`'s; this file uses the standard library only).
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import subprocess
@@ -71,15 +59,46 @@ def ensure_env(extras: set[str] = frozenset()) -> None:
 
 COMMANDS = ("reproduce", "test", "build")
 
+_COMMAND_HELP = """\
+commands:
+  python3 run.py reproduce [--force] [--only TASK ...] [--list]
+      the whole study: data/raw -> data/processed -> reports/; `reproduce --help` lists
+      the study's options and tasks (it sets up .venv first)
+  python3 run.py test [PYTEST ARGS]
+      the test suite; arguments go to pytest (e.g. -m "not slow")
+  python3 run.py build
+      data/raw -> data/processed only
+"""
+
+_EPILOG = """\
+The environment lives in .venv/ and is reused; it is reinstalled when pyproject.toml changes.
+`reproduce` and `build` install the core dependencies, `test` adds the test extra (pytest,
+hypothesis and the reference libraries). Only the Python standard library is needed to start:
+Python >= 3.11 and pip.
+
+exit status: 0 done (or --help), 2 a missing or unknown command; otherwise the command's own.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The help text of run.py, formatted by argparse (the commands are dispatched by :func:`main`)."""
+    return argparse.ArgumentParser(
+        prog="python3 run.py", usage="%(prog)s {reproduce,test,build} [ARGS ...]",
+        description="Set up a local virtual environment (if needed) and run the study or the tests.\n\n"
+                    + _COMMAND_HELP,
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+
 
 def main(argv: list[str]) -> int:
     """Run a command; exit status 0 for ``--help``, 2 for a missing or unknown command."""
     if argv and argv[0] in {"-h", "--help", "help"}:
-        print(__doc__)
+        _parser().print_help()
         return 0
     if not argv or argv[0] not in COMMANDS:
         problem = f"unknown command {argv[0]!r}" if argv else "no command given"
-        print(f"run.py: error: {problem} (choose from {', '.join(COMMANDS)})\n{__doc__}", file=sys.stderr)
+        parser = _parser()
+        print(f"{parser.format_usage()}run.py: error: {problem} (choose from {', '.join(COMMANDS)}); "
+              "python3 run.py --help lists them", file=sys.stderr)
         return 2
     cmd, rest = argv[0], argv[1:]
     ensure_env({"test"} if cmd == "test" else set())

@@ -10,8 +10,7 @@ and synthetic-control estimators with few-cluster inference, and Engel-curve wel
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from sosek_impact._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -30,15 +29,4 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        obj = getattr(import_module(_LAZY[name]), name)
-        # Importing a submodule of the same name binds the module to the package;
-        # rebind the public name to the function itself.
-        globals()[name] = obj
-        return obj
-    raise AttributeError(f"module 'sosek_impact' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

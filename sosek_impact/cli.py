@@ -58,8 +58,13 @@ def _reproduce(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="sosek-impact", description=__doc__.split("\n\n")[0].replace("``", ""),
-        epilog="Run `sosek-impact COMMAND --help` for the options of a command.")
+        prog="sosek-impact", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Extract the public data, build the regency and province panels, and reproduce the study\n"
+                    "of whether Indonesia-Malaysia border cooperation raised welfare in border regencies.\n\n"
+                    "All three commands work on a clone of the repository (or one named by\n"
+                    f"${paths.ROOT_VARIABLE}); an installed package refuses them and says so.",
+        epilog="Run `sosek-impact COMMAND --help` for the options of a command.\n\n"
+               "exit status: 0 done, 1 a step failed, 2 a bad command line or a command that cannot run here.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("extract", help="remake data/raw from ../shared/data (maintainers only)",
                        description="Remake the tidy extracts of data/raw from the public sources in ../shared/data.")

@@ -8,6 +8,8 @@ panel that does not suit them derive from :class:`EstimationError`.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -121,8 +123,88 @@ class EstimationError(SosekImpactError, ValueError):
     """The data do not suit the estimator as asked."""
 
 
+def _closest_choice(value: Any, choices: tuple[Any, ...]) -> Any:
+    """The choice a mistyped ``value`` most likely meant (case ignored), or ``None``.
+
+    A close spelling (``difflib`` ratio >= 0.6: ``"notyet"`` → ``'not_yet'``) wins; otherwise a
+    choice that begins the value or that the value begins (``"csdid"`` → ``'cs'``).
+    """
+    text = str(value).lower()
+    lowered = [str(c).lower() for c in choices]
+    close = difflib.get_close_matches(text, lowered, n=1, cutoff=0.6)
+    if close:
+        return choices[lowered.index(close[0])]
+    prefix = [c for c, low in zip(choices, lowered) if len(min(low, text, key=len)) >= 2
+              and (text.startswith(low) or low.startswith(text))]
+    return prefix[0] if len(prefix) == 1 else None
+
+
+class InvalidOptionError(EstimationError, InputError):
+    """A string option of an estimator (``control=``, ``method=``, ``estimator=``, ...) is not one of
+    its choices.
+
+    The message names the argument, lists the valid choices and suggests the closest one; the
+    same are kept as ``argument``, ``value``, ``choices`` and ``suggestion`` (``column`` is the
+    argument's name, as for the :class:`InputError` the synthetic-control and Honest DiD entry
+    points raised for a bad option). A :class:`ValueError` too.
+
+    Parameters
+    ----------
+    argument
+        Name of the argument (``"control"``).
+    value
+        The value passed.
+    choices
+        The valid values, in the order to list them.
+    """
+
+    def __init__(self, argument: str, value: Any, choices: Iterable[Any]) -> None:
+        choices = tuple(choices)
+        suggestion = _closest_choice(value, choices)
+        listed = ", ".join(repr(c) for c in choices)
+        hint = f" (did you mean {suggestion!r}?)" if suggestion is not None else ""
+        InputError.__init__(self, f"{argument} must be one of {listed}; got {_plain(value)!r}{hint}")
+        self.argument = argument
+        self.column = argument
+        self.value = _plain(value)
+        self.choices = choices
+        self.suggestion = suggestion
+
+
 class UnbalancedPanelError(EstimationError):
     """The estimator needs a balanced panel and the data are not one."""
+
+
+class DuplicateRowsError(UnbalancedPanelError, DuplicateKeyError):
+    """Several rows share one (unit, period) pair of a panel.
+
+    The one error of every estimator for duplicated (unit, period) rows (raised by
+    :func:`~sosek_impact.estimators._panel_keys.check_unique_pairs`). It is both an
+    :class:`UnbalancedPanelError` (the panel is not one row per unit and period) and a
+    :class:`DuplicateKeyError` (an :class:`InputError`: ``column`` is the unit column, ``value`` the
+    first repeated (unit, period)); ``unit``, ``period`` and ``n_rows`` are kept as attributes.
+    """
+
+    def __init__(self, *, unit_column: str, time_column: str, unit: Any, period: Any, n_rows: int) -> None:
+        self.unit = _plain(unit)
+        self.period = _plain(period)
+        self.n_rows = int(n_rows)
+        DuplicateKeyError.__init__(
+            self,
+            f"duplicated (unit, period) rows: {self.n_rows} rows share a ({unit_column!r}, {time_column!r}) pair; "
+            f"the first repeated is {unit_column}={self.unit!r}, {time_column}={self.period!r}; "
+            "keep one row per unit and period",
+        )
+        self.column = unit_column
+        self.value = (self.unit, self.period)
+
+
+class PeriodTypeError(EstimationError, TypeError):
+    """The time column does not hold numeric periods (e.g. years stored as text ``"2017"``)."""
+
+
+class MissingAdoptionWarning(UserWarning):
+    """Units the registry marks treated have no adoption year: they cannot enter as treated."""
 
 
 class MissingValueError(UnbalancedPanelError):

@@ -6,8 +6,7 @@ All entry points take the data first and name the columns by keyword
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from sosek_impact._lazy import lazy_exports
 
 _LAZY = {
     "twfe": "sosek_impact.estimators.twfe",
@@ -23,15 +22,4 @@ _LAZY = {
 __all__ = list(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        obj = getattr(import_module(_LAZY[name]), name)
-        # Importing a submodule of the same name binds the module to the package;
-        # rebind the public name to the function itself.
-        globals()[name] = obj
-        return obj
-    raise AttributeError(f"module 'sosek_impact.estimators' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

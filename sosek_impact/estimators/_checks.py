@@ -56,16 +56,21 @@ from sosek_impact.estimators._group_rules import (
     single_unit_cohorts_message,
     warn_single_unit_cohorts,
 )
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.estimators._panel_common import cell as _cell
 from sosek_impact.estimators._panel_common import listing as _listing
 from sosek_impact.estimators._panel_common import never_treated_mask
 from sosek_impact.estimators._panel_common import unit_codes as _unit_codes
+from sosek_impact.estimators._panel_keys import check_time_column, check_unique_pairs
 from sosek_impact.results_protocol import plain as _py
 
 __all__ = [
     "MissingValueError",
+    "check_choice",
     "check_columns",
     "check_numeric",
+    "check_time_column",
+    "check_unique_pairs",
     "check_missing",
     "check_balanced",
     "check_group_column",
@@ -170,7 +175,8 @@ def check_missing(
 def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
     """Raise :class:`~sosek_impact.errors.UnbalancedPanelError` unless every unit has every period once.
 
-    Duplicated (unit, time) pairs are reported first, then units missing periods.
+    Duplicated (unit, time) pairs are reported first (:func:`check_unique_pairs`,
+    :class:`~sosek_impact.errors.DuplicateRowsError`), then units missing periods.
     """
     uc, uniq_u = pd.factorize(data[unit])
     tc, uniq_t = pd.factorize(data[time])
@@ -179,14 +185,8 @@ def check_balanced(data: pd.DataFrame, unit: str, time: str) -> None:
     counts_cell = np.bincount(uc * len(uniq_t) + tc, minlength=len(uniq_u) * len(uniq_t))
     if len(counts_cell) and counts_cell.min() == 1 and counts_cell.max() == 1:
         return  # fast path: every (unit, time) exactly once
+    check_unique_pairs(data, unit, time)
     keys = data[[unit, time]]
-    dup = keys.duplicated(keep=False).to_numpy()
-    if dup.any():
-        first = keys[dup].iloc[0]
-        raise UnbalancedPanelError(
-            f"{int(dup.sum())} rows share a ({unit!r}, {time!r}) pair, e.g. ({unit}, {time}) = "
-            f"({_py(first[unit])!r}, {_py(first[time])!r}); one row per unit and period"
-        )
     periods = pd.unique(keys[time])
     counts = keys.groupby(unit, sort=True)[time].size()
     short = counts[counts != len(periods)]
@@ -235,9 +235,8 @@ def check_group_column(
             f"group column {group!r} must hold first-treated periods (numbers); "
             f"non-numeric value {_py(bad.iloc[0])!r} at {where}"
         )
+    check_time_column(data, time, unit)
     t = data[time]
-    if not pd.api.types.is_numeric_dtype(t):
-        raise GroupColumnError(f"time column {time!r} must be numeric periods (e.g. years), got dtype {t.dtype}")
     gv = g.to_numpy(dtype=float, na_value=np.nan)
     uc, first_idx = _unit_codes(data[unit])
     first_g = gv[first_idx][uc]
@@ -373,7 +372,7 @@ def check_panel(
     """Run every check relevant to a panel estimator, loudest problem first, and apply the
     sample rules.
 
-    Order: columns exist → rows exist → outcome / covariates / weights numeric → no missing
+    Order: columns exist → time column numeric → rows exist → outcome / covariates / weights numeric → no missing
     outcome / covariate / weight / cluster → balanced panel → group column holds periods and is
     constant per unit → units treated in the first period (raise, or drop with a warning) →
     groups after the last period (never treated, with a warning) → cohorts and controls large
@@ -407,13 +406,13 @@ def check_panel(
 
     Raises
     ------
-    SchemaError, MissingValueError, UnbalancedPanelError, GroupColumnError,
+    SchemaError, PeriodTypeError, MissingValueError, UnbalancedPanelError, DuplicateRowsError, GroupColumnError,
     TreatedInFirstPeriodError, SmallGroupError, EstimationError
     """
-    if early_treated not in ("raise", "drop"):
-        raise ValueError(f"early_treated must be 'raise' or 'drop', got {early_treated!r}")
+    check_choice("early_treated", early_treated, ("raise", "drop"))
     covariates = list(covariates or [])
     check_columns(data, [y, unit, time, group, weights, cluster, *covariates])
+    check_time_column(data, time, unit)
     if len(data) == 0:
         raise EstimationError("empty panel: data has no rows")
     check_numeric(data, [y, weights, *covariates], unit, time)

@@ -32,7 +32,8 @@ import pandas as pd
 from scipy import stats
 
 from sosek_impact.errors import EstimationError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask, warn_single_unit_cohorts
+from sosek_impact.estimators._checks import (check_choice, check_panel, is_sorted_panel, never_treated_mask,
+                                             warn_single_unit_cohorts)
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import BOOTSTRAP_WEIGHTS, if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_cells import estimate_cells
@@ -269,14 +270,10 @@ def att_gt(
     SchemaError, MissingValueError, UnbalancedPanelError, GroupColumnError,
     TreatedInFirstPeriodError, SmallGroupError, EstimationError
     """
-    if control not in ("never", "not_yet"):
-        raise ValueError(f"control must be 'never' or 'not_yet', got {control!r}")
-    if bootstrap_weights not in BOOTSTRAP_WEIGHTS:
-        raise ValueError(f"bootstrap_weights must be one of {BOOTSTRAP_WEIGHTS}, got {bootstrap_weights!r}")
-    if method not in ESTIMATORS:
-        raise ValueError(f"method must be one of {tuple(ESTIMATORS)}, got {method!r}")
-    if base_period not in ("varying", "universal"):
-        raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
+    check_choice("control", control, ("never", "not_yet"))
+    check_choice("bootstrap_weights", bootstrap_weights, tuple(BOOTSTRAP_WEIGHTS))
+    check_choice("method", method, tuple(ESTIMATORS))
+    check_choice("base_period", base_period, ("varying", "universal"))
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
     covariates = list(covariates or [])

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from sosek_impact.errors import EstimationError
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.results_protocol import (
     ResultsProtocol,
@@ -320,8 +321,7 @@ def aggregate_cells(
     na_rm
         Drop cells whose ATT is missing instead of raising.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    check_choice("kind", kind, KINDS)
     group, time, att, psi = est.group, est.time, est.att, est.psi
     bad = np.isnan(att)
     if bad.any():

@@ -41,13 +41,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from sosek_impact.errors import EstimationError, TreatedInFirstPeriodError, UnbalancedPanelError
+from sosek_impact.errors import EstimationError, TreatedInFirstPeriodError
 from sosek_impact.estimators._checks import (
     _listing,
     _py,
     check_columns,
     check_group_column,
     check_missing,
+    check_time_column,
+    check_unique_pairs,
     never_treated_mask,
     recode_late_groups,
     single_unit_cohorts_message,
@@ -169,6 +171,7 @@ def _prepare(data: pd.DataFrame, y: str, unit: str, time: str, group: str, weigh
              cluster: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Checks and integer codes: (data, unit codes, period positions, group positions, periods)."""
     check_columns(data, [y, unit, time, group, weights, cluster])
+    check_time_column(data, time, unit)
     if len(data) == 0:
         raise EstimationError("data has no rows")
     check_missing(data, [y, unit, time, weights, cluster])
@@ -183,11 +186,7 @@ def _prepare(data: pd.DataFrame, y: str, unit: str, time: str, group: str, weigh
     tc = np.searchsorted(periods, data[time].to_numpy())
     key = uc.astype(np.int64) * len(periods) + tc
     if np.bincount(key, minlength=len(units) * len(periods)).max() > 1:
-        dup = pd.Series(key).duplicated(keep=False).to_numpy()
-        first = data.loc[dup, [unit, time]].iloc[0]
-        raise UnbalancedPanelError(
-            f"{int(dup.sum())} rows share a ({unit!r}, {time!r}) pair, e.g. {unit}={_py(first[unit])!r}, "
-            f"{time}={_py(first[time])!r}")
+        check_unique_pairs(data, unit, time)
     g = data[group].to_numpy(dtype=float, na_value=np.nan)
     g = np.where(never_treated_mask(g), 0.0, g)
     g_unit = np.zeros(len(units))
@@ -259,7 +258,7 @@ def did_imputation(
 
     Raises
     ------
-    SchemaError, MissingValueError, GroupColumnError, UnbalancedPanelError (duplicated pairs),
+    SchemaError, MissingValueError, GroupColumnError, DuplicateRowsError (duplicated pairs),
     TreatedInFirstPeriodError, EstimationError
 
     Examples

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sosek_impact.errors import EstimationError, TreatedInFirstPeriodError
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.estimators._twoway import TwoWayFE
 
 __all__ = ["ImputationDesign"]
@@ -65,8 +66,7 @@ class ImputationDesign:
     n_periods: int
 
     def __post_init__(self) -> None:
-        if self.control not in ("never", "not_yet"):
-            raise ValueError(f"control must be 'never' or 'not_yet', got {self.control!r}")
+        check_choice("control", self.control, ("never", "not_yet"))
         self.unit = np.asarray(self.unit, dtype=np.intp)
         self.time = np.asarray(self.time, dtype=np.intp)
         gp = np.asarray(self.group_pos, dtype=np.int64)
@@ -252,7 +252,7 @@ class ImputationDesign:
             terms = [int(g) for g in _present(self.group_pos[tr], self.n_periods)]
             masks = [tr & (self.group_pos == g) for g in terms]
         else:
-            raise ValueError(f"aggregate must be 'simple', 'dynamic' or 'group', got {aggregate!r}")
+            check_choice("aggregate", aggregate, ("simple", "dynamic", "group"))
         rows, cols, vals = [], [], []
         for k, msk in enumerate(masks):
             idx = np.flatnonzero(msk)

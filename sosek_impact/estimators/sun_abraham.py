@@ -35,7 +35,7 @@ from scipy import stats
 
 from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError, SmallGroupError
-from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask
+from sosek_impact.estimators._checks import check_choice, check_panel, is_sorted_panel, never_treated_mask
 from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, format_number, normal_tidy
 from sosek_impact.estimators.saturated_fe import fit_saturated
 
@@ -178,8 +178,8 @@ def comparison_units(g_unit: np.ndarray, periods: np.ndarray, control: str) -> t
         keep_t = np.asarray(periods) < g_last
         if (~is_control).sum() == 0:
             raise SmallGroupError("control='last' needs at least two treated cohorts")
-    elif control != "never":
-        raise ValueError(f"control must be 'never' or 'last', got {control!r}")
+    else:
+        check_choice("control", control, ("never", "last"))
     return is_control, keep_t
 
 
@@ -234,8 +234,7 @@ def sun_abraham(
     -------
     SunAbrahamResult
     """
-    if control not in ("never", "last"):
-        raise ValueError(f"control must be 'never' or 'last', got {control!r}")
+    check_choice("control", control, ("never", "last"))
     covariates = list(covariates or [])
     data = check_panel(data, y=y, unit=unit, time=time, group=group, covariates=covariates, cluster=cluster,
                        need_never_treated=(control == "never"), allow_after_last=True)

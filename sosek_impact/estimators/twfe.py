@@ -28,9 +28,9 @@ import pandas as pd
 
 from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError, ValueRangeError
-from sosek_impact.estimators._checks import check_columns, check_missing, check_numeric, check_panel, check_treatment_dummy
+from sosek_impact.estimators._checks import (check_choice, check_columns, check_missing, check_numeric, check_panel,
+                                             check_time_column, check_treatment_dummy, check_unique_pairs)
 from sosek_impact.estimators.results import EstimationResults
-from sosek_impact.results_protocol import plain
 
 __all__ = ["twfe", "within_transform", "cluster_scores_cov", "TWFEResults", "factorize"]
 
@@ -175,6 +175,51 @@ class TWFEResults(EstimationResults):
         super().__init__(*args, **kwargs)
         self._set(spec=None if spec is None else dict(spec))
 
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None,
+             title: str | None = None) -> Any:
+        """Coefficients with their confidence intervals, one row per term (a matplotlib Figure).
+
+        Parameters
+        ----------
+        alpha, level
+            1 - coverage of the intervals, or the coverage (as in :meth:`conf_int`).
+        ax
+            Axes to draw on; a new Figure is made when ``None``.
+        title
+            Title; default names the method and the covariance.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+            Not shown, not saved. Intervals are those of :meth:`tidy` (t with ``df_inference``
+            degrees of freedom); a missing interval is drawn as a point without bar.
+        """
+        from matplotlib.figure import Figure
+
+        a = self._resolve_alpha(*self._legacy(alpha, level))
+        t = self.tidy(a)
+        if ax is None:
+            fig = Figure(figsize=(6.5, 1.2 + 0.45 * len(t)), layout="constrained")
+            ax = fig.add_subplot()
+        else:
+            fig = ax.figure
+        pos = np.arange(len(t))[::-1]
+        b = t["estimate"].to_numpy(dtype=float)
+        err = np.vstack([b - t["conf_low"].to_numpy(dtype=float), t["conf_high"].to_numpy(dtype=float) - b])
+        ax.errorbar(b, pos, xerr=np.nan_to_num(err, nan=0.0), fmt="o", color="C1", ecolor="C1", elinewidth=1.2,
+                    capsize=3, markersize=5, label=f"estimate, {1 - a:.0%} interval")
+        ax.axvline(0.0, color="black", linewidth=0.8)
+        ax.set_yticks(pos, [str(term) for term in t["term"]])
+        ax.set_ylim(-0.7, len(t) - 0.3)
+        ax.set_xlabel("Coefficient")
+        ax.grid(axis="x", color="0.9", linewidth=0.6)
+        ax.set_axisbelow(True)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(title if title is not None else f"{self.method}; {self.cov_type}", fontsize=10)
+        ax.legend(frameon=False, fontsize=8)
+        return fig
+
 
 def _cluster_columns(unit: str, time: str, cluster: str | Sequence[str] | None) -> list[str]:
     if cluster is None:
@@ -213,6 +258,8 @@ def fit_fe_ols(
     faster on large panels).
     """
     check_columns(data, [y, unit, time, weights])
+    check_choice("backend", backend, ("within", "panelols"))
+    check_time_column(data, time, unit)
     if len(data) == 0:
         raise EstimationError("empty panel: data has no rows")
     check_numeric(data, [y, weights], unit, time)
@@ -220,10 +267,7 @@ def fit_fe_ols(
     if regressors.isna().any().any():
         col = regressors.columns[regressors.isna().any()][0]
         check_missing(regressors, [col])
-    dup = data[[unit, time]].duplicated().to_numpy()
-    if dup.any():
-        u, t = plain(data[unit].to_numpy()[dup][0]), plain(data[time].to_numpy()[dup][0])
-        raise EstimationError(f"({unit}, {time}) = ({u!r}, {t!r}) is repeated in several rows; one row per unit and period")
+    check_unique_pairs(data, unit, time)
     if weights is not None and (data[weights].to_numpy(dtype=float) < 0).any():
         raise ValueRangeError("weights must be non-negative", column=weights)
     clusters, cov_type = _cluster_codes(data, unit, time, cluster)

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
+from sosek_impact._lazy import lazy_exports
 
 _EXPORTS = {
     "RegionRegistry": "registry",
@@ -30,7 +30,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, {name: f".{module}" for name, module in _EXPORTS.items()})

@@ -26,7 +26,7 @@ import pandas as pd
 
 from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import EstimationError, SmallGroupError, ValueRangeError
-from sosek_impact.estimators._checks import check_balanced, check_columns, check_missing
+from sosek_impact.estimators._checks import check_balanced, check_columns, check_missing, check_time_column
 from sosek_impact.results_protocol import ResultsProtocol, format_number, legacy_conf_int
 
 __all__ = ["conley_taber", "ConleyTaberResult"]
@@ -125,6 +125,7 @@ def conley_taber(
 
     covariates = list(covariates or [])
     check_columns(data, [y, unit, time, treat, *covariates])
+    check_time_column(data, time, unit)
     check_missing(data, [y, unit, time, treat, *covariates], unit, time)
     check_balanced(data, unit, time)
     if not 0 < alpha < 1:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import EstimationError
-from sosek_impact.estimators._checks import check_balanced, check_panel, never_treated_mask
+from sosek_impact.estimators._checks import check_balanced, check_choice, check_panel, never_treated_mask
 from sosek_impact.results_protocol import ResultsProtocol, format_number
 
 __all__ = ["randomization_inference", "RandomizationResult", "n_assignments", "distinct_permutations"]
@@ -172,15 +172,12 @@ def randomization_inference(
     -------
     RandomizationResult
     """
-    if scheme != "permute_timing":
-        raise ValueError(f"scheme must be 'permute_timing', got {scheme!r}")
-    if alternative not in {"two-sided", "greater", "less"}:
-        raise ValueError(f"alternative must be 'two-sided', 'greater' or 'less', got {alternative!r}")
+    check_choice("scheme", scheme, ("permute_timing",))
+    check_choice("alternative", alternative, ("two-sided", "greater", "less"))
     check_panel(data, y=y, unit=unit, time=time, group=group, balanced=False)
     name = estimator if isinstance(estimator, str) else getattr(estimator, "__name__", "callable")
     if isinstance(estimator, str):
-        if estimator not in _NAMED:
-            raise ValueError(f"estimator must be one of {sorted(_NAMED)} or a callable, got {estimator!r}")
+        check_choice("estimator", estimator, sorted(_NAMED))  # or a callable
         func = _NAMED[estimator]
     else:
         func = estimator

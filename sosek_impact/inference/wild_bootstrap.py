@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from sosek_impact.errors import EstimationError
-from sosek_impact.estimators._checks import check_columns, check_missing
+from sosek_impact.estimators._checks import check_choice, check_columns, check_missing
 from sosek_impact.results_protocol import ResultsProtocol, format_number, legacy_conf_int
 
 __all__ = ["wild_cluster_bootstrap", "wild_cluster_bootstrap_from", "WildBootstrapResult", "bootstrap_weights",
@@ -126,7 +126,7 @@ def bootstrap_weights(
     elif weights_type == "webb":
         values = _WEBB
     else:
-        raise ValueError(f"weights_type must be 'rademacher' or 'webb', got {weights_type!r}")
+        check_choice("weights_type", weights_type, ("rademacher", "webb"))
     m = len(values)
     n_all = m**G if G * np.log(m) < 60 else np.inf
     enum = (n_all <= B) if full_enumeration is None else bool(full_enumeration)
@@ -239,8 +239,7 @@ def wild_cluster_bootstrap(
     check_missing(data, [y, cluster, *x, *fe])
     if param not in x:
         raise EstimationError(f"param {param!r} is not among the regressors {x}")
-    if pval_type not in {"symmetric", "equal-tailed", "greater", "less"}:
-        raise ValueError(f"unknown pval_type {pval_type!r}")
+    check_choice("pval_type", pval_type, ("symmetric", "equal-tailed", "greater", "less"))
     from sosek_impact.estimators.twfe import factorize, within_transform
 
     cl, G = factorize(data[cluster])

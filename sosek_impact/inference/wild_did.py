@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import EstimationError
-from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.estimators._checks import check_choice, check_panel, never_treated_mask
 from sosek_impact.estimators.sun_abraham import comparison_units
 from sosek_impact.inference.few_treated_result import FewTreatedResult
 from sosek_impact.inference.wild_bootstrap import wild_bootstrap_core
@@ -93,7 +93,7 @@ def did_regression_design(
             raise ValueError("for estimator='imputation' control must be 'not_yet' (every untreated observation "
                              f"is a control, as in did_imputation), got {control!r}")
     else:
-        raise ValueError(f"estimator must be 'sa' or 'imputation', got {estimator!r}")
+        check_choice("estimator", estimator, ("sa", "imputation"))
     per = periods[keep_t]
     g_pos = np.where(g_unit == 0, -10**9, np.searchsorted(per, g_unit))
     rel = np.arange(len(per))[None, :] - g_pos[:, None]
@@ -135,7 +135,7 @@ def aggregate_weights(cells: list[tuple[float, int]], counts: np.ndarray, aggreg
         terms = [int(v) if float(v).is_integer() else float(v) for v in np.unique(g[post])]
         masks = [post & (g == v) for v in terms]
     else:
-        raise ValueError(f"aggregate must be 'simple', 'dynamic' or 'group', got {aggregate!r}")
+        check_choice("aggregate", aggregate, ("simple", "dynamic", "group"))
     if not terms or not any(m.any() for m in masks):
         raise EstimationError("no cohort x event-time cell in the event-time window")
     A = np.zeros((len(terms), len(cells)))

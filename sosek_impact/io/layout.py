@@ -13,112 +13,32 @@ value-of-a-long-table) without reading the numbers themselves; :mod:`.bps_table`
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import EmptyFileError, HeaderError, NumberFormatError, SchemaError
-from .numbers import is_missing_marker, readings, split_flags
+from ..errors import EmptyFileError, HeaderError, SchemaError
+from .cells import (
+    _ID_HEADER,
+    _PROVINCE_WORDS,
+    _REGION_WORDS,
+    _VALUE_WORDS,
+    _VARIABLE_WORDS,
+    _YEAR_WORDS,
+    _is_note,
+    _is_words,
+    _kind,
+    _note_like,
+    cell_text,
+    header_year,
+    normalise_header,
+)
+from .head import _column_names, _label_columns, _split_head
 from .textfile import Record
 
 __all__ = ["Layout", "analyse_layout", "cell_text", "header_year", "normalise_header"]
-
-# Header words that name the region column / the province column / long-table columns.
-_REGION_WORDS = {
-    "provinsi", "province", "kabupaten", "kota", "kab", "kab.", "kabupaten kota", "wilayah", "region",
-    "daerah", "district", "regency", "city", "nama", "name", "nama wilayah", "nama daerah",
-    "indonesia", "district name", "regency city", "kecamatan", "desa",
-}
-_PROVINCE_WORDS = {"provinsi", "province", "prov", "prov.", "nama provinsi", "province name"}
-_YEAR_WORDS = {"tahun", "year", "periode", "period"}
-_VARIABLE_WORDS = {"variabel", "variable", "indikator", "indicator", "uraian", "item"}
-_VALUE_WORDS = {"nilai", "value", "angka", "jumlah nilai"}
-_ID_HEADER = re.compile(r"^(?:kode|code|kd\w*|id|bps[ _]?code|loc[ _]id|kode[ _]\w+)$|(?:ID|_id|Id)$", re.IGNORECASE)
-_ID_SUFFIX = re.compile(r"(?:ID|_id|Id)$")
-
-_YEAR_LABEL = re.compile(r"^(?:tahun\s+|year\s+)?([0-9]{4})\s*((?:\*{1,3}|\(r\)|r)?)$", re.IGNORECASE)
-# ``\d`` (any script's digits) on purpose: a cell of full-width digits is a (malformed) number
-# for the layout, so that the number parser (ASCII digits only) refuses it.
-_NUMBERISH = re.compile(r"^[-+\u2212]?\d[\d.,\s]*(?:[*%]|\s*$)")
-_NOTE = re.compile(r"^(?:[*<]|(?:catatan|sumber|keterangan|ket\.|notes?|sources?)\b)", re.IGNORECASE)
-# Footnote numbering at the start of a line: "1) ...", "(1) ...", "1. ...", "a) ...".
-_FOOTNOTE = re.compile(r"^(?:\(?[0-9]{1,2}\)|[0-9]{1,2}[.)]\s|\(?[a-z]\)\s)", re.IGNORECASE)
-_NUMBERING = re.compile(r"^\(?([0-9]{1,2})\)?$")
-_TITLE_YEAR = re.compile(r"(?:^|,|\btahun|\byear)\s*((?:19|20)[0-9]{2})\s*\W*$", re.IGNORECASE)
-
-
-def cell_text(cell: Any) -> str:
-    """The text of a cell as a user sees it (numbers from XLSX without a trailing ``.0``)."""
-    if isinstance(cell, float):
-        return str(int(cell)) if cell.is_integer() else repr(cell)
-    return str(cell)
-
-
-def normalise_header(text: str) -> str:
-    """Lower-case header text with ``_`` and runs of spaces folded to one space."""
-    return re.sub(r"\s+", " ", str(text).replace("_", " ")).strip().lower()
-
-
-def _is_words(text: str, words: set[str]) -> bool:
-    norm = normalise_header(text)
-    if not norm:
-        return False
-    parts = [p.strip() for p in norm.split("/")]
-    return all(p in words for p in parts if p)
-
-
-def header_year(text: str) -> tuple[int, str] | None:
-    """``(year, flag)`` when a header cell is a year (``2016``, ``2016*``, ``Tahun 2020``), else None."""
-    match = _YEAR_LABEL.match(str(text).strip())
-    if not match:
-        return None
-    year = int(match.group(1))
-    if not 1000 <= year <= 2999:
-        return None
-    return year, ("provisional" if "*" in match.group(2) else "revised" if match.group(2) else "")
-
-
-def _is_note(rec: Record) -> bool:
-    """A note line: its first text starts with Catatan/Sumber/Keterangan/Note/Source, ``*`` or ``<``.
-
-    A line whose first text starts with ``*`` or ``<`` is a note only when no other cell holds a
-    number or a missing mark: ``*angka sementara`` is a footnote, ``*Pangandaran,"6,1"`` is a
-    region row (a region marked by a footnote star) and is read, not skipped.
-    """
-    texts = [cell_text(c).strip() for c in rec.cells]
-    pos = next((j for j, t in enumerate(texts) if t), None)
-    if pos is None:
-        return False
-    match = _NOTE.match(texts[pos])
-    if not match:
-        return False
-    if match.group(0) in ("*", "<"):
-        return all(_kind(c) in ("empty", "text") for c in rec.cells[pos + 1:])
-    return True
-
-
-def _note_like(text: str) -> bool:
-    """Text that reads as a note line rather than a region name (used on rows after the body)."""
-    return bool(_NOTE.match(text) or _FOOTNOTE.match(text) or any(ch in text for ch in ":<>=")
-                or len(text.split()) > 7)
-
-
-def _kind(cell: Any) -> str:
-    """``empty`` | ``missing`` (a marker such as ``-``) | ``number`` | ``text``."""
-    if isinstance(cell, float):
-        return "number"
-    text = str(cell).strip(" \t\u00a0\r\n")
-    if not text:
-        return "empty"
-    if is_missing_marker(text):
-        return "missing"
-    body, _ = split_flags(text)
-    # A cell that starts like a number is a (possibly malformed) number for the layout, so
-    # that "7,69%" or "1.23.456" is reported as a bad number, not taken for a region name.
-    return "number" if readings(body) or _NUMBERISH.match(text) else "text"
 
 
 @dataclass
@@ -440,182 +360,3 @@ def _year_rows(records: Sequence[Record], kinds: list[list[str]], nonblank: list
                 break
         return body
     return []
-
-
-def _column_names(records: Sequence[Record], head: list[int], width: int) -> dict[int, str]:
-    """The last non-empty head text above each column (its name, as a user would call it)."""
-    names: dict[int, str] = {}
-    for i in head:
-        if is_numbering_row(records[i]):
-            continue  # "(1),(2)" numbers the columns; the header above names them
-        for j, c in enumerate(records[i].cells[:width]):
-            text = cell_text(c).strip()
-            if text:
-                names[j] = text
-    return names
-
-
-def _split_head(
-    records: Sequence[Record], kinds: list[list[str]], head: list[int], labels: list[int],
-    region: int, width: int, file: Any, separator: str | None,
-) -> tuple[list[int], list[int]]:
-    """Head rows with content over value columns are header rows; so is the last row naming the
-    region column. The rest are title rows."""
-    header_rows: list[int] = []
-    label_set = set(labels) | {region}
-    for i in head:
-        rec = records[i]
-        if len(rec.cells) == 1 and width > 1:
-            # A one-field line is a title, unless another separator splits it into the table's
-            # width: then the header was written with a different separator than the data.
-            text = cell_text(rec.cells[0])
-            for other in (";", "\t", "|", ","):
-                if separator is None or other == separator:
-                    continue
-                if other in text and len(text.split(other)) == width:
-                    raise HeaderError(
-                        f"the header line splits on {other!r}, the data lines on another separator",
-                        file=file, row=rec.line, column=f"column {2}", value=text,
-                    )
-    # The line naming the region column has more than one field (a lone line is a title).
-    region_row = max(
-        (i for i in head if len(records[i].cells) > 1 and region < len(kinds[i]) and kinds[i][region] != "empty"),
-        default=None,
-    )
-    for i in head:
-        k = kinds[i]
-        over_values = any(x != "empty" for j, x in enumerate(k) if j not in label_set)
-        if over_values or i == region_row:
-            header_rows.append(i)
-    # A title row must sit above every header row.
-    first_header = min(header_rows, default=None)
-    title_rows = [i for i in head if i not in header_rows]
-    if first_header is not None:
-        late = [i for i in title_rows if i > first_header]
-        header_rows = sorted(header_rows + late)
-        title_rows = [i for i in title_rows if i < first_header]
-    for i in header_rows:
-        _refuse_data_row_in_head(records[i], kinds[i], region, label_set, head, records, i, width, file)
-    for i in header_rows:
-        rec, k = records[i], kinds[i]
-        for j, x in enumerate(k[:width]):
-            # A header names columns; a cell such as "7,5" or "6.71" is a value of a data row that
-            # was not recognised as one (e.g. a first row without a region label).
-            text = cell_text(rec.cells[j]).strip()
-            if x == "number" and header_year(text) is None and any(m in text for m in ",.") \
-                    and readings(split_flags(text)[0]):
-                raise HeaderError(
-                    "a number with a decimal mark in the table head: a data row above the first data "
-                    "row (without a region label?)",
-                    file=file, row=rec.line, column=_head_column_name(records, head, i, j), value=text,
-                )
-        if len(rec.cells) < width or any(x != "empty" for x in k[width:]):
-            beyond = next((j for j in range(width, len(k)) if k[j] != "empty"), None)
-            raise HeaderError(
-                f"header row has {len(rec.cells)} fields, the data rows have {width}",
-                file=file, row=rec.line,
-                column=cell_text(rec.cells[beyond]).strip() if beyond is not None else f"column {len(rec.cells) + 1}",
-                value=",".join(cell_text(c) for c in rec.cells),
-            )
-    return title_rows, header_rows
-
-
-def is_numbering_row(rec: Record) -> bool:
-    """A row of column numbers under a header (``(1),(2),(3)`` or ``1,2,3``): not part of any label."""
-    texts = [cell_text(c).strip() for c in rec.cells]
-    filled = [t for t in texts if t]
-    if len(filled) < 2 or not all(_NUMBERING.match(t) for t in filled):
-        return False
-    numbers = [int(_NUMBERING.match(t).group(1)) for t in filled]
-    return all(b == a + 1 for a, b in zip(numbers, numbers[1:]))
-
-
-def _names_a_region(text: str) -> bool:
-    """Whether ``text`` is the name of a regency/city or province of the registry (not a header word)."""
-    if not text or _is_words(text, _REGION_WORDS | _PROVINCE_WORDS | _YEAR_WORDS):
-        return False
-    try:
-        from ..harmonise.registry import default_registry
-
-        registry = default_registry()
-    except (OSError, ValueError):  # no committed extracts to build the registry from
-        return False
-    return bool(registry.candidates(text)) or registry.province_code(text) is not None
-
-
-def _refuse_data_row_in_head(
-    rec: Record, k: list[str], region: int, label_set: set[int], head: list[int], records: Sequence[Record],
-    i: int, width: int, file: Any,
-) -> None:
-    """A head row that is a data row with a malformed value raises instead of becoming a header row.
-
-    Rule: a header row names columns; its region cell is a header word (``Kabupaten/Kota``,
-    ``Regency/City``), empty or a column number. A row whose region cell is the name of a regency or
-    province of the registry (``Sambas``) and that has cells over the value columns is a data row
-    whose values could not be read (``x7.5``, ``7.5.1``): a typed error names its line and column.
-    Bilingual header rows (``Regency/City,Percentage of Poor People``) and numbering rows
-    (``(1),(2)``) keep working: their region cells name no region.
-    """
-    if is_numbering_row(rec) or region >= len(rec.cells):
-        return
-    if not _names_a_region(cell_text(rec.cells[region]).strip()):
-        return
-    bad = [j for j, x in enumerate(k[:width]) if j not in label_set and x in ("text", "number")
-           and header_year(cell_text(rec.cells[j]).strip()) is None]
-    if bad:
-        j = bad[0]
-        raise NumberFormatError(
-            "the first data row has no readable number (it would otherwise be read as a second header row)",
-            file=file, row=rec.line, column=_head_column_name(records, head, i, j),
-            value=cell_text(rec.cells[j]).strip(),
-        )
-
-
-def _head_column_name(records: Sequence[Record], head: list[int], row: int, j: int) -> str:
-    """Name of column ``j`` from the head rows above ``row`` (``column j+1`` when they name none)."""
-    names = _column_names(records, [i for i in head if i < row], j + 1)
-    return names.get(j) or f"column {j + 1}"
-
-
-def _label_columns(records: Sequence[Record], lay: Layout, file: Any) -> None:
-    """Fill ``column_labels`` (header texts of each value column), title and title year."""
-    value_set = set(lay.value_columns)
-    last_header = lay.header_rows[-1] if lay.header_rows else None
-    for i in lay.header_rows:
-        if is_numbering_row(records[i]):
-            continue  # "(1),(2),(3)": column numbers, not part of a label
-        cells = [cell_text(c).strip() for c in records[i].cells[: lay.width]]
-        cells += [""] * (lay.width - len(cells))
-        carry = ""
-        for j in range(lay.width):
-            text = cells[j]
-            if j in value_set and not text and i != last_header and carry:
-                text = carry  # a merged cell spanning several value columns
-            if j in value_set:
-                carry = text if text else carry
-                if text:
-                    lay.column_labels.setdefault(j, []).append(text)
-            else:
-                carry = ""
-    region_texts = [cell_text(records[i].cells[lay.region_column]).strip()
-                    for i in lay.header_rows if lay.region_column < len(records[i].cells)]
-    lay.region_header = next((t for t in reversed(region_texts) if t), "")
-    titles = []
-    for i in lay.title_rows:
-        text = " ".join(cell_text(c).strip() for c in records[i].cells if cell_text(c).strip())
-        titles.append(text)
-        match = _TITLE_YEAR.search(text)
-        if match and lay.title_year is None:
-            lay.title_year = int(match.group(1))
-            lay.title_year_row = records[i].line
-    lay.title = " / ".join(titles)
-    if lay.header_rows and lay.long_value_column is None:
-        labelled = [j for j in lay.value_columns if lay.column_labels.get(j)]
-        unlabelled = [j for j in lay.value_columns if not lay.column_labels.get(j)]
-        if labelled and unlabelled:
-            j = unlabelled[0]
-            raise HeaderError(
-                "a column holds numbers but has no header while others have one (shifted header?)",
-                file=file, row=records[lay.header_rows[-1]].line, column=f"column {j + 1}",
-                value=cell_text(records[lay.body[0]].cells[j]) if lay.body else None,
-            )

@@ -6,8 +6,7 @@ Submodules are imported on demand so that a pipeline run with nothing to do stay
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from sosek_impact._lazy import lazy_exports
 
 _EXPORTS = {
     "Task": "runner",
@@ -29,7 +28,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    raise AttributeError(name)
+__getattr__, __dir__ = lazy_exports(__name__, {name: f".{module}" for name, module in _EXPORTS.items()})

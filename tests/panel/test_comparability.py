@@ -70,3 +70,52 @@ def test_on_the_built_panel():
     assert list(res.index) == ["poverty_rate", "hdi"]
     assert (res.test_source == "dapoer_2019").all() and (res.regencies == 514).all()
     assert (res.correlation > 0.99).all()
+
+
+def _skewed_panel() -> pd.DataFrame:
+    """Five regencies with skewed reference changes (mean ≠ median), and one with a gap year.
+
+    Levels 2019 (source "cs"): 10, 20, 30, 40, 50. Seam changes 2019→2020: 0, 0, 0, 0, 7.
+    Reference changes 2020→2021: 0, 0, 0, 1, 10 (median 0, mean 2.2); 2021→2022: 1 for all.
+    Regency 6 has 2020 and 2022 only (2021 missing): its 2020→2022 change of 100 spans two years
+    and is not a year-on-year change. A NaN value is left out.
+    """
+    seam = [0, 0, 0, 0, 7]
+    c21 = [0, 0, 0, 1, 10]
+    rows = []
+    for i, level in enumerate([10.0, 20.0, 30.0, 40.0, 50.0]):
+        v20 = level + seam[i]
+        v21 = v20 + c21[i]
+        rows += [(i, 2019, level, "cs"), (i, 2020, v20, "bps_p0_2020"), (i, 2021, v21, "bps_p0_2021"),
+                 (i, 2022, v21 + 1, "bps_p0_2022")]
+    rows += [(6, 2020, 5.0, "bps_p0_2020"), (6, 2021, np.nan, "bps_p0_2021"), (6, 2022, 105.0, "bps_p0_2022")]
+    return pd.DataFrame(rows, columns=["bps_code", "year", "v", "v_source"])
+
+
+def test_hand_computed_statistics_on_a_skewed_panel():
+    r = series_comparability(_skewed_panel(), ("v",)).iloc[0]
+    assert (r.regencies, r.test_source, r.reference_years) == (5, "cs", "2020–2022")
+    # reference changes (10, regency 6 excluded): 0,0,0,1,10 | 1,1,1,1,1 → median 1, mean 1.6
+    assert r.reference_median_change == 1.0
+    assert r.reference_sd_change == pytest.approx(np.std([0, 0, 0, 1, 10, 1, 1, 1, 1, 1], ddof=1), abs=1e-12)
+    # excess = change − that year's median: 0,0,0,1,10 | 0,0,0,0,0; 95 % quantile (linear) of the
+    # sorted |excess| 0×8, 1, 10: position 0.95 × 9 = 8.55 → 1 + 0.55 × 9 = 5.95
+    assert r.threshold == pytest.approx(5.95, abs=1e-12)
+    # seam changes 0,0,0,0,7 (median 0): one of five beyond 5.95
+    assert r.share_jumps == pytest.approx(0.2, abs=1e-12)
+    # raw: |change − 1| = 1,1,1,1,6 → one beyond
+    assert r.share_jumps_raw == pytest.approx(0.2, abs=1e-12)
+    assert r.mean_difference == pytest.approx(1.4, abs=1e-12)
+    assert r.sd_difference == pytest.approx(np.std([0, 0, 0, 0, 7], ddof=1), abs=1e-12)
+    assert r.correlation == pytest.approx(np.corrcoef([10, 20, 30, 40, 50], [10, 20, 30, 40, 57])[0, 1], abs=1e-12)
+    assert r.reference_share_by_year == "2020→2021: 0.200, 2021→2022: 0.000"
+
+
+def test_seam_jump_is_measured_from_the_seam_median_not_the_mean():
+    # seam changes 0,0,0,0,7: mean 1.4 would put regency 5 at 5.6 < 5.95 (no jump); the median 0 at 7
+    p = _skewed_panel()
+    r = series_comparability(p, ("v",), quantile=0.95).iloc[0]
+    assert r.share_jumps == pytest.approx(0.2, abs=1e-12)
+    # a lower quantile: 0.9 × 9 = 8.1 → 1 + 0.1 × 9 = 1.9; the seam jump 7 still counts, the others (0) do not
+    r90 = series_comparability(p, ("v",), quantile=0.9).iloc[0]
+    assert r90.threshold == pytest.approx(1.9, abs=1e-12) and r90.share_jumps == pytest.approx(0.2, abs=1e-12)
