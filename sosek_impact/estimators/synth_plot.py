@@ -61,7 +61,7 @@ def _finish(ax: Any, index: pd.Index, treatment_time: Any, xlabel: str, ylabel: 
     if pd.api.types.is_numeric_dtype(index):
         vals = np.asarray(index, dtype=float)
         if vals.size and np.all(np.mod(vals[np.isfinite(vals)], 1) == 0):
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     for side in ("top", "right"):
