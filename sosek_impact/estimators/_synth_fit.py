@@ -4,7 +4,9 @@ The inner problem is solved by :func:`sosek_impact.estimators._simplex.simplex_l
 (active-set NNLS with an exact KKT polish); weights at or below
 :data:`~sosek_impact.estimators.synth_rank.WEIGHT_ZERO` are then set to exactly 0
 (:func:`~sosek_impact.estimators.synth_rank.clean_weights`), so that which donors carry weight,
-and the printed weights, do not depend on the machine's rounding.
+and the printed weights, do not depend on the machine's rounding. When the treated unit can be
+matched exactly the weights are not unique; the minimum-norm exact-fit weights are then used (see
+:func:`weights_given_v`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from sosek_impact.estimators._simplex import simplex_least_squares
+from sosek_impact.estimators._simplex import min_norm_exact_fit, simplex_least_squares
 from sosek_impact.estimators.synth_rank import clean_weights
 
 __all__ = ["Fit", "fit_matrices", "weights_given_v"]
@@ -30,10 +32,28 @@ class Fit:
     pre_mspe: float
 
 
+#: a least-squares fit whose largest residual is at most this (relative) is exact in solver terms
+EXACT_SOLVE_RTOL = 1e-9
+
+
 def weights_given_v(X1: NDArray, X0: NDArray, v: NDArray) -> NDArray:
-    """Simplex weights minimising ``(X1 - X0 w)' diag(v) (X1 - X0 w)``, tiny weights set to 0."""
+    """Simplex weights minimising ``(X1 - X0 w)' diag(v) (X1 - X0 w)``, tiny weights set to 0.
+
+    When the characteristics can be matched exactly (largest residual at most
+    :data:`EXACT_SOLVE_RTOL` of the largest characteristic) the minimisers form a polytope and the
+    active-set solver's choice among them depends on its version and on rounding; the unique
+    minimum-norm exact-fit weights (:func:`~sosek_impact.estimators._simplex.min_norm_exact_fit`)
+    are returned instead.
+    """
     sv = np.sqrt(v)
-    return clean_weights(simplex_least_squares(X0 * sv[:, None], X1 * sv))
+    A, b = X0 * sv[:, None], X1 * sv
+    w = simplex_least_squares(A, b)
+    size = max(1.0, float(np.max(np.abs(b))), float(np.max(np.abs(A))))
+    if float(np.max(np.abs(A @ w - b))) <= EXACT_SOLVE_RTOL * size:
+        w_mn = min_norm_exact_fit(A, b, tol=1e-10)
+        if w_mn is not None:
+            w = w_mn
+    return clean_weights(w)
 
 
 def fit_matrices(
