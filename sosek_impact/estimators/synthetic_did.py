@@ -49,7 +49,7 @@ checks and covariates (``_sdid_panel``), staggered adoption (``sdid_staggered``)
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -62,8 +62,6 @@ from sosek_impact.estimators._sdid_panel import panel_frames, panel_matrix, resi
 from sosek_impact.estimators._sdid_weights import (
     Estimator,
     SDIDSetup,
-    _fw_loop,
-    _fw_loop_numpy,
     gap_path,
     sdid_estimate,
     sdid_refit,
