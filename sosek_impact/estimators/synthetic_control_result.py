@@ -130,8 +130,7 @@ class SyntheticControlResult(ResultsProtocol):
     def _summary_header(self) -> list[str]:
         lines = [
             f"Synthetic control: {plain(self.treated_unit)!r}, treated from {plain(self.treatment_time)}",
-            f"pre-treatment periods: {self.n_pre}; donors with weight > 0.001: "
-            + ", ".join(f"{plain(k)}={w:.3f}" for k, w in self.weights[self.weights > 1e-3].sort_values(ascending=False).items()),
+            f"pre-treatment periods: {self.n_pre}; donors with weight > 0.001: " + self._top_weights(),
             (f"pre-RMSPE 0 (exact fit: at most {format_number(self.resolution, 2)}), post-RMSPE "
              f"{format_number(self.post_rmspe)}, ratio undefined (ranked by post-RMSPE among exact fits)"
              if self.exact_fit else
@@ -151,6 +150,13 @@ class SyntheticControlResult(ResultsProtocol):
 
     def _summary_footer(self) -> list[str]:
         return [f"note: {n}" for n in self.notes]
+
+    def _top_weights(self, n: int = 10) -> str:
+        """The ``n`` largest weights above 0.001 (ties by donor order), and how many more there are."""
+        w = self.weights[self.weights > 1e-3]
+        top = w.iloc[np.lexsort((np.arange(len(w)), -w.to_numpy()))][:n]
+        text = ", ".join(f"{plain(k)}={v:.3f}" for k, v in top.items())
+        return text + (f" (+{len(w) - n} more)" if len(w) > n else "")
 
     def _name(self, unit_names: Mapping[Any, Any] | None) -> str:
         return display_name(self.treated_unit, unit_names, None if unit_names else self.unit_name)
