@@ -284,8 +284,8 @@ def synthetic_control(
         notes.append(
             f"the pre-period fit is exact (pre-RMSPE at most {resolution:.2g}, {exact_fit_rtol:g} x the sd of the "
             "pre-period outcomes), so the post/pre RMSPE ratio is undefined; the placebo rank compares exact fits by "
-            "their post-RMSPE (see p_value_post for the post-RMSPE rank among all placebos); many weight vectors fit "
-            "exactly, and the weights reported are the unique minimum-norm (most dispersed) ones"
+            "their post-RMSPE (see p_value_post for the post-RMSPE rank among all placebos); where the match is exact to "
+            "solver precision many weight vectors fit, and the weights reported are the unique minimum-norm ones"
         )
     pre_treated = Yall[pre_mask, 0].mean()
     pre_donors = Yall[np.ix_(pre_mask, np.arange(1, Yall.shape[1]))].mean(axis=0)
