@@ -1,4 +1,4 @@
-"""In-time placebos and conformal inference of synthetic control.
+"""In-time and in-space placebos and conformal inference of synthetic control.
 
 References and tolerances:
 - diff-diff 3.13 (``SyntheticControl(v_method="custom", custom_v=ones)``, i.e. equal V on
@@ -18,6 +18,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sosek_impact.errors import InputError
@@ -164,3 +165,23 @@ def test_conformal_input_rules(ca_fit):
     res = ca_fit.conformal(np.full(12, -20.0), intervals=False)
     assert 0 < res.p_value <= 1 and res.n_perms == 31
     assert len(res.tidy()) == 1
+
+
+def test_in_space_placebo_matches_diff_diff(prop99, dd_fit):
+    # diff-diff's placebo refits may use the real treated unit as a donor; ours do not (its
+    # post-period carries the effect). Where diff-diff's placebo gives California weight 0 the
+    # two refits solve the same problem: ratios to 1e-6 relative. Where it does not, its pool is
+    # a superset of ours, so its pre-RMSPE is no larger. No fit is exact here (19 pre-years), so
+    # the rank rules coincide, and the p-values are equal.
+    ours = synthetic_control(prop99, *ARGS, v="equal", leave_one_out=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = dd_fit.in_space_placebo().set_index("unit")
+    assert not ours.placebo["exact_fit"].any()
+    ca_w = pd.Series(dd_fit._placebo_treated_weights)
+    same = [u for u in ours.placebo.index if u == "California" or ca_w.get(u, 1.0) <= 1e-10]
+    other = [u for u in ours.placebo.index if u not in same]
+    assert len(same) >= 30
+    np.testing.assert_allclose(ours.placebo.loc[same, "ratio"], ref.loc[same, "rmspe_ratio"], rtol=1e-6)
+    assert (np.sqrt(ref.loc[other, "pre_mspe"]) <= ours.placebo.loc[other, "pre_rmspe"] + 1e-9).all()
+    assert ours.p_value == pytest.approx(float(dd_fit.placebo_p_value), abs=1e-12)
