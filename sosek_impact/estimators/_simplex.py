@@ -17,6 +17,18 @@ accelerated projected-gradient method (FISTA with Euclidean projection onto the 
 Duchi et al. 2008) finishes the job from the best point so far.
 
 The solution is deterministic: no random starts are involved.
+
+When the treated unit can be matched exactly (few matched characteristics, many donors) the
+least-squares weights are not unique: every point of a polytope fits, and which vertex an
+active-set solver returns depends on its version and on rounding. :func:`min_norm_exact_fit`
+then picks the unique minimum-norm (most dispersed) exact-fit weights,
+
+.. math::
+
+    \\min_w \\tfrac12 \\lVert w \\rVert_2^2 \\quad \\text{s.t.} \\quad A w = b, \\; w \\ge 0, \\; \\textstyle\\sum_j w_j = 1,
+
+by a semismooth Newton method on its dual (``w = max(0, M' lambda)`` with ``M = [A; 1']``),
+finished by an exact solve on the identified support.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import nnls
 
-__all__ = ["project_to_simplex", "simplex_least_squares"]
+__all__ = ["min_norm_exact_fit", "project_to_simplex", "simplex_least_squares"]
 
 
 def project_to_simplex(v: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -172,3 +184,74 @@ def simplex_least_squares(
     if _objective(As, bs, w_fista, ridge_s) < _objective(As, bs, w_best, ridge_s):
         return w_fista
     return w_best
+
+
+def min_norm_exact_fit(
+    A: NDArray[np.float64], b: NDArray[np.float64], *, tol: float = 1e-11, max_iter: int = 200
+) -> NDArray[np.float64] | None:
+    """The minimum-norm simplex weights with ``A w = b`` exactly, or ``None`` if there are none.
+
+    Parameters
+    ----------
+    A, b
+        ``(K, J)`` characteristics of the donors and ``(K,)`` of the treated unit.
+    tol
+        Feasibility tolerance of the equality constraints, relative (rows are normalised).
+    max_iter
+        Newton iterations before giving up.
+
+    Returns
+    -------
+    ndarray or None
+        ``(J,)`` weights (non-negative, summing to one, ``A w = b`` to ``tol``), unique; ``None``
+        when ``b`` cannot be matched exactly (to ``tol``) or the method does not converge.
+    """
+    A = np.asarray(A, dtype=float)
+    b = np.asarray(b, dtype=float).ravel()
+    M = np.vstack([A, np.ones((1, A.shape[1]))])
+    c = np.concatenate([b, [1.0]])
+    norms = np.linalg.norm(M, axis=1)
+    keep = norms > 0
+    if np.any(~keep & (np.abs(c) > 0)):
+        return None
+    M, c = M[keep] / norms[keep, None], c[keep] / norms[keep]
+    m = M.shape[0]
+    # start: the minimum-norm solution of M w = c without the sign constraint
+    lam = np.linalg.lstsq(M @ M.T, c, rcond=None)[0]
+    mu = 1e-12 * max(1.0, float(np.trace(M @ M.T)) / m)
+
+    def phi(lv: NDArray) -> float:
+        w = np.maximum(M.T @ lv, 0.0)
+        return 0.5 * float(w @ w) - float(c @ lv)
+
+    scale_c = max(1.0, float(np.max(np.abs(c))))
+    for _ in range(max_iter):
+        z = M.T @ lam
+        w = np.maximum(z, 0.0)
+        g = M @ w - c
+        if float(np.max(np.abs(g))) <= tol * scale_c:
+            break
+        S = z > 0
+        H = M[:, S] @ M[:, S].T + mu * np.eye(m)
+        d = np.linalg.solve(H, -g)
+        f0, slope, t = phi(lam), float(g @ d), 1.0
+        while phi(lam + t * d) > f0 + 1e-4 * t * slope and t > 1e-12:
+            t *= 0.5
+        lam = lam + t * d
+    else:
+        return None
+    # exact solve on the identified support
+    S = (M.T @ lam) > 0
+    if not S.any():
+        return None
+    MS = M[:, S]
+    lam_s = np.linalg.lstsq(MS @ MS.T, c, rcond=None)[0]
+    ws = MS.T @ lam_s
+    if np.any(ws < -1e-12) or float(np.max(np.abs(MS @ ws - c))) > tol * scale_c:
+        ws = w[S]  # the Newton iterate is already feasible to tol
+    out = np.zeros(A.shape[1])
+    out[S] = np.maximum(ws, 0.0)
+    total = out.sum()
+    if total <= 0 or float(np.max(np.abs(M @ (out / total) - c))) > 10 * tol * scale_c:
+        return None
+    return out / total
