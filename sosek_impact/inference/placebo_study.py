@@ -35,6 +35,7 @@ from sosek_impact.inference.placebo_result import PlaceboStudyResult
 from sosek_impact.montecarlo.engine import run_replications
 from sosek_impact.montecarlo.method import Method
 from sosek_impact.montecarlo.methods_few_treated import few_treated_method
+from sosek_impact.results_protocol import plain
 
 __all__ = ["PlaceboStudyResult", "placebo_specs", "placebo_study"]
 
@@ -117,21 +118,21 @@ def _among_mask(among: Any, pool_data: pd.DataFrame, unit: str, units: np.ndarra
         s = g.agg(["first", "nunique"]).reindex(units)
         if (s["nunique"] > 1).any():
             raise GroupColumnError(f"among column {among!r} must be constant within a unit; "
-                                   f"{unit}={s.index[s['nunique'] > 1][0]!r} has several values")
+                                   f"{unit}={plain(s.index[s['nunique'] > 1][0])!r} has several values")
         if s["first"].isna().any():
-            raise MissingValueError(f"among column {among!r} is missing for {unit}={s.index[s['first'].isna()][0]!r}",
-                                    column=among, unit=s.index[s["first"].isna()][0])
+            u = plain(s.index[s["first"].isna()][0])
+            raise MissingValueError(f"among column {among!r} is missing for {unit}={u!r}", column=among, unit=u)
         if not np.isin(s["first"].to_numpy(), [0, 1, True, False]).all():
             raise GroupColumnError(f"among column {among!r} must be boolean (0/1)")
         return s["first"].to_numpy().astype(bool)
     chosen = among(pool_data) if callable(among) else among
     if isinstance(chosen, pd.Series) and pd.api.types.is_bool_dtype(chosen):
-        unknown = [u for u in chosen.index if u not in set(units.tolist())]
+        unknown = [plain(u) for u in chosen.index if u not in set(units.tolist())]
         if unknown:
             raise GroupColumnError(f"among selects unit(s) that are not untreated units of the panel: {unknown[:5]}")
         return chosen.reindex(units, fill_value=False).to_numpy(dtype=bool)
     ids = list(chosen)
-    unknown = [u for u in ids if u not in set(units.tolist())]
+    unknown = [plain(u) for u in ids if u not in set(units.tolist())]
     if unknown:
         raise GroupColumnError(f"among lists unit(s) that are not untreated units of the panel: {unknown[:5]}")
     return np.isin(units, ids)
@@ -144,7 +145,7 @@ def _unit_size(data: pd.DataFrame, unit: str, size: str, units: np.ndarray) -> n
     s = g.mean().reindex(units)  # mean over the unit's observed rows; a unit with none stays missing
     if s.isna().any():
         u = s.index[s.isna()][0]
-        raise MissingValueError(f"size column {size!r} has no value for {unit}={u!r}", column=size, unit=u)
+        raise MissingValueError(f"size column {size!r} has no value for {unit}={plain(u)!r}", column=size, unit=plain(u))
     return s.to_numpy(dtype=float)
 
 
@@ -256,7 +257,7 @@ def placebo_study(
     g_unit = data.groupby(unit, sort=True)[group].agg(["first", "nunique"])
     if (g_unit["nunique"] > 1).any():
         raise GroupColumnError(f"group column {group!r} must be constant within a unit; "
-                               f"{unit}={g_unit.index[g_unit['nunique'] > 1][0]!r} has several values")
+                               f"{unit}={plain(g_unit.index[g_unit['nunique'] > 1][0])!r} has several values")
     g_all = g_unit["first"].fillna(0).to_numpy(dtype=float)
     in_window = (g_all > 0) & (g_all <= periods[-1])
     notes = []
