@@ -274,7 +274,7 @@ def placebo_study(
         cohort_list = np.sort(treated_cohort)
     else:
         cohort_list = np.sort(np.repeat([float(c) for c in cohorts], [int(v) for v in cohorts.values()]))
-    cohort_sizes = {plain_int(c): int((cohort_list == c).sum()) for c in np.unique(cohort_list)}
+    cohort_sizes = {_plain_int(c): int((cohort_list == c).sum()) for c in np.unique(cohort_list)}
 
     pool_data = data[~data[unit].isin(treated_units)]
     units = np.sort(pd.unique(pool_data[unit]))
@@ -309,12 +309,12 @@ def placebo_study(
     draws["fake_adopters"] = draws["draw"].map(fake)
     settings = dict(y=y, unit=unit, time=time, group=group, draw=draw, among=_describe(among), size=size,
                     n_nearest=int(n_nearest), seed=seed, n_pool=len(units), n_eligible=int(eligible.sum()),
-                    dropped_treated=[plain_int(u) for u in treated_units])
+                    dropped_treated=[_plain_int(u) for u in treated_units])
     return PlaceboStudyResult(draws=draws, methods=tuple(m.name for m in methods), alpha=float(alpha),
                               n_draws=int(n_draws), cohorts=cohort_sizes, settings=settings, notes=tuple(notes))
 
 
-def plain_int(v: Any) -> Any:
+def _plain_int(v: Any) -> Any:
     """``2017.0`` -> ``2017``; other values unchanged (as plain Python values)."""
     v = v.item() if isinstance(v, np.generic) else v
     return int(v) if isinstance(v, float) and math.isfinite(v) and v == int(v) else v
