@@ -72,6 +72,7 @@ class _Job:
 
 
 _JOB: _Job | None = None  # set in the parent before forking local workers (no pickling needed)
+_LIMITED_PID: int | None = None  # worker process whose BLAS threads are already limited
 
 
 def _method_seed(rep_seed: int, k: int) -> int:
@@ -116,10 +117,13 @@ def _run_chunk(job: _Job | None, reps: Sequence[int]) -> list[dict[str, Any]]:
     job = job if job is not None else _JOB
     if job is None:  # pragma: no cover - a worker started without its job
         raise RuntimeError("Monte Carlo worker has no job")
-    if os.getpid() != job.parent_pid:
+    global _LIMITED_PID
+    pid = os.getpid()
+    if pid != job.parent_pid and pid != _LIMITED_PID:
         # Another process (forked worker, Dask worker): one BLAS thread, as in the parent, so the
         # fits give the same bits wherever they run. Left set: the worker only runs such fits.
         threadpool_limits(limits=1)
+        _LIMITED_PID = pid
     rows: list[dict[str, Any]] = []
     for r in reps:
         rows.extend(_one_replication(job, r))
