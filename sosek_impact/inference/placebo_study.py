@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import GroupColumnError, MissingValueError, SchemaError
+from sosek_impact.estimators._checks import check_panel
 from sosek_impact.inference.placebo_result import PlaceboStudyResult
 from sosek_impact.montecarlo.engine import run_replications
 from sosek_impact.montecarlo.method import Method
@@ -110,7 +111,8 @@ def _unit_values(data: pd.DataFrame, unit: str, col: str, what: str) -> pd.Serie
     return data.groupby(unit, sort=True)[col]
 
 
-def _among_mask(among: Any, pool_data: pd.DataFrame, unit: str, units: np.ndarray) -> np.ndarray:
+def _among_mask(among: Any, pool_data: pd.DataFrame, unit: str, units: np.ndarray, all_units: set,
+                notes: list[str]) -> np.ndarray:
     if among is None:
         return np.ones(len(units), dtype=bool)
     if isinstance(among, str):
@@ -127,14 +129,17 @@ def _among_mask(among: Any, pool_data: pd.DataFrame, unit: str, units: np.ndarra
         return s["first"].to_numpy().astype(bool)
     chosen = among(pool_data) if callable(among) else among
     if isinstance(chosen, pd.Series) and pd.api.types.is_bool_dtype(chosen):
-        unknown = [plain(u) for u in chosen.index if u not in set(units.tolist())]
-        if unknown:
-            raise GroupColumnError(f"among selects unit(s) that are not untreated units of the panel: {unknown[:5]}")
-        return chosen.reindex(units, fill_value=False).to_numpy(dtype=bool)
-    ids = list(chosen)
-    unknown = [plain(u) for u in ids if u not in set(units.tolist())]
+        ids = list(chosen.index[chosen.to_numpy(dtype=bool)])
+    else:
+        ids = list(chosen)
+    unknown = [plain(u) for u in ids if u not in all_units]
     if unknown:
-        raise GroupColumnError(f"among lists unit(s) that are not untreated units of the panel: {unknown[:5]}")
+        raise GroupColumnError(f"among names unit(s) that are not in the panel: {unknown[:5]}")
+    pool = set(units.tolist())
+    treated = [plain(u) for u in ids if u not in pool]
+    if treated:
+        notes.append(f"among names {len(treated)} truly treated unit(s) {treated[:5]}: they are dropped, never fake "
+                     "adopters")
     return np.isin(units, ids)
 
 
@@ -216,7 +221,8 @@ def placebo_study(
     among
         Restrict fake adopters to a subset of the untreated units: a boolean unit-level column, a
         callable receiving the untreated units' panel and returning a boolean Series indexed by unit
-        (or unit ids), or unit ids.
+        (or unit ids), or unit ids. Truly treated units it names are never fake adopters (noted);
+        units not in the panel are an error.
     size
         Size column for ``draw="matched"``.
     n_nearest
@@ -253,6 +259,11 @@ def placebo_study(
     missing = [c for c in (y, unit, time, group) if c not in data.columns]
     if missing:
         raise SchemaError(f"column(s) {missing} are not in the data", column=missing[0])
+    # once for every draw: numeric, complete, balanced (MissingValueError / UnbalancedPanelError name the cell)
+    check_panel(data, y=y, unit=unit, time=time)
+    if not pd.api.types.is_numeric_dtype(data[group]):
+        raise GroupColumnError(f"group column {group!r} must hold first-treated periods (numbers), "
+                               f"got dtype {data[group].dtype}")
     periods = np.sort(pd.unique(data[time]))
     g_unit = data.groupby(unit, sort=True)[group].agg(["first", "nunique"])
     if (g_unit["nunique"] > 1).any():
@@ -273,12 +284,16 @@ def placebo_study(
                                    "give cohorts={period: n_units}")
         cohort_list = np.sort(treated_cohort)
     else:
+        bad = [c for c in cohorts if not periods[0] < c <= periods[-1]]
+        if bad:
+            raise GroupColumnError(f"fake cohort(s) {bad} must start after the first period {_plain_int(periods[0])} "
+                                   f"and by the last {_plain_int(periods[-1])}")
         cohort_list = np.sort(np.repeat([float(c) for c in cohorts], [int(v) for v in cohorts.values()]))
     cohort_sizes = {_plain_int(c): int((cohort_list == c).sum()) for c in np.unique(cohort_list)}
 
     pool_data = data[~data[unit].isin(treated_units)]
     units = np.sort(pd.unique(pool_data[unit]))
-    eligible = _among_mask(among, pool_data, unit, units)
+    eligible = _among_mask(among, pool_data, unit, units, set(g_unit.index.tolist()), notes)
     pool_size = treated_size = None
     if draw == "matched":
         if size is None:

@@ -198,8 +198,18 @@ def test_bad_input_gets_clear_errors(equal_panel, size_panel):
         call(holes, draw="matched", size="population")
     with pytest.raises(ValueError, match="cannot hold the 3 fake"):
         call(equal_panel, among=[1, 2] if 1 not in set(equal_panel.loc[equal_panel.group > 0, "unit"]) else [4, 5])
-    with pytest.raises(GroupColumnError, match="not untreated units"):
+    with pytest.raises(GroupColumnError, match="not in the panel"):
         call(equal_panel, among=[9999])
+    hole = equal_panel.copy()
+    hole.loc[(hole["unit"] == 30) & (hole["time"] == 2003), "y"] = np.nan
+    with pytest.raises(MissingValueError, match="30"):
+        call(hole)  # checked once, before any draw: no silent drop, no per-draw failures
+    with pytest.raises(GroupColumnError, match="must start after the first period"):
+        call(equal_panel[equal_panel["group"] == 0], cohorts={2000: 1})
+    treated = sorted(set(equal_panel.loc[equal_panel["group"] > 0, "unit"]))
+    untreated = sorted(set(equal_panel["unit"]) - set(treated))
+    r = call(equal_panel, among=[treated[0], *untreated[:5]])
+    assert any("truly treated" in n for n in r.notes) and r.settings["n_eligible"] == 5
     with pytest.raises(GroupColumnError, match="no unit is treated"):
         call(equal_panel[equal_panel["group"] == 0])
     r = call(equal_panel[equal_panel["group"] == 0], cohorts={2006: 2})
