@@ -115,7 +115,8 @@ class PlaceboStudyResult(ResultsProtocol):
         among = f" among {s['among']}" if s.get("among") else ""
         how = "matched by " + str(s.get("size")) if s.get("draw") == "matched" else f"random{among}"
         return [
-            f"Placebo study: {format_number(self.n_draws)} fake designs on {s.get('n_pool', '?')} untreated units "
+            f"Placebo study: {format_number(self.n_draws)} fake designs ({s.get('n_distinct_designs', '?')} distinct) "
+            f"on {s.get('n_pool', '?')} untreated units "
             f"({s.get('n_eligible', '?')} eligible; fake adopters {how}), cohorts {self.cohorts}",
             f"estimate = rejection rate of 'no effect' at alpha = {self.alpha:g} (no unit is treated: its size "
             "on these data); p_value tests size = alpha",

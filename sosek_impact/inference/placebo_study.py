@@ -310,6 +310,11 @@ def placebo_study(
     ss = np.random.SeedSequence(seed)
     draw_ss, fit_ss = ss.spawn(2)
     groups = _draw_groups(pool, cohort_list, draw, int(n_draws), int(n_nearest), np.random.default_rng(draw_ss))
+    n_distinct = int(np.unique(groups, axis=0).shape[0])
+    if n_distinct < int(n_draws) / 2:
+        notes.append(f"only {n_distinct} distinct fake designs among {int(n_draws)} draws: draws repeat designs, so the "
+                     "Monte Carlo standard errors (which treat draws as independent) understate the uncertainty of "
+                     f"the rates; they describe these {n_distinct} designs")
 
     base = pool_data[[unit, time, y]].sort_values([unit, time], kind="mergesort").reset_index(drop=True)
     base.columns = ["unit", "time", "y"]
@@ -324,6 +329,7 @@ def placebo_study(
     draws["fake_adopters"] = draws["draw"].map(fake)
     settings = dict(y=y, unit=unit, time=time, group=group, draw=draw, among=_describe(among), size=size,
                     n_nearest=int(n_nearest), seed=seed, n_pool=len(units), n_eligible=int(eligible.sum()),
+                    n_distinct_designs=n_distinct,
                     dropped_treated=[_plain_int(u) for u in treated_units])
     return PlaceboStudyResult(draws=draws, methods=tuple(m.name for m in methods), alpha=float(alpha),
                               n_draws=int(n_draws), cohorts=cohort_sizes, settings=settings, notes=tuple(notes))

@@ -102,7 +102,10 @@ def test_results_protocol(equal_study):
         assert r["conf_low"] <= r["estimate"] <= r["conf_high"]
         assert r["std_error"] == pytest.approx(math.sqrt(r["estimate"] * (1 - r["estimate"]) / 300))
     text = equal_study.summary()
-    assert "rejection rate" in text and "300 fake designs" in text and "CS + Conley-Taber" in text
+    assert "rejection rate" in text and "300 fake designs (" in text and "CS + Conley-Taber" in text
+    # 3 of 42 units in cohorts 1 + 2: 34,440 designs, so a few of 300 random draws repeat
+    assert 290 <= equal_study.settings["n_distinct_designs"] <= 300
+    assert not any("distinct" in n for n in equal_study.notes)
     assert equal_study.conf_int(level=0.9).shape == (2, 2)
 
 
@@ -171,7 +174,7 @@ def test_rescaled_method_holds_its_level_with_noisy_small_adopters(size_panel):
 
 
 def test_matched_draw_takes_the_nearest_untreated_units(size_panel):
-    r = placebo_study(size_panel, "y", "unit", "time", "group", n_draws=5, seed=3, draw="matched", size="population",
+    r = placebo_study(size_panel, "y", "unit", "time", "group", n_draws=12, seed=3, draw="matched", size="population",
                       n_nearest=1, specs=[("cs", "randomization")])
     size = size_panel.groupby("unit")["population"].first()
     treated = size_panel.loc[size_panel["group"] > 0].groupby("unit")["group"].first()
@@ -183,6 +186,8 @@ def test_matched_draw_takes_the_nearest_untreated_units(size_panel):
         assert set(pairs) == expected and sorted(pairs.values()) == sorted(treated.tolist())
     r3 = placebo_study(size_panel, "y", "unit", "time", "group", n_draws=30, seed=3, draw="matched", size="population",
                        n_nearest=3, specs=[("cs", "randomization")])
+    # the same 3 units each time; only which of them gets the 2005 cohort can change (3 designs at most)
+    assert r.settings["n_distinct_designs"] <= 3 and any("distinct fake designs" in n for n in r.notes)
     used = {int(p.split(":")[0]) for t in r3.draws["fake_adopters"] for p in t.split("; ")}
     assert used <= set(pool.nsmallest(5).index) and len(used) > 3  # random among the near ones, never far
 
