@@ -124,3 +124,25 @@ class PlaceboStudyResult(ResultsProtocol):
 
     def _summary_footer(self) -> list[str]:
         return [f"Note: {n}" for n in self.notes]
+
+    def plot(self, alpha: float | None = None, *, level: float | None = None, ax: Any = None) -> Any:
+        """Rejection rate of each spec with its Clopper--Pearson interval and a line at the nominal level.
+
+        Returns the matplotlib Figure (never shown).
+        """
+        import matplotlib.pyplot as plt
+
+        t = self.tidy(alpha, level=level)
+        fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(6.5, 0.45 * len(t) + 1.6))
+        y = np.arange(len(t))[::-1]
+        est = t["estimate"].to_numpy(dtype=float)
+        err = np.vstack([est - t["conf_low"].to_numpy(dtype=float), t["conf_high"].to_numpy(dtype=float) - est])
+        ax.errorbar(est, y, xerr=err, fmt="o", color="C0", capsize=3, label="rejection rate (exact interval)")
+        ax.axvline(self.alpha, color="black", linestyle="--", linewidth=0.8, label=f"nominal {self.alpha:g}")
+        ax.set_yticks(y, t["term"])
+        ax.set_xlim(left=0)
+        ax.set_xlabel(f"share of {format_number(self.n_draws)} placebo designs rejecting 'no effect'")
+        ax.set_ylim(-0.6, len(t) - 0.4)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize="small", frameon=False)
+        fig.tight_layout()
+        return fig

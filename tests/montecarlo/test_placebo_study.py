@@ -107,6 +107,14 @@ def test_results_protocol(equal_study):
     assert 290 <= equal_study.settings["n_distinct_designs"] <= 300
     assert not any("distinct" in n for n in equal_study.notes)
     assert equal_study.conf_int(level=0.9).shape == (2, 2)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = equal_study.plot()
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(t["term"])  # first spec on top
+    line = ax.lines[0]  # the points: x = rejection rates
+    np.testing.assert_allclose(np.sort(line.get_xdata()), np.sort(t["estimate"]))
 
 
 def test_deterministic_and_executor_independent(equal_panel):
