@@ -17,7 +17,7 @@ from sosek_impact.errors import (
     TreatedInFirstPeriodError,
     UnbalancedPanelError,
 )
-from sosek_impact.estimators._checks import check_columns, check_numeric
+from sosek_impact.estimators._checks import check_columns, check_numeric, check_time_column, check_unique_pairs
 from sosek_impact.results_protocol import plain
 
 __all__ = ["panel_frames", "panel_matrix", "residualise_on_covariates"]
@@ -27,10 +27,8 @@ def panel_frames(data: pd.DataFrame, y: str, unit: str, time: str, treat: str) -
     """Outcome table (unit x period), first treated period of each treated unit, controls."""
     check_columns(data, [y, unit, time, treat])
     check_numeric(data, [y], unit, time)
-    dup = data.duplicated([unit, time], keep=False)
-    if dup.any():
-        r = data.loc[dup].iloc[0]
-        raise InputError("duplicate (unit, time) rows", column=unit, value=(plain(r[unit]), plain(r[time])))
+    check_time_column(data, time, unit)
+    check_unique_pairs(data, unit, time)
     tr = pd.to_numeric(data[treat], errors="coerce")
     bad = ~tr.isin([0, 1])
     if bad.any():

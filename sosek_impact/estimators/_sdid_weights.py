@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from sosek_impact.errors import InputError
+from sosek_impact.estimators._options import check_choice
 
 __all__ = ["Estimator", "SDIDSetup", "gap_path", "sdid_estimate", "sdid_refit"]
 
@@ -221,7 +221,7 @@ def sdid_estimate(
         opts = SDIDSetup(0.0, 0.0, min_decrease, True, False, False)
         omega0, lam0 = np.full(N0, 1.0 / N0), np.full(T0, 1.0 / T0)
     else:
-        raise InputError("estimator must be 'sdid', 'sc' or 'did'", column="estimator", value=estimator)
+        check_choice("estimator", estimator, ("sdid", "sc", "did"))
     est, omega, lam = sdid_refit(Y, N0, T0, opts, omega0, lam0)
     return est, omega, lam, opts
 

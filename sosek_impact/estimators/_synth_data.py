@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import InputError, ValueRangeError
-from sosek_impact.estimators._checks import check_columns, check_numeric
+from sosek_impact.estimators._checks import check_columns, check_numeric, check_unique_pairs
 from sosek_impact.results_protocol import plain
 
 __all__ = ["PredictorSpec", "predictor_matrix", "check_treatment_time", "wide_outcome"]
@@ -19,10 +19,7 @@ PredictorSpec = str | tuple[str, Sequence[Any]] | tuple[str, Sequence[Any], str]
 
 def wide_outcome(data: pd.DataFrame, y: str, unit: str, time: str) -> pd.DataFrame:
     """Outcome as a (time x unit) table; duplicate (unit, time) keys are an error."""
-    dup = data.duplicated([unit, time], keep=False)
-    if dup.any():
-        row = data.loc[dup].iloc[0]
-        raise InputError("duplicate (unit, time) rows", column=unit, value=(plain(row[unit]), plain(row[time])))
+    check_unique_pairs(data, unit, time)
     check_numeric(data, [y], unit, time)
     frame = data[[unit, time]].assign(_y=data[y].astype(float))
     return frame.pivot(index=time, columns=unit, values="_y").sort_index()

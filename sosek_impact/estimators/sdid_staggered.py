@@ -14,7 +14,8 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-from sosek_impact.errors import InputError, SmallGroupError
+from sosek_impact.estimators._options import check_choice
+from sosek_impact.errors import SmallGroupError
 from sosek_impact.estimators._sdid_weights import Estimator, sdid_estimate
 from sosek_impact.estimators.synthetic_did_result import SyntheticDiDResult
 
@@ -122,7 +123,7 @@ def staggered_did(
     elif se == "none":
         se_val = float("nan")
     else:
-        raise InputError("se must be 'placebo', 'jackknife', 'bootstrap' or 'none'", column="se", value=se)
+        check_choice("se", se, ("placebo", "jackknife", "bootstrap", "none"))
     z = stats.norm.ppf(1 - alpha / 2)
     omega_avg = np.sum([wi * o for wi, o in zip(w, omegas)], axis=0)
     lam_cal = (

@@ -21,7 +21,7 @@ from sosek_impact.errors import (
     SmallGroupError,
     TreatedInFirstPeriodError,
 )
-from sosek_impact.estimators._checks import check_columns
+from sosek_impact.estimators._checks import check_choice, check_columns, check_time_column
 from sosek_impact.estimators._synth_data import PredictorSpec, check_treatment_time, predictor_matrix, wide_outcome
 from sosek_impact.estimators._synth_fit import Fit, fit_matrices
 from sosek_impact.estimators.synth_rank import (
@@ -157,8 +157,8 @@ def synthetic_control(
         Fewer than two donors with a complete outcome series.
     """
     check_columns(data, [y, unit, time])
-    if missing_treated not in ("raise", "drop"):
-        raise InputError("missing_treated must be 'raise' or 'drop'", column="missing_treated", value=missing_treated)
+    check_time_column(data, time, unit)
+    check_choice("missing_treated", missing_treated, ("raise", "drop"))
     Y = wide_outcome(data, y, unit, time)
     if treated_unit not in Y.columns:
         raise InputError("treated unit not in data", column=unit, value=treated_unit)
@@ -245,8 +245,8 @@ def synthetic_control(
             raise InputError(
                 f"v must be 'optimize', 'equal' or {len(labels)} non-negative numbers", column="v", value=list(v_spec)
             )
-    elif v_spec not in {"optimize", "equal"}:
-        raise InputError("v must be 'optimize', 'equal' or an array", column="v", value=v_spec)
+    else:
+        check_choice("v", v_spec, ("optimize", "equal"))  # or an array of weights
 
     P_raw = P.to_numpy(dtype=float)
     sd = P_raw.std(axis=1, ddof=1)
@@ -255,8 +255,7 @@ def synthetic_control(
     Yall = Y[units_all].to_numpy(dtype=float)
     pre_idx = np.array([times.get_loc(t) for t in pre])
 
-    if placebo_v not in {"refit", "treated"}:
-        raise InputError("placebo_v must be 'refit' or 'treated'", column="placebo_v", value=placebo_v)
+    check_choice("placebo_v", placebo_v, ("refit", "treated"))
 
     def fit_unit(j: int, pool_idx: list[int], starts: int, v_use: str | NDArray | None = None) -> tuple[Fit, NDArray]:
         f = fit_matrices(

@@ -56,8 +56,9 @@ import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
+from sosek_impact.estimators._options import check_choice
 from sosek_impact._callable_module import make_module_callable
-from sosek_impact.errors import EstimationError, InputError, SmallGroupError
+from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._sdid_panel import panel_frames, panel_matrix, residualise_on_covariates
 from sosek_impact.estimators._sdid_weights import (
     Estimator,
@@ -221,7 +222,7 @@ def synthetic_did(
     elif se == "none":
         se_val = float("nan")
     else:
-        raise InputError("se must be 'placebo', 'jackknife', 'bootstrap' or 'none'", column="se", value=se)
+        check_choice("se", se, ("placebo", "jackknife", "bootstrap", "none"))
     z = stats.norm.ppf(1 - alpha / 2)
     ci = (est - z * se_val, est + z * se_val)
 

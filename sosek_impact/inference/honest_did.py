@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from sosek_impact._callable_module import make_module_callable
 from sosek_impact.errors import InputError
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.inference.honest_flci import flci, flci_weights
 from sosek_impact.inference.honest_inputs import check_inputs, original_ci
 from sosek_impact.inference.honest_restrictions import rm_confidence_set, sdrm_confidence_set
@@ -188,7 +189,7 @@ def honest_did(
         def ci(m: float) -> tuple[float, float]:
             return flci(b, S, num_pre=num_pre, num_post=num_post, M=m, l_vec=lv, alpha=alpha)
     else:
-        raise InputError(f"method must be one of {_METHODS}", column="method", value=method)
+        check_choice("method", method, _METHODS)
     if np.any(grid < 0):
         raise InputError("restriction parameters must be non-negative", column="Mbar/M", value=list(grid))
     grid = np.sort(grid)
