@@ -119,8 +119,8 @@ def test_build_prints_each_step_as_it_happens(tmp_path):
     assert proc.wait(timeout=300) == 0, "\n".join(line for _, line in arrivals)
     steps = [(t, line) for t, line in arrivals if re.search(r"\(\d+\.\d s\)$", line)]
     assert len(steps) == 8, arrivals
-    assert [line.split(": ", 1)[1].split(" ")[0] for _, line in steps] == [
-        "read", "assembled", "assembled", "assembled", "wrote", "wrote", "wrote", "wrote"]  # regency, province, night lights
+    verbs = [line.split(": ", 1)[1].split(" ")[0] for _, line in steps]
+    assert verbs[0] == "read" and sorted(verbs[1:]) == ["assembled"] * 3 + ["wrote"] * 4, verbs  # regency, province, night lights
     seconds = [float(re.search(r"\((\d+\.\d) s\)$", line).group(1)) for _, line in steps]
     assert seconds == sorted(seconds) and seconds[-1] > 0
     # Flushed: the first step reaches the reader well before the last one (not all at exit).
