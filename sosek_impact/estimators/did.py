@@ -34,9 +34,10 @@ from scipy import stats
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask, warn_single_unit_cohorts
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
-from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
+from sosek_impact.estimators.did_bootstrap import _ZERO_SE, if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_cells import estimate_cells
 from sosek_impact.estimators.did_drdid import ESTIMATORS
+from sosek_impact.estimators.did_factored import FactoredInfluence, factored_vcov_se
 from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, normal_tidy, plain, pvalue_phrase
 
 __all__ = ["att_gt", "ATTgtResult", "PreTest"]
@@ -89,13 +90,19 @@ class ATTgtResult(ResultsProtocol):
     """
 
     table: pd.DataFrame
-    influence: np.ndarray
     vcov: np.ndarray
     pretest: PreTest
     units: np.ndarray
     n_units: int
     settings: dict = field(default_factory=dict)
     _cells: CellEstimates | None = field(default=None, repr=False)
+
+    @property
+    def influence(self) -> np.ndarray:
+        """(n units x cells) influence functions, rows in the order of ``units`` (built on first use)."""
+        if self._cells is None:
+            raise EstimationError("this result carries no cell estimates")
+        return self._cells.psi
 
     def aggregate(
         self,
@@ -313,23 +320,34 @@ def att_gt(
 
     fits = estimate_cells(y_wide, x_wide, g_unit, w_unit, tlist, control=control, method=method,
                           base_period=base_period, anticipation=anticipation, fast=_FAST_PATH)
-    att_arr, psi_mat, post = fits.att, fits.psi, fits.post
+    att_arr, post = fits.att, fits.post
     g_arr, t_arr = fits.group, fits.time
-    psi_clean = psi_mat if fits.finite and not np.isnan(att_arr).any() else np.nan_to_num(psi_mat)
-    vcov = if_vcov(psi_clean, cluster_codes)
+    cells = CellEstimates(
+        group=g_arr, time=t_arr, att=att_arr, influence=fits.psi, unit_group=g_unit, unit_weight=w_unit,
+        cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
+        last_period=float(t_arr.max()), first_period=float(t_arr.min()), psi_finite=fits.finite,
+    )
+    z = stats.norm.ppf(1 - alpha / 2)
+    if isinstance(fits.psi, FactoredInfluence) and cluster_codes is None and not bootstrap:
+        vcov, se = factored_vcov_se(fits.psi, _ZERO_SE)  # no (units x cells) matrix
+        crit = z
+    else:
+        psi_mat = cells.psi
+        psi_clean = psi_mat if fits.finite and not np.isnan(att_arr).any() else np.nan_to_num(psi_mat)
+        vcov = if_vcov(psi_clean, cluster_codes)
+        if bootstrap:
+            psi_boot = np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat) if np.isnan(att_arr).any() else psi_mat
+            boot = multiplier_bootstrap(psi_boot, n_boot=n_boot,
+                                        alpha=alpha, seed=seed, cluster_codes=cluster_codes)
+            se, crit = boot.se, boot.crit_val
+        else:
+            se = if_se(psi_clean, cluster_codes)
+            crit = z
+        del psi_clean
     vcov[np.isnan(att_arr), :] = np.nan
     vcov[:, np.isnan(att_arr)] = np.nan
-    z = stats.norm.ppf(1 - alpha / 2)
-    if bootstrap:
-        psi_boot = np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat) if np.isnan(att_arr).any() else psi_mat
-        boot = multiplier_bootstrap(psi_boot, n_boot=n_boot,
-                                    alpha=alpha, seed=seed, cluster_codes=cluster_codes)
-        se, crit = boot.se, boot.crit_val
-    else:
-        se = if_se(psi_clean, cluster_codes)
+    if not bootstrap:
         se[np.isnan(att_arr)] = np.nan
-        crit = z
-    del psi_clean
     table = pd.DataFrame(
         {
             "group": _as_time_dtype(g_arr, df[time]),
@@ -347,15 +365,10 @@ def att_gt(
 
     n_clusters = n if cluster_codes is None else int(cluster_codes.max()) + 1
     pretest = _wald_pretest(att_arr, vcov, se, g_arr, t_arr, n_clusters)
-    cells = CellEstimates(
-        group=g_arr, time=t_arr, att=att_arr, psi=psi_mat, unit_group=g_unit, unit_weight=w_unit,
-        cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
-        last_period=float(t_arr.max()), first_period=float(t_arr.min()), psi_finite=fits.finite,
-    )
     settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
                     base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
                     alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, crit_val=float(crit))
-    return ATTgtResult(table=table, influence=psi_mat, vcov=vcov, pretest=pretest, units=units, n_units=n,
+    return ATTgtResult(table=table, vcov=vcov, pretest=pretest, units=units, n_units=n,
                        settings=settings, _cells=cells)
 
 
