@@ -35,7 +35,8 @@ from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask, warn_single_unit_cohorts
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import _ZERO_SE, if_se, if_vcov, multiplier_bootstrap
-from sosek_impact.estimators.did_cells import estimate_cells
+from sosek_impact.estimators.did_cells import CellFits, estimate_cells
+from sosek_impact.estimators.did_cells_rc import estimate_cells_rc, is_balanced_panel, rc_sample
 from sosek_impact.estimators.did_drdid import ESTIMATORS
 from sosek_impact.estimators.did_factored import FactoredInfluence, factored_vcov_se
 from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, normal_tidy, plain, pvalue_phrase
@@ -208,8 +209,10 @@ def att_gt(
     n_boot: int = 999,
     seed: int | None = None,
     strict: bool = False,
+    panel: bool = True,
+    allow_unbalanced_panel: bool = False,
 ) -> ATTgtResult:
-    """Group-time average treatment effects ATT(g,t) on a balanced panel.
+    """Group-time average treatment effects ATT(g,t) on a panel or repeated cross-sections.
 
     Parameters
     ----------
@@ -253,6 +256,18 @@ def att_gt(
     strict
         Raise :class:`~sosek_impact.errors.TreatedInFirstPeriodError` for units treated in or
         before the first period instead of dropping them with a warning.
+    panel
+        ``True`` (default): ``data`` is a panel. ``False``: repeated cross-sections, as R ``did``'s
+        ``panel = FALSE``: every row is its own observation, each cell runs the repeated
+        cross-section estimator (``DRDID::reg_did_rc`` / ``std_ipw_did_rc`` / ``drdid_rc``) on
+        the rows of its two periods with each row's own covariates, and influence functions (and
+        ``influence``, ``units``) are by row; ``unit`` then only serves the checks (``group``
+        constant within it) and may be a coarser level such as the region.
+    allow_unbalanced_panel
+        With ``panel=True``: an unbalanced panel is estimated as repeated cross-sections with the
+        influence function summed by unit (clustered by unit), as R ``did``'s
+        ``allow_unbalanced_panel = TRUE``; a balanced panel keeps the panel estimator. ``False``
+        (default): an unbalanced panel raises :class:`~sosek_impact.errors.UnbalancedPanelError`.
 
     Warns
     -----
@@ -278,17 +293,25 @@ def att_gt(
         raise ValueError(f"base_period must be 'varying' or 'universal', got {base_period!r}")
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
+    if not isinstance(panel, (bool, np.bool_)) or not isinstance(allow_unbalanced_panel, (bool, np.bool_)):
+        raise ValueError(f"panel and allow_unbalanced_panel must be True or False, got {panel!r}, {allow_unbalanced_panel!r}")
     covariates = list(covariates or [])
     data = check_panel(
         data, y=y, unit=unit, time=time, group=group, covariates=covariates, weights=weights,
         cluster=cluster, anticipation=anticipation, need_never_treated=(control == "never"),
         allow_after_last=True, early_treated="raise" if strict else "drop",
+        balanced=panel and not allow_unbalanced_panel,
     )
+    rc = not panel or (allow_unbalanced_panel and not is_balanced_panel(data, unit, time))
     warn_single_unit_cohorts(data, unit, group, "att_gt")
-    if weights is not None:
+    if weights is not None and panel:
         _unit_constant(data, unit, weights, "weights")
-    if cluster is not None:
+    if cluster is not None and panel:
         _unit_constant(data, unit, cluster, "cluster")
+    if rc:
+        return _att_gt_rc(data, y=y, unit=unit, time=time, group=group, covariates=covariates, control=control,
+                          method=method, base_period=base_period, anticipation=anticipation, weights=weights,
+                          cluster=cluster, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, panel=panel)
 
     df = data if is_sorted_panel(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
     tlist = np.sort(pd.unique(df[time]))
@@ -320,6 +343,18 @@ def att_gt(
 
     fits = estimate_cells(y_wide, x_wide, g_unit, w_unit, tlist, control=control, method=method,
                           base_period=base_period, anticipation=anticipation, fast=_FAST_PATH)
+    settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
+                    base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
+                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed)
+    return _result(fits, g_unit, w_unit, cluster_codes, units, df[time], settings)
+
+
+def _result(
+    fits: CellFits, g_unit: np.ndarray, w_unit: np.ndarray, cluster_codes: np.ndarray | None, units: np.ndarray,
+    time_col: pd.Series, settings: dict,
+) -> ATTgtResult:
+    """Standard errors, pre-test and result object of the cells (panel and repeated cross-sections alike)."""
+    alpha, bootstrap, n_boot, seed = settings["alpha"], settings["bootstrap"], settings["n_boot"], settings["seed"]
     att_arr, post = fits.att, fits.post
     g_arr, t_arr = fits.group, fits.time
     cells = CellEstimates(
@@ -350,8 +385,8 @@ def att_gt(
         se[np.isnan(att_arr)] = np.nan
     table = pd.DataFrame(
         {
-            "group": _as_time_dtype(g_arr, df[time]),
-            "time": _as_time_dtype(t_arr, df[time]),
+            "group": _as_time_dtype(g_arr, time_col),
+            "time": _as_time_dtype(t_arr, time_col),
             "att": att_arr,
             "se": se,
             "ci_lower": att_arr - z * se,
@@ -363,13 +398,26 @@ def att_gt(
         table["cband_upper"] = att_arr + crit * se
     table["post"] = np.asarray(post, dtype=int)
 
+    n = len(units)
     n_clusters = n if cluster_codes is None else int(cluster_codes.max()) + 1
     pretest = _wald_pretest(att_arr, vcov, se, g_arr, t_arr, n_clusters)
-    settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
-                    base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
-                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, crit_val=float(crit))
+    settings = {**settings, "crit_val": float(crit)}
     return ATTgtResult(table=table, vcov=vcov, pretest=pretest, units=units, n_units=n,
                        settings=settings, _cells=cells)
+
+
+def _att_gt_rc(data: pd.DataFrame, *, y: str, unit: str, time: str, group: str, covariates: list[str], control: str,
+               method: str, base_period: str, anticipation: int, weights: str | None, cluster: str | None,
+               alpha: float, bootstrap: bool, n_boot: int, seed: int | None, panel: bool) -> ATTgtResult:
+    """``att_gt`` on repeated cross-sections or an unbalanced panel (:mod:`.did_cells_rc`)."""
+    sample = rc_sample(data, y=y, unit=unit, time=time, group=group, covariates=covariates, weights=weights,
+                       cluster=cluster, panel=panel, control=control, anticipation=anticipation)
+    fits = estimate_cells_rc(sample, control=control, method=method, base_period=base_period, anticipation=anticipation)
+    settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
+                    base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
+                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
+                    data_type="unbalanced panel" if panel else "repeated cross-sections")
+    return _result(fits, sample.g_unit, sample.w_unit, sample.cluster_codes, sample.units, data[time], settings)
 
 
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:
