@@ -162,8 +162,10 @@ class ATTgtResult(ResultsProtocol):
             "Group-time ATT(g,t) (Callaway & Sant'Anna 2021)",
             f"method: {s.get('method')}    control: {s.get('control')}    base period: {s.get('base_period')}    "
             f"anticipation: {s.get('anticipation')}    units: {format_number(self.n_units)}    cells: {len(self.table)}",
-            f"standard errors: {inference}" + (f", clustered by {s.get('cluster')}" if s.get("cluster") else ""),
-        ]
+            f"standard errors: {inference}" + (f", clustered by {s.get('cluster')}" if s.get("cluster") else "")
+            + (", by unit (unbalanced panel)" if s.get("data_type") == "unbalanced panel" else ""),
+        ] + ([f"data: {s['data_type']} (repeated cross-section estimators, observations by "
+              f"{'unit' if s['data_type'] == 'unbalanced panel' else 'row'})"] if s.get("data_type") else [])
 
     def _summary_footer(self) -> list[str]:
         lines = []

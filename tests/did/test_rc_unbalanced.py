@@ -193,3 +193,15 @@ def test_recovers_known_effect():
     assert np.all(np.abs(z) < 4), z.to_numpy()
     simple = res.aggregate("simple")
     assert abs(simple.estimate - 2.0) < 4 * simple.std_error
+
+
+def test_bootstrap_cluster_and_summary(unbalanced):
+    res = att_gt(unbalanced, **COLS, allow_unbalanced_panel=True)
+    boot = att_gt(unbalanced, **COLS, allow_unbalanced_panel=True, bootstrap=True, n_boot=2000, seed=1)
+    # the multiplier bootstrap of the same (unit-level) influence functions: SEs within Monte Carlo error
+    np.testing.assert_allclose(boot.table["se"], res.table["se"], rtol=0.1)
+    d = unbalanced.assign(state=unbalanced["countyreal"] // 1000)
+    cl = att_gt(d, **COLS, allow_unbalanced_panel=True, cluster="state")
+    assert not np.allclose(cl.table["se"], res.table["se"])  # coarser clusters than units change the SEs
+    text = str(res.summary())
+    assert "unbalanced panel" in text and "by unit" in text
