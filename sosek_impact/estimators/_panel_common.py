@@ -74,6 +74,9 @@ def unit_codes(units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def never_treated_mask(g: pd.Series | np.ndarray) -> np.ndarray:
     """Boolean mask of never-treated entries of a group column (``0`` or missing)."""
+    raw = g.to_numpy() if isinstance(g, pd.Series) and g.dtype.kind in "iu" else g
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":  # integers cannot be missing
+        return raw == 0
     arr = g.to_numpy(dtype=float, na_value=np.nan) if isinstance(g, pd.Series) and g.dtype.kind in "fiub" else np.asarray(g)
     if arr.dtype.kind in "fiub":
         a = arr.astype(float, copy=False)

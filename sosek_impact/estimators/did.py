@@ -33,6 +33,7 @@ from scipy import stats
 
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import check_panel, is_sorted_panel, never_treated_mask, warn_single_unit_cohorts
+from sosek_impact.estimators._panel_common import unit_codes
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
 from sosek_impact.estimators.did_bootstrap import _ZERO_SE, if_se, if_vcov, multiplier_bootstrap
 from sosek_impact.estimators.did_cells import CellFits, estimate_cells
@@ -316,10 +317,12 @@ def att_gt(
                           cluster=cluster, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, panel=panel)
 
     df = data if is_sorted_panel(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
-    tlist = np.sort(pd.unique(df[time]))
-    n_t = len(tlist)
-    units = pd.unique(df[unit])
-    n = len(units)
+    _, first_rows = unit_codes(df[unit])  # sorted by unit: a linear scan for integer ids
+    n = len(first_rows)
+    n_t = len(df) // n  # balanced (checked): every unit has every period, sorted
+    tlist = np.sort(pd.unique(df[time].iloc[:n_t]))  # the first unit's periods are all periods
+    u_col = df[unit]
+    units = u_col.to_numpy()[first_rows] if isinstance(u_col.dtype, np.dtype) and u_col.dtype.kind in "iu" else pd.unique(u_col)
     y_wide = df[y].to_numpy(dtype=float).reshape(n, n_t)
     first_rows = np.arange(n) * n_t
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[first_rows]
