@@ -147,7 +147,7 @@ def test_influence_is_numerical_derivative(method):
 
 def test_dr_influence_is_r_convention():
     y, post, d, x = _rc_data()
-    n, w = len(y), np.ones(len(y))
+    w = np.ones(len(y))
     _, inf = ESTIMATORS_RC["dr"](y, post, d, x, w)
     rows = np.arange(40)
     num = _numerical_if(ESTIMATORS_RC["dr"], y, post, d, x, rows)
