@@ -6,7 +6,9 @@ outcome change of cohort ``g`` between a base period and ``t`` with that of a co
 regression, inverse probability weighting or the doubly robust estimator of Sant'Anna & Zhao
 (2020). Each ATT(g,t) carries its influence function, so aggregations
 (:meth:`ATTgtResult.aggregate`) and pre-tests need no refit. The numbers agree with R ``did``
-(``att_gt`` + ``aggte``, panel data) — see ``tests/did``.
+(``att_gt`` + ``aggte``, panel data) — see ``tests/did``. Repeated cross-sections (``panel=False``)
+and unbalanced panels (``allow_unbalanced_panel=True``) use the repeated cross-section estimators
+of :mod:`.did_drdid_rc` cell by cell (:mod:`.did_cells_rc`), as R ``did`` does.
 
 Base period:
 
