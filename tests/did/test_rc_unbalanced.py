@@ -205,3 +205,14 @@ def test_bootstrap_cluster_and_summary(unbalanced):
     assert not np.allclose(cl.table["se"], res.table["se"])  # coarser clusters than units change the SEs
     text = str(res.summary())
     assert "unbalanced panel" in text and "by unit" in text
+
+
+@pytest.mark.parametrize("method", ["reg", "ipw", "dr"])
+def test_balanced_panel_as_cross_sections_same_att(mpdta, method):
+    """Without covariates a cell is a difference of mean changes, which on a balanced panel equals the
+    difference of the period means: treating the panel as repeated cross-sections keeps every ATT(g,t)
+    (not the SEs, which ignore the within-unit correlation)."""
+    panel = att_gt(mpdta, **COLS, method=method)
+    rcs = att_gt(mpdta, **COLS, method=method, panel=False)
+    np.testing.assert_allclose(rcs.table["att"], panel.table["att"], rtol=0, atol=1e-12)
+    assert not np.allclose(rcs.table["se"], panel.table["se"], rtol=1e-3)
