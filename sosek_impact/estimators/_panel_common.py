@@ -50,7 +50,19 @@ def cell(data: pd.DataFrame, mask: np.ndarray, unit: str | None, time: str | Non
 
 
 def unit_codes(units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Integer code of each row's unit and the row index of each unit's first row."""
+    """Integer code of each row's unit and the row index of each unit's first row.
+
+    Codes number the units in order of first appearance (as :func:`pandas.factorize`); a sorted
+    integer column (the usual long panel) takes a linear scan instead of hashing.
+    """
+    arr = units.to_numpy() if isinstance(units, pd.Series) else np.asarray(units)
+    if arr.dtype.kind in "iu" and len(arr) > 1:
+        if bool(np.all(arr[1:] >= arr[:-1])):  # non-decreasing: blocks of equal values
+            change = arr[1:] != arr[:-1]
+            starts = np.r_[0, np.flatnonzero(change) + 1]
+            codes = np.zeros(len(arr), dtype=np.intp)
+            codes[starts[1:]] = 1
+            return np.cumsum(codes, out=codes), starts.astype(np.int64)
     uc, uniq = pd.factorize(units)
     first_idx = np.full(len(uniq), -1, dtype=np.int64)
     valid = uc >= 0
@@ -62,6 +74,9 @@ def unit_codes(units: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def never_treated_mask(g: pd.Series | np.ndarray) -> np.ndarray:
     """Boolean mask of never-treated entries of a group column (``0`` or missing)."""
+    raw = g.to_numpy() if isinstance(g, pd.Series) and g.dtype.kind in "iu" else g
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "iu":  # integers cannot be missing
+        return raw == 0
     arr = g.to_numpy(dtype=float, na_value=np.nan) if isinstance(g, pd.Series) and g.dtype.kind in "fiub" else np.asarray(g)
     if arr.dtype.kind in "fiub":
         a = arr.astype(float, copy=False)

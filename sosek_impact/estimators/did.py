@@ -6,7 +6,9 @@ outcome change of cohort ``g`` between a base period and ``t`` with that of a co
 regression, inverse probability weighting or the doubly robust estimator of Sant'Anna & Zhao
 (2020). Each ATT(g,t) carries its influence function, so aggregations
 (:meth:`ATTgtResult.aggregate`) and pre-tests need no refit. The numbers agree with R ``did``
-(``att_gt`` + ``aggte``, panel data) — see ``tests/did``.
+(``att_gt`` + ``aggte``, panel data) — see ``tests/did``. Repeated cross-sections (``panel=False``)
+and unbalanced panels (``allow_unbalanced_panel=True``) use the repeated cross-section estimators
+of :mod:`.did_drdid_rc` cell by cell (:mod:`.did_cells_rc`), as R ``did`` does.
 
 Base period:
 
@@ -22,7 +24,6 @@ means one period, whatever the spacing).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -34,31 +35,20 @@ from scipy import stats
 from sosek_impact.errors import EstimationError, SmallGroupError
 from sosek_impact.estimators._checks import (check_choice, check_panel, is_sorted_panel, never_treated_mask,
                                              warn_single_unit_cohorts)
+from sosek_impact.estimators._panel_common import unit_codes
 from sosek_impact.estimators.did_aggregate import AggregatedEffects, CellEstimates, aggregate_cells
-from sosek_impact.estimators.did_bootstrap import BOOTSTRAP_WEIGHTS, if_se, if_vcov, multiplier_bootstrap
-from sosek_impact.estimators.did_cells import estimate_cells
+from sosek_impact.estimators.did_bootstrap import _ZERO_SE, BOOTSTRAP_WEIGHTS, if_se, if_vcov, multiplier_bootstrap
+from sosek_impact.estimators.did_cells import CellFits, estimate_cells
+from sosek_impact.estimators.did_cells_rc import estimate_cells_rc, is_balanced_panel, rc_sample
 from sosek_impact.estimators.did_drdid import ESTIMATORS
+from sosek_impact.estimators.did_factored import FactoredInfluence, factored_vcov_se
+from sosek_impact.estimators.did_pretest import PreTest, wald_pretest
 from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, normal_tidy, plain, pvalue_phrase
 
 __all__ = ["att_gt", "ATTgtResult", "PreTest"]
 
 #: use the unconditional reduction of :mod:`.did_cells` when there are no covariates (tests switch it off)
 _FAST_PATH = True
-
-
-@dataclass(frozen=True)
-class PreTest:
-    """Wald pre-test of parallel trends: all pre-treatment ATT(g,t) are zero.
-
-    ``W = a' V^{-1} a`` over the pre-treatment cells, chi-squared with ``df`` degrees of freedom
-    under the null. ``None`` fields when there is no pre-treatment cell or ``V`` is singular;
-    ``note`` then says why and what to do instead.
-    """
-
-    W: float | None
-    df: int
-    pvalue: float | None
-    note: str | None = None
 
 
 @dataclass(repr=False, eq=False)
@@ -90,13 +80,19 @@ class ATTgtResult(ResultsProtocol):
     """
 
     table: pd.DataFrame
-    influence: np.ndarray
     vcov: np.ndarray
     pretest: PreTest
     units: np.ndarray
     n_units: int
     settings: dict = field(default_factory=dict)
     _cells: CellEstimates | None = field(default=None, repr=False)
+
+    @property
+    def influence(self) -> np.ndarray:
+        """(n units x cells) influence functions, rows in the order of ``units`` (built on first use)."""
+        if self._cells is None:
+            raise EstimationError("this result carries no cell estimates")
+        return self._cells.psi
 
     def aggregate(
         self,
@@ -156,8 +152,10 @@ class ATTgtResult(ResultsProtocol):
             "Group-time ATT(g,t) (Callaway & Sant'Anna 2021)",
             f"method: {s.get('method')}    control: {s.get('control')}    base period: {s.get('base_period')}    "
             f"anticipation: {s.get('anticipation')}    units: {format_number(self.n_units)}    cells: {len(self.table)}",
-            f"standard errors: {inference}" + (f", clustered by {s.get('cluster')}" if s.get("cluster") else ""),
-        ]
+            f"standard errors: {inference}" + (f", clustered by {s.get('cluster')}" if s.get("cluster") else "")
+            + (", by unit (unbalanced panel)" if s.get("data_type") == "unbalanced panel" else ""),
+        ] + ([f"data: {s['data_type']} (repeated cross-section estimators, observations by "
+              f"{'unit' if s['data_type'] == 'unbalanced panel' else 'row'})"] if s.get("data_type") else [])
 
     def _summary_footer(self) -> list[str]:
         lines = []
@@ -203,9 +201,11 @@ def att_gt(
     n_boot: int = 999,
     seed: int | None = None,
     strict: bool = False,
+    panel: bool = True,
+    allow_unbalanced_panel: bool = False,
     bootstrap_weights: str = "mammen",
 ) -> ATTgtResult:
-    """Group-time average treatment effects ATT(g,t) on a balanced panel.
+    """Group-time average treatment effects ATT(g,t) on a panel or repeated cross-sections.
 
     Parameters
     ----------
@@ -249,6 +249,18 @@ def att_gt(
     strict
         Raise :class:`~sosek_impact.errors.TreatedInFirstPeriodError` for units treated in or
         before the first period instead of dropping them with a warning.
+    panel
+        ``True`` (default): ``data`` is a panel. ``False``: repeated cross-sections, as R ``did``'s
+        ``panel = FALSE``: every row is its own observation, each cell runs the repeated
+        cross-section estimator (``DRDID::reg_did_rc`` / ``std_ipw_did_rc`` / ``drdid_rc``) on
+        the rows of its two periods with each row's own covariates, and influence functions (and
+        ``influence``, ``units``) are by row; ``unit`` then only serves the checks (``group``
+        constant within it) and may be a coarser level such as the region.
+    allow_unbalanced_panel
+        With ``panel=True``: an unbalanced panel is estimated as repeated cross-sections with the
+        influence function summed by unit (clustered by unit), as R ``did``'s
+        ``allow_unbalanced_panel = TRUE``; a balanced panel keeps the panel estimator. ``False``
+        (default): an unbalanced panel raises :class:`~sosek_impact.errors.UnbalancedPanelError`.
     bootstrap_weights
         Multiplier distribution of the bootstrap: ``"mammen"`` (default, as R ``did``),
         ``"rademacher"`` or ``"webb"`` (six-point, for few clusters); see
@@ -276,23 +288,34 @@ def att_gt(
     check_choice("base_period", base_period, ("varying", "universal"))
     if int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
+    if not isinstance(panel, (bool, np.bool_)) or not isinstance(allow_unbalanced_panel, (bool, np.bool_)):
+        raise ValueError(f"panel and allow_unbalanced_panel must be True or False, got {panel!r}, {allow_unbalanced_panel!r}")
     covariates = list(covariates or [])
     data = check_panel(
         data, y=y, unit=unit, time=time, group=group, covariates=covariates, weights=weights,
         cluster=cluster, anticipation=anticipation, need_never_treated=(control == "never"),
         allow_after_last=True, early_treated="raise" if strict else "drop",
+        balanced=panel and not allow_unbalanced_panel,
     )
+    rc = not panel or (allow_unbalanced_panel and not is_balanced_panel(data, unit, time))
     warn_single_unit_cohorts(data, unit, group, "att_gt")
-    if weights is not None:
+    if weights is not None and panel:
         _unit_constant(data, unit, weights, "weights")
-    if cluster is not None:
+    if cluster is not None and panel:
         _unit_constant(data, unit, cluster, "cluster")
+    if rc:
+        return _att_gt_rc(data, y=y, unit=unit, time=time, group=group, covariates=covariates, control=control,
+                          method=method, base_period=base_period, anticipation=anticipation, weights=weights,
+                          cluster=cluster, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, panel=panel,
+                          bootstrap_weights=bootstrap_weights)
 
     df = data if is_sorted_panel(data, unit, time) else data.sort_values([unit, time], kind="mergesort")
-    tlist = np.sort(pd.unique(df[time]))
-    n_t = len(tlist)
-    units = pd.unique(df[unit])
-    n = len(units)
+    _, first_rows = unit_codes(df[unit])  # sorted by unit: a linear scan for integer ids
+    n = len(first_rows)
+    n_t = len(df) // n  # balanced (checked): every unit has every period, sorted
+    tlist = np.sort(pd.unique(df[time].iloc[:n_t]))  # the first unit's periods are all periods
+    u_col = df[unit]
+    units = u_col.to_numpy()[first_rows] if isinstance(u_col.dtype, np.dtype) and u_col.dtype.kind in "iu" else pd.unique(u_col)
     y_wide = df[y].to_numpy(dtype=float).reshape(n, n_t)
     first_rows = np.arange(n) * n_t
     g_unit = df[group].to_numpy(dtype=float, na_value=np.nan)[first_rows]
@@ -318,27 +341,51 @@ def att_gt(
 
     fits = estimate_cells(y_wide, x_wide, g_unit, w_unit, tlist, control=control, method=method,
                           base_period=base_period, anticipation=anticipation, fast=_FAST_PATH)
-    att_arr, psi_mat, post = fits.att, fits.psi, fits.post
+    settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
+                    base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
+                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, bootstrap_weights=bootstrap_weights)
+    return _result(fits, g_unit, w_unit, cluster_codes, units, df[time], settings)
+
+
+def _result(
+    fits: CellFits, g_unit: np.ndarray, w_unit: np.ndarray, cluster_codes: np.ndarray | None, units: np.ndarray,
+    time_col: pd.Series, settings: dict,
+) -> ATTgtResult:
+    """Standard errors, pre-test and result object of the cells (panel and repeated cross-sections alike)."""
+    alpha, bootstrap, n_boot, seed = settings["alpha"], settings["bootstrap"], settings["n_boot"], settings["seed"]
+    att_arr, post = fits.att, fits.post
     g_arr, t_arr = fits.group, fits.time
-    psi_clean = psi_mat if fits.finite and not np.isnan(att_arr).any() else np.nan_to_num(psi_mat)
-    vcov = if_vcov(psi_clean, cluster_codes)
+    cells = CellEstimates(
+        group=g_arr, time=t_arr, att=att_arr, influence=fits.psi, unit_group=g_unit, unit_weight=w_unit,
+        cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
+        last_period=float(t_arr.max()), first_period=float(t_arr.min()), psi_finite=fits.finite,
+        bootstrap_weights=settings.get("bootstrap_weights", "mammen"),
+    )
+    z = stats.norm.ppf(1 - alpha / 2)
+    if isinstance(fits.psi, FactoredInfluence) and cluster_codes is None and not bootstrap:
+        vcov, se = factored_vcov_se(fits.psi, _ZERO_SE)  # no (units x cells) matrix
+        crit = z
+    else:
+        psi_mat = cells.psi
+        psi_clean = psi_mat if fits.finite and not np.isnan(att_arr).any() else np.nan_to_num(psi_mat)
+        vcov = if_vcov(psi_clean, cluster_codes)
+        if bootstrap:
+            psi_boot = np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat) if np.isnan(att_arr).any() else psi_mat
+            boot = multiplier_bootstrap(psi_boot, n_boot=n_boot, alpha=alpha, seed=seed, cluster_codes=cluster_codes,
+                                        weights=settings.get("bootstrap_weights", "mammen"))
+            se, crit = boot.se, boot.crit_val
+        else:
+            se = if_se(psi_clean, cluster_codes)
+            crit = z
+        del psi_clean
     vcov[np.isnan(att_arr), :] = np.nan
     vcov[:, np.isnan(att_arr)] = np.nan
-    z = stats.norm.ppf(1 - alpha / 2)
-    if bootstrap:
-        psi_boot = np.where(np.isnan(att_arr)[None, :], np.nan, psi_mat) if np.isnan(att_arr).any() else psi_mat
-        boot = multiplier_bootstrap(psi_boot, n_boot=n_boot, alpha=alpha, seed=seed, cluster_codes=cluster_codes,
-                                    weights=bootstrap_weights)
-        se, crit = boot.se, boot.crit_val
-    else:
-        se = if_se(psi_clean, cluster_codes)
+    if not bootstrap:
         se[np.isnan(att_arr)] = np.nan
-        crit = z
-    del psi_clean
     table = pd.DataFrame(
         {
-            "group": _as_time_dtype(g_arr, df[time]),
-            "time": _as_time_dtype(t_arr, df[time]),
+            "group": _as_time_dtype(g_arr, time_col),
+            "time": _as_time_dtype(t_arr, time_col),
             "att": att_arr,
             "se": se,
             "ci_lower": att_arr - z * se,
@@ -350,55 +397,30 @@ def att_gt(
         table["cband_upper"] = att_arr + crit * se
     table["post"] = np.asarray(post, dtype=int)
 
+    n = len(units)
     n_clusters = n if cluster_codes is None else int(cluster_codes.max()) + 1
-    pretest = _wald_pretest(att_arr, vcov, se, g_arr, t_arr, n_clusters)
-    cells = CellEstimates(
-        group=g_arr, time=t_arr, att=att_arr, psi=psi_mat, unit_group=g_unit, unit_weight=w_unit,
-        cluster_codes=cluster_codes, alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed,
-        last_period=float(t_arr.max()), first_period=float(t_arr.min()), psi_finite=fits.finite,
-        bootstrap_weights=bootstrap_weights,
-    )
+    pretest = wald_pretest(att_arr, vcov, se, g_arr, t_arr, n_clusters)
+    settings = {**settings, "crit_val": float(crit)}
+    return ATTgtResult(table=table, vcov=vcov, pretest=pretest, units=units, n_units=n,
+                       settings=settings, _cells=cells)
+
+
+def _att_gt_rc(data: pd.DataFrame, *, y: str, unit: str, time: str, group: str, covariates: list[str], control: str,
+               method: str, base_period: str, anticipation: int, weights: str | None, cluster: str | None,
+               alpha: float, bootstrap: bool, n_boot: int, seed: int | None, panel: bool,
+               bootstrap_weights: str = "mammen") -> ATTgtResult:
+    """``att_gt`` on repeated cross-sections or an unbalanced panel (:mod:`.did_cells_rc`)."""
+    sample = rc_sample(data, y=y, unit=unit, time=time, group=group, covariates=covariates, weights=weights,
+                       cluster=cluster, panel=panel, control=control, anticipation=anticipation)
+    fits = estimate_cells_rc(sample, control=control, method=method, base_period=base_period, anticipation=anticipation)
     settings = dict(y=y, unit=unit, time=time, group=group, covariates=covariates, control=control, method=method,
                     base_period=base_period, anticipation=anticipation, weights=weights, cluster=cluster,
-                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, crit_val=float(crit),
-                    bootstrap_weights=bootstrap_weights)
-    return ATTgtResult(table=table, influence=psi_mat, vcov=vcov, pretest=pretest, units=units, n_units=n,
-                       settings=settings, _cells=cells)
+                    alpha=alpha, bootstrap=bootstrap, n_boot=n_boot, seed=seed, bootstrap_weights=bootstrap_weights,
+                    data_type="unbalanced panel" if panel else "repeated cross-sections")
+    return _result(fits, sample.g_unit, sample.w_unit, sample.cluster_codes, sample.units, data[time], settings)
 
 
 def _as_time_dtype(values: np.ndarray, like: pd.Series) -> np.ndarray:
     if pd.api.types.is_integer_dtype(like):
         return values.astype(like.dtype)
     return values
-
-
-def _wald_pretest(
-    att: np.ndarray, vcov: np.ndarray, se: np.ndarray, g: np.ndarray, t: np.ndarray, n_clusters: int
-) -> PreTest:
-    """Wald test that all pre-treatment ATT(g,t) (g > t) with a non-degenerate variance are zero.
-
-    A singular covariance gets a warning and a ``note`` saying why (more pre-treatment cells than
-    the units or clusters whose influence functions span the covariance, or cells that are exact
-    linear combinations of others) and what to do instead.
-    """
-    pre = np.flatnonzero((g > t) & ~np.isnan(att) & ~np.isnan(se))
-    if len(pre) == 0:
-        return PreTest(None, 0, None)
-    v = vcov[np.ix_(pre, pre)]
-    if 1.0 / np.linalg.cond(v) <= np.finfo(float).eps:
-        k, rank = len(pre), int(np.linalg.matrix_rank(v))
-        if k >= n_clusters:
-            why = (f"there are {k} pre-treatment ATT(g,t) but only {n_clusters} units/clusters, whose influence "
-                   f"functions span a covariance of rank at most {n_clusters - 1}")
-        else:
-            why = (f"{k - rank} of the {k} pre-treatment ATT(g,t) are exact linear combinations of the others "
-                   "(perfectly collinear cells: e.g. cohorts of a single unit compared in the same periods with the same "
-                   "comparison units have identical influence functions, since one treated unit contributes no variance)")
-        note = (f"pre-test of parallel trends not computed: the covariance of the pre-treatment ATT(g,t) is singular "
-                f"(rank {rank} < {k}) because {why}; test fewer contrasts instead, e.g. the pre-treatment event times "
-                "of res.aggregate('dynamic') jointly, or use randomisation inference (sosek_impact.inference)")
-        warnings.warn(note, stacklevel=3)
-        return PreTest(None, len(pre), None, note)
-    a = att[pre]
-    w_stat = float(a @ np.linalg.solve(v, a))
-    return PreTest(w_stat, len(pre), float(stats.chi2.sf(w_stat, len(pre))))

@@ -29,6 +29,7 @@ from scipy import stats
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._options import check_choice
 from sosek_impact.estimators.did_bootstrap import if_se, if_vcov, multiplier_bootstrap
+from sosek_impact.estimators.did_factored import FactoredInfluence
 from sosek_impact.results_protocol import (
     ResultsProtocol,
     as_event_times,
@@ -228,12 +229,17 @@ class AggregatedEffects(ResultsProtocol):
 
 @dataclass(frozen=True)
 class CellEstimates:
-    """What aggregation needs from an ``att_gt`` fit (arrays aligned on the cells / units)."""
+    """What aggregation needs from an ``att_gt`` fit (arrays aligned on the cells / units).
+
+    ``influence`` is the (n, K) influence matrix or its factored form
+    (:class:`~sosek_impact.estimators.did_factored.FactoredInfluence`, which supports ``@``);
+    :attr:`psi` is always the dense matrix, built once on first use.
+    """
 
     group: np.ndarray  # (K,) group of each cell, in time units
     time: np.ndarray  # (K,) period of each cell
     att: np.ndarray  # (K,)
-    psi: np.ndarray  # (n, K) influence functions
+    influence: np.ndarray | FactoredInfluence  # (n, K) influence functions, dense or factored
     unit_group: np.ndarray  # (n,) group of each unit, 0 = never treated
     unit_weight: np.ndarray  # (n,)
     cluster_codes: np.ndarray | None
@@ -245,6 +251,13 @@ class CellEstimates:
     first_period: float
     psi_finite: bool | None = None  # known to be all finite (skips a scan of psi)
     bootstrap_weights: str = "mammen"  # multiplier distribution of the bootstrap
+
+    @property
+    def psi(self) -> np.ndarray:
+        """The dense (n, K) influence matrix (built from the factored form once, then kept)."""
+        if isinstance(self.influence, FactoredInfluence):
+            object.__setattr__(self, "influence", self.influence.dense())
+        return self.influence
 
 
 def _weight_matrix(index_sets: Sequence[np.ndarray], n_cells: int, pg: np.ndarray | None) -> np.ndarray:
@@ -283,7 +296,7 @@ def _wif_times_att(
 
 
 def _combine_all(
-    att: np.ndarray, psi: np.ndarray, index_sets: Sequence[np.ndarray], pg: np.ndarray | None,
+    att: np.ndarray, psi: np.ndarray | FactoredInfluence, index_sets: Sequence[np.ndarray], pg: np.ndarray | None,
     wif_args: tuple | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values and (units x outputs) influence functions of weighted averages of cells, one matrix product."""
@@ -322,8 +335,9 @@ def aggregate_cells(
         Drop cells whose ATT is missing instead of raising.
     """
     check_choice("kind", kind, KINDS)
-    group, time, att, psi = est.group, est.time, est.att, est.psi
+    group, time, att = est.group, est.time, est.att
     bad = np.isnan(att)
+    psi = est.psi if bad.any() else est.influence  # factored stays factored: only psi @ weights is needed
     if bad.any():
         if not na_rm:
             raise EstimationError(
@@ -332,8 +346,10 @@ def aggregate_cells(
             )
         keep = ~bad
         group, time, att, psi = group[keep], time[keep], att[keep], psi[:, keep]
-    if not (est.psi_finite and not bad.any()) and not np.isfinite(psi).all():  # no copy of the (units x cells) matrix when it is clean
-        psi = np.nan_to_num(psi)
+    if not (est.psi_finite and not bad.any()):  # no scan or copy of the (units x cells) matrix when it is clean
+        psi = est.psi if psi is est.influence else psi
+        if not np.isfinite(psi).all():
+            psi = np.nan_to_num(psi)
     glist = np.unique(est.unit_group[est.unit_group != 0])
     pg_group = np.array([np.mean(est.unit_weight * (est.unit_group == g)) for g in glist])
     pg = pg_group[np.searchsorted(glist, group)]

@@ -11,14 +11,14 @@ cohort ``g`` and its comparison group. Two ways to compute it, with the same num
   ``n w_i (dY_i - mu_g) / W_g`` in cohort ``g``, ``-n w_i (dY_i - mu_C) / W_C`` in the comparison
   group and 0 elsewhere (``W`` = sum of weights). The propensity score is the constant
   ``W_g / (W_g + W_C)``, so the estimation terms of the propensity score and of the outcome
-  regression vanish. The cohort sums of ``w dY`` come from one ``bincount`` per cell over the
-  units' cohort codes, with no boolean gathers. Cells where that reduction does not hold
+  regression vanish. The means come from one table of cohort-by-period means, and the influence
+  functions are kept in the factored form of :mod:`.did_factored` (per cohort a linear map of
+  the units' outcomes), so no cell touches the units. Cells where that reduction does not hold
   exactly (a propensity score trimmed by ``DRDID``'s rule, a zero weight sum) take the general
-  path.
+  path, and the influence matrix is then stored densely.
 
-Both write into one preallocated (n units x cells) column-major array, so each cell's influence
-function is stored once. ``tests/did/test_fast_path.py`` checks that both paths give the same
-numbers to 1e-12.
+The general path writes into one preallocated (n units x cells) column-major array.
+``tests/did/test_fast_path.py`` checks that both paths give the same numbers to 1e-12.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np
 
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators.did_drdid import ESTIMATORS, TRIM_LEVEL
+from sosek_impact.estimators.did_factored import FactoredInfluence, cohort_blocks
 
 __all__ = ["CellFits", "estimate_cells"]
 
@@ -42,7 +43,7 @@ class CellFits:
     time: np.ndarray  # (K,) period of each cell
     att: np.ndarray  # (K,) NaN where not estimable
     post: np.ndarray  # (K,) 1 if time >= group
-    psi: np.ndarray  # (n, K), Fortran order; NaN columns for cells not estimable
+    psi: np.ndarray | FactoredInfluence  # (n, K), Fortran order, or factored; NaN columns for cells not estimable
     finite: bool  # every column of an estimable cell is finite (no copy needed to clean psi)
 
 
@@ -102,18 +103,20 @@ def estimate_cells(
     glist = np.unique(g_unit[g_unit > 0])
     plan = _cell_plan(glist, tlist, base_period, anticipation)
     k_cells = len(plan)
-    psi = np.zeros((n, k_cells), order="F")
     att = np.full(k_cells, np.nan)
     unconditional = fast and x_wide.shape[2] == 1 and bool(np.isfinite(y_wide).all())
     finite = True
+    psi: np.ndarray | None = None
     if unconditional:
         # cohort code of each unit: 0..G-1 for glist, G for never treated
+        n_codes = len(glist) + 1
         codes = np.where(g_unit > 0, np.searchsorted(glist, g_unit), len(glist))
         cohort_pos = np.r_[np.searchsorted(tlist, glist).astype(float), np.inf]
-        w_cohort = np.bincount(codes, weights=w_unit, minlength=len(glist) + 1)
-        n_cohort = np.bincount(codes, minlength=len(glist) + 1)
-        wy_by_t = np.ascontiguousarray((y_wide * w_unit[:, None]).T)  # (T, n) of w*y: one period contiguous
-        unit_w = None if np.all(w_unit == 1.0) else w_unit
+        zy, zw, bounds, order, means, w_cohort = cohort_blocks(y_wide, w_unit, codes, n_codes)
+        n_cohort = np.diff(bounds)
+        load = np.zeros((n_codes, n_t + 1, k_cells))
+    else:
+        psi = np.zeros((n, k_cells), order="F")
     for k, (g, gp, tp, bp) in enumerate(plan):
         if bp == tp:  # universal base cell: normalised to zero
             att[k] = 0.0
@@ -121,16 +124,17 @@ def estimate_cells(
         if unconditional:
             cg = int(np.searchsorted(glist, g))
             if control == "never":
-                ctrl = np.zeros(len(glist) + 1, dtype=bool)
+                ctrl = np.zeros(n_codes, dtype=bool)
                 ctrl[-1] = True
             else:
                 ctrl = cohort_pos > max(tp, bp) + anticipation
                 ctrl[cg] = False
             ctrl &= n_cohort > 0
             if ctrl.any() and _reduction_holds(method, w_cohort[cg], w_cohort[ctrl].sum()):
-                att[k] = _unconditional_cell(wy_by_t[tp], wy_by_t[bp], unit_w, codes, cg, ctrl, w_cohort, psi[:, k])
-                finite &= bool(np.isfinite(att[k]))
+                att[k] = _unconditional_cell(means, w_cohort, cg, ctrl, tp, bp, n, load[:, :, k])
                 continue
+        if psi is None:
+            psi = np.zeros((n, k_cells), order="F")
         is_g = g_unit == g
         is_c = (g_unit == 0) if control == "never" else (g_pos > max(tp, bp) + anticipation) & ~is_g
         if not is_c.any():
@@ -150,10 +154,17 @@ def estimate_cells(
             continue
         psi[sel, k] = inf * (n / n1)
         finite &= bool(np.isfinite(inf).all())
+    influence: np.ndarray | FactoredInfluence
+    if unconditional:
+        factored = FactoredInfluence(zy=zy, zw=zw, bounds=bounds, order=order, load=load)
+        # cells of the general path (trimmed propensity score, no comparison units) have zero loadings
+        influence = factored if psi is None else psi + factored.dense()
+    else:
+        influence = psi
     group = np.array([c[0] for c in plan], dtype=float)
     time = tlist[[c[2] for c in plan]].astype(float) if k_cells else np.zeros(0)
     post = np.array([int(c[2] >= c[1]) for c in plan], dtype=int)
-    return CellFits(group=group, time=time, att=att, post=post, psi=psi, finite=finite)
+    return CellFits(group=group, time=time, att=att, post=post, psi=influence, finite=finite)
 
 
 def _reduction_holds(method: str, w_treated: float, w_control: float) -> bool:
@@ -167,32 +178,31 @@ def _reduction_holds(method: str, w_treated: float, w_control: float) -> bool:
 
 
 def _unconditional_cell(
-    wy_t: np.ndarray,
-    wy_b: np.ndarray,
-    w: np.ndarray | None,
-    codes: np.ndarray,
+    means: np.ndarray,
+    w_cohort: np.ndarray,
     cg: int,
     ctrl: np.ndarray,
-    w_cohort: np.ndarray,
-    out: np.ndarray,
+    tp: int,
+    bp: int,
+    n: int,
+    load: np.ndarray,
 ) -> float:
-    """Difference of weighted mean changes; writes the influence function into ``out``.
+    """Difference of weighted mean changes; writes the cell's loadings (cohorts x T+1) into ``load``.
 
-    ``wy_t, wy_b``: weighted outcomes ``w * y`` of every unit in the cell's two periods; ``w``:
-    the unit weights (``None`` when all are 1).
+    ``means``: (cohorts, T) weighted cohort means of the unit-centred outcome (:func:`cohort_blocks`);
+    ``cg``: the treated cohort; ``ctrl``: mask of the comparison cohorts. A unit of cohort ``c``
+    has influence ``a(c) w_i (dY_i - mu(c))`` with ``a = n / W_g``, ``mu = mu_g`` in the treated
+    cohort and ``a = -n / W_C``, ``mu = mu_C`` in the comparison cohorts.
     """
-    n = len(codes)
-    wdy = np.subtract(wy_t, wy_b, out=out)  # w dY, in place in the cell's column
-    sums = np.bincount(codes, weights=wdy, minlength=len(w_cohort))
+    change = means[:, tp] - means[:, bp]
     w_t, w_c = w_cohort[cg], w_cohort[ctrl].sum()
-    mu_t, mu_c = sums[cg] / w_t, sums[ctrl].sum() / w_c
-    scale = np.zeros(len(w_cohort))
+    mu_t = change[cg]
+    mu_c = (w_cohort[ctrl] @ change[ctrl]) / w_c
+    a = np.zeros(len(w_cohort))
     centre = np.zeros(len(w_cohort))
-    scale[cg], centre[cg] = n / w_t, mu_t
-    scale[ctrl], centre[ctrl] = -n / w_c, mu_c
-    offset = np.take(scale * centre, codes)
-    if w is not None:
-        offset *= w
-    out *= np.take(scale, codes)
-    out -= offset
+    a[cg], centre[cg] = n / w_t, mu_t
+    a[ctrl], centre[ctrl] = -n / w_c, mu_c
+    load[:, tp] += a
+    load[:, bp] -= a
+    load[:, -1] = a * np.where(a != 0, change - centre, 0.0)
     return float(mu_t - mu_c)

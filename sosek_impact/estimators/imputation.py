@@ -48,6 +48,7 @@ from sosek_impact.estimators._checks import (
     check_columns,
     check_group_column,
     check_missing,
+    check_numeric,
     check_time_column,
     check_unique_pairs,
     never_treated_mask,
@@ -218,6 +219,7 @@ def did_imputation(
     alpha: float = 0.05,
     control: str = "not_yet",
     leave_out: bool = True,
+    covariates: Sequence[str] | None = None,
 ) -> ImputationResult:
     """Imputation DiD estimator of Borusyak, Jaravel & Spiess (2024) with conservative standard errors.
 
@@ -251,6 +253,12 @@ def did_imputation(
         on: with two units per cohort the ordinary version's 95 % intervals covered the ATT in
         only 75 % of simulated study-shaped panels, the leave-out ones in 93.5 % (200 panels,
         8 treated units in 4 cohorts). ``False`` gives BJS's Theorem 3 estimator as printed.
+    covariates
+        Time-varying covariate columns: the step-1 model on the untreated observations becomes
+        ``Y_it = α_i + λ_t + X_it'β`` (BJS eq. 5) and ``Ŷ(0)`` includes ``X_it'β̂``; the
+        estimator stays linear in ``Y`` and the conservative standard errors use its weights,
+        which now include the estimation of ``β`` (BJS Theorem 3 with covariates). Needs
+        ``control="not_yet"`` and ``pretrends=0``.
 
     Returns
     -------
@@ -271,10 +279,18 @@ def did_imputation(
     """
     if int(pretrends) != pretrends or pretrends < 0:
         raise ValueError(f"pretrends must be a non-negative integer, got {pretrends!r}")
+    covariates = list(covariates or [])
+    if covariates and pretrends:
+        raise ValueError("pretrends with covariates is not supported: the pre-trend regression has no covariates")
+    if covariates:
+        check_columns(data, covariates)
+        check_numeric(data, covariates, unit, time)
+        check_missing(data, covariates, unit, time)
     data, uc, tc, gpos, periods = _prepare(data, y, unit, time, group, weights, cluster)
     n_units, n_t = int(uc.max()) + 1, len(periods)
     w = None if weights is None else data[weights].to_numpy(dtype=float)
-    design = ImputationDesign(uc, tc, gpos, w, control, n_units, n_t)
+    x = data[covariates].to_numpy(dtype=float) if covariates else None
+    design = ImputationDesign(uc, tc, gpos, w, control, n_units, n_t, covariates=x, covariate_names=covariates)
     yv = data[y].to_numpy(dtype=float)
     cl_col = unit if cluster is None else cluster
     cl, n_cl = (uc, n_units) if cluster is None else _codes(data[cluster])
@@ -324,7 +340,7 @@ def did_imputation(
         n_units=n_units, n_clusters=int(n_cl), warnings=tuple(notes),
         settings=dict(y=y, unit=unit, time=time, group=group, horizons=horizons, pretrends=int(pretrends),
                       weights=weights, cluster=cl_col, alpha=alpha, control=control,
-                      leave_out=leave_out),
+                      leave_out=leave_out, covariates=covariates),
     )
 
 

@@ -64,6 +64,8 @@ class ImputationDesign:
     control: str
     n_units: int
     n_periods: int
+    covariates: np.ndarray | None = None
+    covariate_names: list[str] | None = None
 
     def __post_init__(self) -> None:
         check_choice("control", self.control, ("never", "not_yet"))
@@ -98,6 +100,49 @@ class ImputationDesign:
                 raise EstimationError(f"period position(s) {missing.tolist()} have no never-treated observation")
             self.feN = TwoWayFE(self.unit[nv], self.time[nv], self.w[nv], self.n_units, self.n_periods)
             self.W0_unit = W0_unit
+        self._set_covariates()
+
+    def _set_covariates(self) -> None:
+        """Covariates of the step-1 model ``Y = α_i + λ_t + X'β`` on ``Ω₀`` (BJS eq. 5), by Frisch–Waugh–Lovell.
+
+        ``x0`` holds the covariates of the untreated rows net of the two-way fixed effects (on
+        ``Ω₀``); ``β = (x0' W x0)⁻¹ x0' W Y₀``.
+        """
+        self.x = None
+        if self.covariates is None:
+            return
+        x = np.asarray(self.covariates, dtype=float)
+        x = x[:, None] if x.ndim == 1 else x
+        if x.shape[1] == 0:
+            return
+        if self.control != "not_yet":
+            raise ValueError("covariates need control='not_yet' (BJS's step-1 model on every untreated observation)")
+        u0 = self.untreated
+        self.x = x
+        self.x0 = self.fe0.residuals(x[u0])
+        self.xwx = (self.x0 * self.w[u0, None]).T @ self.x0
+        w0 = self.w[u0, None]
+        xc = x[u0] - (w0 * x[u0]).sum(axis=0) / w0.sum()
+        left = np.diag(self.xwx) / np.maximum((w0 * xc**2).sum(axis=0), np.finfo(float).tiny)
+        absorbed = left < 1e-10  # (almost) no variation left net of the fixed effects
+        scale = np.sqrt(np.where(absorbed, 1.0, np.diag(self.xwx)))
+        if absorbed.any() or np.linalg.matrix_rank(self.xwx / np.outer(scale, scale), tol=1e-10) < x.shape[1]:
+            names = self.covariate_names or [f"column {j}" for j in range(x.shape[1])]
+            which = f" ({', '.join(repr(names[j]) for j in np.flatnonzero(absorbed))} absorbed by them)" if absorbed.any() else ""
+            raise EstimationError("the covariates are collinear with each other or with the unit and period "
+                                  f"fixed effects among the untreated observations{which}")
+
+    def beta(self, y: np.ndarray) -> np.ndarray | None:
+        """Step-1 covariate coefficients ``β̂`` (``None`` without covariates)."""
+        if self.x is None:
+            return None
+        u0 = self.untreated
+        return np.linalg.solve(self.xwx, (self.x0 * self.w[u0, None]).T @ np.asarray(y, dtype=float)[u0])
+
+    def _x_loadings(self, W1: sp.spmatrix, coefs: tuple) -> np.ndarray:
+        """``(x0' W x0)⁻¹ X' v_FE`` (k, K): how each estimand's weights load on ``β̂``."""
+        p = np.stack([self._fe_estimates(self.x[:, j], W1, coefs) for j in range(self.x.shape[1])])
+        return np.linalg.solve(self.xwx, p)
 
     # ------------------------------------------------------------------ fit
     def fit(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +150,8 @@ class ImputationDesign:
         y = np.asarray(y, dtype=float)
         u0 = self.untreated
         if self.control == "not_yet":
-            return self.fe0.fit(y[u0])
+            b = self.beta(y)
+            return self.fe0.fit(y[u0] if b is None else y[u0] - self.x[u0] @ b)
         nv = ~self.ever
         _, lam = self.feN.fit(y[nv])
         s = np.bincount(self.unit[u0], weights=self.w[u0] * (y[u0] - lam[self.time[u0]]), minlength=self.n_units)
@@ -114,9 +160,11 @@ class ImputationDesign:
         return alpha, lam
 
     def fitted(self, y: np.ndarray) -> np.ndarray:
-        """``Ŷ(0) = α̂_i + λ̂_t`` for every observation."""
+        """``Ŷ(0) = α̂_i + λ̂_t (+ X'β̂)`` for every observation."""
         alpha, lam = self.fit(y)
-        return alpha[self.unit] + lam[self.time]
+        out = alpha[self.unit] + lam[self.time]
+        b = self.beta(y)
+        return out if b is None else out + self.x @ b
 
     # ------------------------------------------------------------------ linear weights
     def _coefficients(self, W1: sp.spmatrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -157,18 +205,33 @@ class ImputationDesign:
             dense = dense[:, None]
         if np.any(dense[self.untreated] != 0):
             raise ValueError("target weights must be zero on untreated observations")
-        A, B, m = self._coefficients(sp.csc_matrix(dense))
+        W1 = sp.csc_matrix(dense)
+        coefs = self._coefficients(W1)
+        A, B, m = coefs
         v = dense.copy()
         u0 = self.untreated
         v[u0] = -self.w[u0, None] * (A[self.unit[u0]] + m[u0, None] * B[self.time[u0]])
+        if self.x is not None:
+            v[u0] -= self.w[u0, None] * (self.x0 @ self._x_loadings(W1, coefs))
         return v[:, 0] if squeeze else v
 
     def estimates(self, y: np.ndarray, W1: sp.spmatrix, coefs: tuple | None = None) -> np.ndarray:
         """``v_k · Y`` for every column of the target weights, without forming ``v``.
 
-        ``coefs`` may pass :meth:`_coefficients` of ``W1`` computed before.
+        ``coefs`` may pass :meth:`_coefficients` of ``W1`` computed before. With covariates,
+        ``τ̂ = v_FE·Y − (v_FE·X) β̂`` (``v_FE`` the weights of the fixed-effects-only model).
         """
-        A, B, m = self._coefficients(W1) if coefs is None else coefs
+        coefs = self._coefficients(W1) if coefs is None else coefs
+        est = self._fe_estimates(y, W1, coefs)
+        b = self.beta(y)
+        if b is None:
+            return est
+        p = np.stack([self._fe_estimates(self.x[:, j], W1, coefs) for j in range(self.x.shape[1])])
+        return est - p.T @ b
+
+    def _fe_estimates(self, y: np.ndarray, W1: sp.spmatrix, coefs: tuple) -> np.ndarray:
+        """``v_FE · y`` for every column of ``W1`` (the fixed-effects part of the weights)."""
+        A, B, m = coefs
         y = np.asarray(y, dtype=float)
         u0 = self.untreated
         ru = np.bincount(self.unit[u0], weights=self.w[u0] * y[u0], minlength=self.n_units)
@@ -226,6 +289,10 @@ class ImputationDesign:
         SU = sp.csr_matrix((we, (cl, self.unit)), shape=(n_clusters, self.n_units))
         ST = sp.csr_matrix((np.where(m, we, 0.0), (cl, self.time)), shape=(n_clusters, self.n_periods))
         scores = np.asarray((S1 @ W1).todense()) - np.asarray(SU @ A) - np.asarray(ST @ B)
+        if self.x is not None:  # the weights' covariate part, -w x0 (x0'Wx0)^-1 X'v_FE, on untreated rows
+            SX = np.zeros((n_clusters, self.x.shape[1]))
+            np.add.at(SX, cl[u0], we[u0, None] * self.x0)
+            scores -= SX @ self._x_loadings(W1, (A, B, m))
         return np.sum(scores**2, axis=0)
 
     # ------------------------------------------------------------------ target weights
