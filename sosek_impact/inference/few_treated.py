@@ -49,19 +49,39 @@ from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.inference.few_treated_ct import (
     control_part_variance,
     control_residual_paths,
-    mixture_quantiles,
-    mixture_two_sided_pvalue,
+    equal_tailed_interval,
+    mixture_equal_tailed_pvalue,
     pairing_sums,
 )
-from sosek_impact.inference.few_treated_result import FewTreatedResult
-from sosek_impact.inference.few_treated_ri import draw_assignments, invert_permutation_test, permutation_pvalue, permuted_statistics
+from sosek_impact.inference.few_treated_result import (
+    FewAssignmentsWarning,
+    FewControlsWarning,
+    FewPrePeriodsWarning,
+    FewTreatedResult,
+    FewTreatedWarning,
+    NoiseRatioWarning,
+    event_label,
+)
+from sosek_impact.inference.few_treated_ri import (
+    critical_value,
+    draw_assignments,
+    invert_permutation_test,
+    permutation_pvalue,
+    permuted_statistics,
+    permuted_sums,
+)
+from sosek_impact.inference.few_treated_scale import MIN_PRE_PERIODS, SCALES, NoiseScales, noise_scales, variance_weights
 from sosek_impact.inference.few_treated_weights import AGGREGATES, cohort_weights, get_linear_weights
 
 __all__ = [
     "FewAssignmentsWarning",
     "FewControlsWarning",
+    "FewPrePeriodsWarning",
     "FewTreatedWarning",
+    "NoiseRatioWarning",
+    "SCALES",
     "few_treated_inference",
+    "infer_linear",
 ]
 
 METHODS = ("randomization", "conley_taber", "wild_bootstrap")
@@ -71,23 +91,19 @@ ESTIMATORS = ("cs", "sa", "imputation")
 _EVENT_TIME_IN = {"cs": "time", "sa": "position", "imputation": "time"}
 
 ASSUMPTIONS = {
-    "randomization": "adoption timing as good as randomly assigned among eligible units (within strata); "
-    "interval inverts a constant effect in every treated cell (exact then)",
-    "conley_taber": "error paths i.i.d. across units, same law for treated and never-treated units; "
+    ("randomization", "pre_period"): "adoption timing as good as randomly assigned among eligible units (within "
+    "strata) and, after dividing each unit's noise by its pre-period scale, noise paths exchangeable across units with "
+    "the same variance before and after treatment; interval inverts a constant effect in every treated cell",
+    ("randomization", "none"): "adoption timing as good as randomly assigned among eligible units (within strata) and "
+    "noise exchangeable across units (treated no noisier than controls); interval inverts a constant effect in every "
+    "treated cell (exact then)",
+    ("conley_taber", "pre_period"): "error paths independent across units, the same law for treated and never-treated "
+    "units after rescaling each by its pre-period scale (Ferman-Pinto); many never-treated units and enough pre-periods",
+    ("conley_taber", "none"): "error paths i.i.d. across units, same law for treated and never-treated units; "
     "many never-treated units (valid as their number grows)",
 }
 
-
-class FewTreatedWarning(UserWarning):
-    """A panel shape at which a few-treated method cannot hold its level, or holds it only coarsely."""
-
-
-class FewAssignmentsWarning(FewTreatedWarning):
-    """Too few distinct re-assignments of adoption timing for the randomisation test's level."""
-
-
-class FewControlsWarning(FewTreatedWarning):
-    """Too few comparison units (or pairings) for the Conley–Taber-type distribution."""
+_WARNING_OF = {"ratio": NoiseRatioWarning, "pre": FewPrePeriodsWarning, "fallback": FewPrePeriodsWarning}
 
 
 def _unit_column(data: pd.DataFrame, unit: str, col: str, units: np.ndarray, what: str) -> np.ndarray:
@@ -119,7 +135,9 @@ def _eligible_mask(data: pd.DataFrame, unit: str, eligible: Any, units: np.ndarr
 
 
 def _panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str, need_never: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    check_panel(data, y=y, unit=unit, time=time, group=group, need_never_treated=need_never, allow_after_last=True)
+    # check_panel recodes groups after the last period as never treated and warns about it (once)
+    data = check_panel(data, y=y, unit=unit, time=time, group=group, need_never_treated=need_never,
+                       allow_after_last=True)
     if not pd.api.types.is_numeric_dtype(data[y]):
         raise GroupColumnError(f"outcome column {y!r} must be numeric, got dtype {data[y].dtype}")
     df = data.sort_values([unit, time], kind="mergesort")
@@ -132,11 +150,7 @@ def _panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str, need_ne
         raise GroupColumnError(f"outcome column {y!r} is not finite at ({unit}={units[i]!r}, {time}={periods[t]:g})")
     g = df[group].to_numpy(dtype=float, na_value=np.nan)[:: T]
     g = np.where(never_treated_mask(g), 0.0, g)
-    late = g > periods[-1]
-    if late.any():
-        warnings.warn(f"{int(late.sum())} unit(s) first treated after the last period {periods[-1]:g} are untreated "
-                      "in the sample and count as never treated", stacklevel=3)
-        g = np.where(late, 0.0, g)
+    g = np.where(g > periods[-1], 0.0, g)  # already recoded by check_panel; kept for safety
     return Y, g, periods, units
 
 
@@ -175,6 +189,7 @@ def few_treated_inference(
     strata: str | None = None,
     min_e: float | None = None,
     max_e: float | None = None,
+    scale: str = "pre_period",
 ) -> FewTreatedResult:
     """Few-treated intervals and p-values for CS, Sun–Abraham or imputation estimates.
 
@@ -190,7 +205,8 @@ def few_treated_inference(
         ``"dr"`` without covariates), ``"sa"`` (Sun–Abraham, never-treated controls) or
         ``"imputation"`` (Borusyak–Jaravel–Spiess).
     aggregate
-        ``"simple"``, ``"dynamic"`` (one term per event time) or ``"group"``.
+        ``"simple"``, ``"dynamic"`` (one term per event time, labelled ``"e=-17"``, ``"e=0"``) or
+        ``"group"``.
     method
         ``"randomization"``, ``"conley_taber"`` or ``"wild_bootstrap"`` (module docstring).
     control
@@ -211,20 +227,38 @@ def few_treated_inference(
         Unit-level column; re-assign only within its levels. Randomisation only.
     min_e, max_e
         Event-time window (as :meth:`ATTgtResult.aggregate`).
+    scale
+        ``"pre_period"`` (default): robust to treated units that are noisier (or quieter) than the
+        controls. Each unit gets a noise scale ``s_i`` from its two-way demeaned outcomes in the
+        periods before the first cohort (:mod:`~sosek_impact.inference.few_treated_scale`);
+        randomisation inference studentises every re-assigned estimate by
+        ``V_pi = sum_i s_i^2 w_{pi,i}' R w_{pi,i}``, Conley–Taber rescales a control path standing
+        in for treated unit ``j`` by ``s_j / s_l`` (Ferman & Pinto 2019). ``"none"``: equal noise
+        assumed (the method before scaling; kept for comparison). Not used by the wild bootstrap
+        (its CR1 statistic is studentised already).
 
     Returns
     -------
     FewTreatedResult
-        Estimates, intervals (possibly infinite), p-values of no effect, the draws behind each
-        term, and warnings about the panel's support.
+        Estimates, intervals (possibly infinite), p-values of no effect from the same test, the
+        draws behind each term, critical values and :meth:`~FewTreatedResult.mde`, the
+        treated/control pre-period variance ratio, and warnings about the panel's support.
 
     Warns
     -----
     FewAssignmentsWarning
         Fewer than ``1 / alpha`` distinct assignments (the test cannot reject at ``alpha``: the
-        interval is the whole line), or fewer than ``20 / alpha`` (attainable levels are coarse).
+        interval is the whole line, critical value and MDE infinite), or fewer than ``20 / alpha``
+        (attainable levels are coarse).
     FewControlsWarning
         Fewer than 20 never-treated units, or fewer than ``2 / alpha`` distinct pairings for a term.
+    NoiseRatioWarning
+        Treated units' pre-period residual variance is far from the controls' (ratio outside
+        ``[1/1.5, 1.5]`` with F-test p < 0.05); says which way an unscaled interval errs.
+    FewPrePeriodsWarning
+        Fewer than two periods before the first cohort (no scale: equal noise assumed), or, for
+        Conley–Taber with ``scale="pre_period"``, fewer than 8 (its rescaling ignores the scales'
+        estimation noise).
 
     Raises
     ------
@@ -236,6 +270,8 @@ def few_treated_inference(
         raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     if control is None:
         control = "not_yet" if estimator == "imputation" else "never"
     if control not in ("never", "not_yet"):
@@ -260,85 +296,200 @@ def few_treated_inference(
         return wild(data, y, unit, time, group, estimator=estimator, aggregate=aggregate, control=control,
                     n_boot=int(n_draws), alpha=alpha, seed=seed, min_e=min_e, max_e=max_e)
 
-    weights_fn = get_linear_weights(estimator)
     Y, g, periods, units = _panel(data, y, unit, time, group, need_never=(control == "never" or method == "conley_taber"))
+    terms, W, X = linear_design(g, periods, estimator, aggregate, control, min_e, max_e)
+    blocks = None
+    if method == "randomization":
+        elig = _eligible_mask(data, unit, eligible, units)
+        if strata is None:
+            blocks = [np.flatnonzero(elig)]
+        else:
+            s = _unit_column(data, unit, strata, units, "strata")
+            blocks = [np.flatnonzero(elig & (s == v)) for v in pd.unique(s[elig])]
+        blocks = [b for b in blocks if len(b) > 1]
+    res = infer_linear(Y, g, periods, terms, W, X, method=method, scale=scale, n_draws=int(n_draws), alpha=alpha,
+                       seed=seed, blocks=blocks, units=units, estimator=estimator, aggregate=aggregate)
+    for msg, cls in res.pop("notes"):
+        warnings.warn(msg, cls, stacklevel=2)
+    settings = dict(y=y, unit=unit, time=time, group=group, control=control, n_draws=int(n_draws), seed=seed,
+                    eligible=eligible, strata=strata, min_e=min_e, max_e=max_e, scale=scale)
+    return FewTreatedResult(estimator=estimator, aggregate=aggregate, method=method, settings=settings, **res)
+
+
+def linear_design(g: np.ndarray, periods: np.ndarray, estimator: str, aggregate: str, control: str,
+                  min_e: float | None = None, max_e: float | None = None) -> tuple[list, np.ndarray, np.ndarray]:
+    """Terms, outcome weights ``W`` (K, n, T) and null exposures ``X`` (K, n, T) of a design.
+
+    Dynamic terms are labelled ``"e=<event time>"``. ``X`` is the treatment indicator for
+    post-treatment terms and the cells at event time ``e`` for a pre-treatment term ``e < 0``.
+    """
+    weights_fn = get_linear_weights(estimator)
     terms, W = weights_fn(g, periods, aggregate=aggregate, control=control, min_e=min_e, max_e=max_e)
     W = np.asarray(W, dtype=float)
     if np.isnan(W).any():
         raise EstimationError(f"{estimator} weights are undefined on this design (a cell without comparison units)")
+    X = _exposures(list(terms), aggregate, estimator, g, periods)
+    if aggregate == "dynamic":
+        terms = [event_label(e) for e in terms]
+    return list(terms), W, X
+
+
+def infer_linear(
+    Y: np.ndarray,
+    g: np.ndarray,
+    periods: np.ndarray,
+    terms: list,
+    W: np.ndarray,
+    X: np.ndarray,
+    *,
+    method: str,
+    scale: str = "pre_period",
+    n_draws: int = 999,
+    alpha: float = 0.05,
+    seed: int | None = 0,
+    blocks: list[np.ndarray] | None = None,
+    units: np.ndarray | None = None,
+    estimator: str = "",
+    aggregate: str = "simple",
+) -> dict[str, Any]:
+    """Randomisation or Conley–Taber inference for a linear estimator on arrays (the shared core).
+
+    :func:`few_treated_inference` calls it after building the panel arrays and the design
+    (:func:`linear_design`); simulations call it directly to reuse one design over many outcomes.
+
+    Parameters
+    ----------
+    Y
+        (n, T) outcomes.
+    g
+        (n,) first-treated periods (0 never).
+    periods
+        (T,) sorted periods.
+    terms, W, X
+        From :func:`linear_design`.
+    method
+        ``"randomization"`` or ``"conley_taber"``.
+    scale, n_draws, alpha, seed
+        As :func:`few_treated_inference`.
+    blocks
+        Randomisation: index arrays of units re-assigned among themselves (default: all units).
+    units
+        Unit labels, for messages.
+    estimator, aggregate
+        For the result's labels.
+
+    Returns
+    -------
+    dict
+        Keyword arguments of :class:`FewTreatedResult` (except ``estimator``, ``aggregate``,
+        ``method``, ``settings``) plus ``notes``: ``(message, warning class)`` pairs to issue.
+    """
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     estimate = np.einsum("kit,it->k", W, Y)
-    settings = dict(y=y, unit=unit, time=time, group=group, control=control, n_draws=int(n_draws), seed=seed,
-                    eligible=eligible, strata=strata, min_e=min_e, max_e=max_e)
+    sc = noise_scales(Y, g, periods, X, scale, units)
+    notes: list[tuple[str, type]] = [(m, _WARNING_OF[kind]) for m, kind in sc.notes]
     if method == "randomization":
-        out = _randomization(data, unit, Y, g, periods, units, terms, W, estimate, estimator, aggregate,
-                             int(n_draws), alpha, seed, eligible, strata)
+        if blocks is None:
+            blocks = [np.arange(len(g))]
+        out = _randomization(Y, g, W, X, estimate, n_draws, alpha, seed, blocks, sc, scale, terms)
+    elif method == "conley_taber":
+        out = _conley_taber(Y, g, W, estimate, n_draws, alpha, seed, sc, scale)
     else:
-        out = _conley_taber(Y, g, W, estimate, int(n_draws), alpha, seed)
-    lo, hi, p, se, dist, exact, n_used, notes, assignments = out
-    for msg, cls in notes:
-        warnings.warn(msg, cls, stacklevel=2)
-    return FewTreatedResult(
-        estimator=estimator, aggregate=aggregate, method=method, terms=tuple(terms), estimate=estimate,
-        conf_low=lo, conf_high=hi, p_value=p, std_error=se, alpha=float(alpha), n_draws=int(n_used), exact=exact,
-        assumptions=ASSUMPTIONS[method], warnings=tuple(m for m, _ in notes),
-        distribution={t: dist[k] for k, t in enumerate(terms)}, settings=settings, assignments=assignments,
-    )
+        raise ValueError(f"method must be 'randomization' or 'conley_taber', got {method!r}")
+    notes.extend(out.pop("notes"))
+    return dict(terms=tuple(terms), estimate=estimate, alpha=float(alpha),
+                assumptions=ASSUMPTIONS[(method, scale)], warnings=tuple(m for m, _ in notes), notes=notes,
+                distribution={t: out["dist"][k] for k, t in enumerate(terms)}, scale=scale,
+                noise_ratio=sc.ratio, noise_ratio_pvalue=sc.ratio_pvalue,
+                **{k: v for k, v in out.items() if k != "dist"})
 
 
-def _randomization(data, unit, Y, g, periods, units, terms, W, estimate, estimator, aggregate, n_draws, alpha, seed,
-                   eligible, strata):
-    elig = _eligible_mask(data, unit, eligible, units)
-    if strata is None:
-        blocks = [np.flatnonzero(elig)]
-    else:
-        s = _unit_column(data, unit, strata, units, "strata")
-        blocks = [np.flatnonzero(elig & (s == v)) for v in pd.unique(s[elig])]
-    blocks = [b for b in blocks if len(b) > 1]
+def _studentiser(L: np.ndarray, cohorts: np.ndarray, sc: NoiseScales, groups: np.ndarray, g: np.ndarray,
+                 scale: str) -> tuple[np.ndarray, np.ndarray]:
+    """(K, A) ``sqrt(V_pi)`` and (K,) ``sqrt(V_0)``; ones when ``scale == "none"`` (V is then constant)."""
+    K = L.shape[0]
+    if scale == "none":
+        return np.ones((K, groups.shape[0])), np.ones(K)
+    q = variance_weights(L, sc.R)  # (K, C)
+    H = sc.s2[:, None, :] * q[:, :, None]  # (K, C, n)
+    V = permuted_sums(H, cohorts, groups)
+    V0 = permuted_sums(H, cohorts, g[None, :])[:, 0]
+    return np.sqrt(V), np.sqrt(V0)
+
+
+def _randomization(Y, g, W, X, estimate, n_draws, alpha, seed, blocks, sc, scale, terms) -> dict[str, Any]:
     assign = draw_assignments(g, blocks, n_draws, seed)
     cohorts, L = cohort_weights(W, g)
-    X = _exposures(list(terms), aggregate, estimator, g, periods)
     a = permuted_statistics(L, cohorts, assign.groups, Y)
     c = permuted_statistics(L, cohorts, assign.groups, X)
     c0 = np.einsum("kit,kit->k", W, X)
-    K = len(terms)
+    sv, sv0 = _studentiser(L, cohorts, sc, assign.groups, g, scale)
+    a_s, c_s = a / sv, c / sv
+    a0_s, c0_s = estimate / sv0, c0 / sv0
+    K = len(estimate)
     lo, hi, p, se = (np.full(K, np.nan) for _ in range(4))
+    crit = np.full((K, 2), np.nan)
     dist = np.empty_like(a)
     notes: list[tuple[str, type]] = []
     n_eff = assign.total if assign.exact else n_draws + 1
     min_p = 1.0 / n_eff
     what = f"{assign.total} distinct assignment(s) of adoption timing" if assign.exact else f"{n_draws} random draws"
+    reason = ""
     if min_p > alpha:
+        reason = (f"infinite: with only {what} the smallest attainable p-value is {min_p:.3g} > alpha = {alpha:g}, "
+                  "so no effect, however large, is significant")
         notes.append((f"only {what}: the smallest attainable p-value {min_p:.3g} exceeds alpha = {alpha:g}, so the test "
-                      "cannot reject; intervals are the whole line", FewAssignmentsWarning))
+                      "cannot reject; intervals are the whole line, critical values and MDE infinite",
+                      FewAssignmentsWarning))
     elif assign.exact and assign.total < 20 / alpha:
         notes.append((f"only {assign.total} distinct assignments of adoption timing: attainable p-values are multiples "
                       f"of {1 / assign.total:.3g}, so the test is conservative", FewAssignmentsWarning))
+    drop = None
+    if assign.exact:
+        same = np.flatnonzero(np.all(assign.groups == g[None, :], axis=1))
+        drop = int(same[0]) if same.size else None
     holes = []
     for k in range(K):
-        p[k] = permutation_pvalue(0.0, estimate[k], c0[k], a[k], c[k], assign.exact)[0]
-        dist[k] = a[k] - estimate[k] / c0[k] * c[k] if c0[k] != 0 else a[k]
+        p[k] = permutation_pvalue(0.0, a0_s[k], c0_s[k], a_s[k], c_s[k], assign.exact)[0]
+        t_hat = a_s[k] - a0_s[k] / c0_s[k] * c_s[k] if c0_s[k] != 0 else a_s[k]
+        dist[k] = sv0[k] * t_hat
         se[k] = float(np.std(dist[k], ddof=1)) if dist.shape[1] > 1 else np.nan
+        cv = sv0[k] * critical_value(a_s[k], alpha, assign.exact, drop)
+        crit[k] = (-cv, cv)
         if min_p > alpha:
             lo[k], hi[k] = -math.inf, math.inf
             continue
-        lo[k], hi[k], connected = invert_permutation_test(estimate[k], c0[k], a[k], c[k], alpha, assign.exact)
+        lo[k], hi[k], connected = invert_permutation_test(a0_s[k], c0_s[k], a_s[k], c_s[k], alpha, assign.exact)
         if not connected:
             holes.append(terms[k])
     if holes:
         notes.append((f"the accepted set of term(s) {holes[:5]} has holes; the interval reported is its hull",
                       FewTreatedWarning))
-    return lo, hi, p, se, dist, assign.exact, len(assign.groups), notes, assign.groups
+    noise = dist if drop is None else np.delete(dist, drop, axis=1)
+    return dict(conf_low=lo, conf_high=hi, p_value=p, std_error=se, dist=dist, exact=assign.exact,
+                n_draws=len(assign.groups), notes=notes, assignments=assign.groups, critical_values=crit,
+                mde_reason=reason, mde_noise=noise)
 
 
-def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed):
+def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed, sc, scale) -> dict[str, Any]:
     never = g == 0
     treated = g > 0
     eta = control_residual_paths(Y, never)
-    sums, exact, total = pairing_sums(W, treated, eta, n_draws, seed)
+    rescale = None
+    notes: list[tuple[str, type]] = []
+    if scale == "pre_period":
+        rescale = np.sqrt(sc.s2[:, treated][:, :, None] / sc.s2[:, never][:, None, :])
+        if sc.n_pre < MIN_PRE_PERIODS:
+            notes.append((f"only {sc.n_pre} period(s) before the first cohort: each noise scale rests on {sc.n_pre - 1} "
+                          "degree(s) of freedom and the Conley-Taber rescaling treats the treated units' scales as known, "
+                          "so its intervals can be too short; prefer method='randomization' (its studentisation "
+                          "re-assigns each scale with its unit)", FewPrePeriodsWarning))
+    sums, exact, total = pairing_sums(W, treated, eta, n_draws, seed, rescale=rescale)
     var_c = control_part_variance(W, never, eta)
     K = len(estimate)
     lo, hi, p, se = (np.full(K, np.nan) for _ in range(4))
-    notes: list[tuple[str, type]] = []
+    crit = np.full((K, 2), np.nan)
     n0 = int(never.sum())
     if n0 < 20:
         notes.append((f"only {n0} never-treated units: the Conley-Taber distribution rests on many comparison units",
@@ -348,10 +499,11 @@ def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed):
     if few:
         notes.append((f"{len(few)} term(s) rest on fewer than {2 / alpha:g} distinct pairings of treated and control "
                       "paths: their tails are resolved coarsely", FewControlsWarning))
+    sds = np.sqrt(np.maximum(var_c, 0.0))
     for k in range(K):
-        sd = math.sqrt(max(var_c[k], 0.0))
-        q_lo, q_hi = mixture_quantiles(sums[k], sd, np.array([alpha / 2, 1 - alpha / 2]))
-        lo[k], hi[k] = estimate[k] - q_hi, estimate[k] - q_lo
-        p[k] = mixture_two_sided_pvalue(estimate[k], sums[k], sd)
+        lo[k], hi[k] = equal_tailed_interval(estimate[k], sums[k], sds[k], alpha)
+        crit[k] = (estimate[k] - hi[k], estimate[k] - lo[k])
+        p[k] = mixture_equal_tailed_pvalue(estimate[k], sums[k], sds[k])
         se[k] = math.sqrt(float(np.var(sums[k])) + var_c[k])
-    return lo, hi, p, se, sums, exact, sums.shape[1], notes, None
+    return dict(conf_low=lo, conf_high=hi, p_value=p, std_error=se, dist=sums, exact=exact, n_draws=sums.shape[1],
+                notes=notes, assignments=None, critical_values=crit, mde_reason="", mde_noise=sums, mde_noise_sd=sds)
