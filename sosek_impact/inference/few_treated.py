@@ -254,7 +254,7 @@ def few_treated_inference(
         Fewer than 20 never-treated units, or fewer than ``2 / alpha`` distinct pairings for a term.
     NoiseRatioWarning
         Treated units' pre-period residual variance is far from the controls' (ratio outside
-        ``[1/1.5, 1.5]`` with F-test p < 0.05); says which way an unscaled interval errs.
+        ``[1/1.5, 1.5]`` with permutation p < 0.05); says which way an unscaled interval errs.
     FewPrePeriodsWarning
         Fewer than two periods before the first cohort (no scale: equal noise assumed), or, for
         Conley–Taber with ``scale="pre_period"``, fewer than 8 (its rescaling ignores the scales'

@@ -63,7 +63,10 @@ def minimum_detectable_effect(noise: np.ndarray, critical: np.ndarray, power: fl
         # detection of +tau switches on at tau = high - e_j, of -tau at tau = e_j - low (closed there)
         cand = np.concatenate([[0.0], high - s, s - low])
         cand = np.unique(cand[cand >= 0])
-        ok = (_detect_discrete(cand, s, low, high) >= power) & (_detect_discrete(-cand, s, low, high) >= power)
+        # evaluate a hair above each candidate: the switch-on point itself is subject to rounding
+        at = cand + 8 * np.finfo(float).eps * np.maximum.reduce([np.abs(cand), np.full(cand.shape, abs(high)),
+                                                                   np.full(cand.shape, abs(low)), np.ones(cand.shape)])
+        ok = (_detect_discrete(at, s, low, high) >= power) & (_detect_discrete(-at, s, low, high) >= power)
         return float(cand[np.argmax(ok)]) if ok.any() else math.inf
 
     def f(t: float) -> float:

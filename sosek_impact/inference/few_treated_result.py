@@ -107,7 +107,7 @@ class FewTreatedResult(ResultsProtocol):
         cohort) or ``"none"`` (equal variance assumed).
     noise_ratio
         Mean pre-period residual variance of the treated units over that of the never-treated
-        units (NaN when not computed); ``noise_ratio_pvalue`` its F-test p-value of equality.
+        units (NaN when not computed); ``noise_ratio_pvalue`` its permutation p-value of equality.
     critical_values
         (K, 2) estimates at or beyond which the test of no effect rejects at ``alpha``:
         it rejects iff ``estimate <= low`` or ``estimate >= high`` (randomisation: ``-c, c``; c is
@@ -209,7 +209,7 @@ class FewTreatedResult(ResultsProtocol):
             lines.append(f"Valid if: {self.assumptions}")
         if np.isfinite(self.noise_ratio):
             lines.append(f"Pre-period residual variance, treated / never-treated: {format_number(self.noise_ratio, 3)} "
-                         f"(F-test of equality p = {format_pvalue(self.noise_ratio_pvalue)})")
+                         f"(permutation p of equal scales = {format_pvalue(self.noise_ratio_pvalue)})")
         return lines
 
     def _summary_footer(self) -> list[str]:

@@ -37,11 +37,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from sosek_impact.errors import EstimationError
 
-__all__ = ["SCALES", "MIN_PRE_PERIODS", "NoiseScales", "noise_scales", "variance_weights", "scale_window"]
+__all__ = ["SCALES", "MIN_PRE_PERIODS", "NoiseScales", "noise_scales", "variance_ratio", "variance_weights",
+           "scale_window"]
 
 #: Valid values of ``scale``.
 SCALES = ("pre_period", "none")
@@ -50,7 +50,7 @@ SCALES = ("pre_period", "none")
 #: on ``MIN_PRE_PERIODS - 1`` degrees of freedom or fewer).
 MIN_PRE_PERIODS = 8
 
-#: Treated/control variance ratio outside ``[1/FAR, FAR]`` with an F-test p-value below
+#: Treated/control variance ratio outside ``[1/FAR, FAR]`` with a permutation p-value below
 #: ``FAR_PVALUE`` is reported as a warning.
 FAR = 1.5
 FAR_PVALUE = 0.05
@@ -70,8 +70,8 @@ class NoiseScales:
         Periods in the base scale window (before the first cohort).
     ratio, ratio_pvalue
         Mean window variance of the ever-treated units over that of the never-treated units and
-        the two-sided F-test p-value of equality (``d`` degrees of freedom per unit); NaN if
-        either group is empty or the window has fewer than two periods.
+        the permutation p-value of equal scales (:func:`variance_ratio`); NaN if either group is
+        empty or the window has fewer than two periods.
     notes
         ``(message, kind)`` pairs for the caller to warn about; ``kind`` is ``"ratio"``,
         ``"pre"`` or ``"fallback"``.
@@ -110,6 +110,29 @@ def _correlation(Y: np.ndarray, never: np.ndarray, s2_never: np.ndarray) -> np.n
     eta = Yc - Yc.mean(axis=1, keepdims=True) - Yc.mean(axis=0, keepdims=True) + Yc.mean()
     z = eta / np.sqrt(s2_never)[:, None]
     return z.T @ z / (n0 - 1)
+
+
+def variance_ratio(raw: np.ndarray, treated: np.ndarray, never: np.ndarray, n_perm: int = 999) -> tuple[float, float]:
+    """Treated / never-treated mean window variance and its permutation p-value of equal scales.
+
+    The p-value is the share of ``n_perm`` random splits of the same units (seeded, so reruns
+    agree) into groups of the same sizes whose log ratio is at least as far from 0, the observed
+    split counted once: exact under exchangeable scales and free of any degrees-of-freedom
+    assumption (serially correlated noise makes an F-test over-reject).
+    """
+    pool = np.flatnonzero(treated | never)
+    v = raw[pool]
+    n1 = int(treated.sum())
+    v1, v0 = float(raw[treated].mean()), float(raw[never].mean())
+    if not (v0 > 0 and v1 > 0):
+        return math.nan, math.nan
+    obs = abs(math.log(v1 / v0))
+    rng = np.random.default_rng(0)
+    idx = np.argsort(rng.random((n_perm, v.size)), axis=1)
+    m1 = v[idx[:, :n1]].mean(axis=1)
+    m0 = v[idx[:, n1:]].mean(axis=1)
+    hits = int((np.abs(np.log(m1 / m0)) >= obs - 1e-12).sum())
+    return v1 / v0, (1 + hits) / (1 + n_perm)
 
 
 def variance_weights(L: np.ndarray, R: np.ndarray) -> np.ndarray:
@@ -162,24 +185,19 @@ def noise_scales(
     ratio = ratio_p = math.nan
     notes: list[tuple[str, str]] = []
     if n_pre >= 2 and treated.any() and never.any():
-        v1, v0 = float(raw[treated].mean()), float(raw[never].mean())
-        if v0 > 0:
-            ratio = v1 / v0
-            d = n_pre - 1
-            cdf = stats.f.cdf(ratio, d * int(treated.sum()), d * int(never.sum()))
-            ratio_p = float(min(1.0, 2 * min(cdf, 1 - cdf)))
+        ratio, ratio_p = variance_ratio(raw, treated, never)
     ones = np.ones((K, n))
     if scale == "none":
         if np.isfinite(ratio) and (ratio > FAR or ratio < 1 / FAR) and ratio_p < FAR_PVALUE:
             way = ("too short (the test over-rejects)" if ratio > 1 else "too long (the test is conservative)")
             notes.append((f"treated units' pre-period residual variance is {ratio:.3g} times the never-treated units' "
-                          f"(F-test p = {ratio_p:.2g}): with scale='none' (equal noise) the intervals are likely {way}; "
+                          f"(permutation p = {ratio_p:.2g}): with scale='none' (equal noise) the intervals are likely {way}; "
                           "the default scale='pre_period' studentises for it", "ratio"))
         return NoiseScales(ones, np.eye(T), n_pre, ratio, ratio_p, tuple(notes))
     if np.isfinite(ratio) and (ratio > FAR or ratio < 1 / FAR) and ratio_p < FAR_PVALUE:
         way = "too short (over-reject)" if ratio > 1 else "too long (conservative)"
         notes.append((f"treated units' pre-period residual variance is {ratio:.3g} times the never-treated units' "
-                      f"(F-test p = {ratio_p:.2g}); these intervals use per-unit scales for it, unscaled "
+                      f"(permutation p = {ratio_p:.2g}); these intervals use per-unit scales for it, unscaled "
                       f"(scale='none') ones would be {way}", "ratio"))
     if n_pre < 2:
         notes.append((f"{n_pre} period(s) before the first cohort: no unit's noise scale can be estimated, so equal "
