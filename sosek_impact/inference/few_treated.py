@@ -70,7 +70,7 @@ from sosek_impact.inference.few_treated_ri import (
     permuted_statistics,
     permuted_sums,
 )
-from sosek_impact.inference.few_treated_scale import MIN_PRE_PERIODS, SCALES, NoiseScales, noise_scales, variance_weights
+from sosek_impact.inference.few_treated_scale import SCALES, NoiseScales, noise_scales, variance_weights
 from sosek_impact.inference.few_treated_weights import AGGREGATES, cohort_weights, get_linear_weights
 
 __all__ = [
@@ -256,9 +256,8 @@ def few_treated_inference(
         Treated units' pre-period residual variance is far from the controls' (ratio outside
         ``[1/1.5, 1.5]`` with permutation p < 0.05); says which way an unscaled interval errs.
     FewPrePeriodsWarning
-        Fewer than two periods before the first cohort (no scale: equal noise assumed), or, for
-        Conley–Taber with ``scale="pre_period"``, fewer than 8 (its rescaling ignores the scales'
-        estimation noise).
+        Fewer than two periods before the first cohort: no scale can be estimated, equal noise is
+        assumed (the result's ``scale`` is then ``"none"``).
 
     Raises
     ------
@@ -388,6 +387,7 @@ def infer_linear(
         raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     estimate = np.einsum("kit,it->k", W, Y)
     sc = noise_scales(Y, g, periods, X, scale, units)
+    scale = sc.effective
     notes: list[tuple[str, type]] = [(m, _WARNING_OF[kind]) for m, kind in sc.notes]
     if method == "randomization":
         if blocks is None:
@@ -480,11 +480,6 @@ def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed, sc, scale) -> dict[st
     notes: list[tuple[str, type]] = []
     if scale == "pre_period":
         rescale = np.sqrt(sc.s2[:, treated][:, :, None] / sc.s2[:, never][:, None, :])
-        if sc.n_pre < MIN_PRE_PERIODS:
-            notes.append((f"only {sc.n_pre} period(s) before the first cohort: each noise scale rests on {sc.n_pre - 1} "
-                          "degree(s) of freedom and the Conley-Taber rescaling treats the treated units' scales as known, "
-                          "so its intervals can be too short; prefer method='randomization' (its studentisation "
-                          "re-assigns each scale with its unit)", FewPrePeriodsWarning))
     sums, exact, total = pairing_sums(W, treated, eta, n_draws, seed, rescale=rescale)
     var_c = control_part_variance(W, never, eta)
     K = len(estimate)

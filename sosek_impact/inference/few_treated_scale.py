@@ -27,8 +27,11 @@ The scales are the units' own, not shrunk toward a pooled value: shrinkage buys 
 at equal noise at the price of under-correcting exactly the noisy treated units the scaling is
 for (measured in ``docs/few_treated.md``). With few pre-periods the scales are noisy; the
 randomisation test stays valid under exchangeability of the *scaled* paths (the noise of a scale
-is a property of the unit, re-assigned with it), Conley–Taber's rescaling does not see that noise
-and warns (:class:`~sosek_impact.inference.few_treated_result.FewPrePeriodsWarning`).
+is a property of the unit, re-assigned with it), and so does Conley–Taber's rescaling: a control
+path divided by its own estimated scale carries the same estimation noise as the treated estimate
+divided by the treated unit's (with 4 pre-periods both covered 0.95–0.97 in the Monte Carlo of
+``docs/few_treated.md``). With fewer than two pre-periods no scale exists: equal noise is assumed,
+with a :class:`~sosek_impact.inference.few_treated_result.FewPrePeriodsWarning`.
 """
 
 from __future__ import annotations
@@ -40,15 +43,11 @@ import numpy as np
 
 from sosek_impact.errors import EstimationError
 
-__all__ = ["SCALES", "MIN_PRE_PERIODS", "NoiseScales", "noise_scales", "variance_ratio", "variance_weights",
+__all__ = ["SCALES", "NoiseScales", "noise_scales", "variance_ratio", "variance_weights",
            "scale_window"]
 
 #: Valid values of ``scale``.
 SCALES = ("pre_period", "none")
-
-#: Fewer periods before the first cohort than this: Conley–Taber's rescaling warns (each scale rests
-#: on ``MIN_PRE_PERIODS - 1`` degrees of freedom or fewer).
-MIN_PRE_PERIODS = 8
 
 #: Treated/control variance ratio outside ``[1/FAR, FAR]`` with a permutation p-value below
 #: ``FAR_PVALUE`` is reported as a warning.
@@ -75,6 +74,8 @@ class NoiseScales:
     notes
         ``(message, kind)`` pairs for the caller to warn about; ``kind`` is ``"ratio"``,
         ``"pre"`` or ``"fallback"``.
+    effective
+        The scaling applied: ``"none"`` when asked for, or after the fallback.
     """
 
     s2: np.ndarray
@@ -83,6 +84,7 @@ class NoiseScales:
     ratio: float
     ratio_pvalue: float
     notes: tuple[tuple[str, str], ...] = ()
+    effective: str = "pre_period"
 
 
 def scale_window(g: np.ndarray, periods: np.ndarray) -> np.ndarray:
@@ -193,7 +195,7 @@ def noise_scales(
             notes.append((f"treated units' pre-period residual variance is {ratio:.3g} times the never-treated units' "
                           f"(permutation p = {ratio_p:.2g}): with scale='none' (equal noise) the intervals are likely {way}; "
                           "the default scale='pre_period' studentises for it", "ratio"))
-        return NoiseScales(ones, np.eye(T), n_pre, ratio, ratio_p, tuple(notes))
+        return NoiseScales(ones, np.eye(T), n_pre, ratio, ratio_p, tuple(notes), "none")
     if np.isfinite(ratio) and (ratio > FAR or ratio < 1 / FAR) and ratio_p < FAR_PVALUE:
         way = "too short (over-reject)" if ratio > 1 else "too long (conservative)"
         notes.append((f"treated units' pre-period residual variance is {ratio:.3g} times the never-treated units' "
@@ -203,7 +205,7 @@ def noise_scales(
         notes.append((f"{n_pre} period(s) before the first cohort: no unit's noise scale can be estimated, so equal "
                       "noise is assumed (as scale='none'); intervals are too short if the treated units are noisier",
                       "fallback"))
-        return NoiseScales(ones, np.eye(T), n_pre, ratio, ratio_p, tuple(notes))
+        return NoiseScales(ones, np.eye(T), n_pre, ratio, ratio_p, tuple(notes), "none")
     s2 = np.empty((K, n))
     cache: dict[bytes, np.ndarray] = {}
     for k in range(K):
