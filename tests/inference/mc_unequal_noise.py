@@ -110,6 +110,37 @@ def coverage(design: str, estimator: str, method: str, scale: str, reps: int, se
             "agree": float(agree.mean()), "reps": reps}
 
 
+def pretest_rejection(design: str, estimator: str, method: str, scale: str, reps: int, trend: float = 0.0,
+                      leads: int | None = None, seed: int = 2, n_draws: int = 499, alpha: float = 0.05) -> float:
+    """Share of panels in which :func:`few_treated_pretest` rejects at ``alpha``.
+
+    ``trend`` adds ``trend * (t - first period)`` to the treated units' outcomes in every period
+    (a linear pre-trend that continues after treatment; the effect stays ``tau = 1``).
+    """
+    from sosek_impact.inference.few_treated_pretest import lead_weights, pretest_arrays
+
+    d = make_design(design)
+    control = "not_yet" if estimator == "imputation" else "never"
+    first = int(np.searchsorted(d.periods, d.g[d.g > 0].min()))
+    k = first - 1 if leads is None else leads
+    _, W = lead_weights(d.g, d.periods, estimator, control, k)
+    post = None
+    if method == "randomization":
+        dyn, Wd, _ = linear_design(d.g, d.periods, estimator, "dynamic", control)
+        ev = np.array([float(t[2:]) for t in dyn])
+        post = (ev[ev >= 0], Wd[ev >= 0])
+    rng = np.random.default_rng(seed)
+    rej = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for r in range(reps):
+            Y = simulate(d, rng) + trend * (d.g[:, None] > 0) * (d.periods - d.periods[0])[None, :]
+            out = pretest_arrays(Y, d.g, d.periods, W, method=method, scale=scale, n_draws=n_draws, seed=r,
+                                 post_effects=post)
+            rej += out["p_value"] <= alpha
+    return rej / reps
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=200)
@@ -118,7 +149,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", default="randomization,conley_taber")
     ap.add_argument("--scales", default="pre_period,none")
     ap.add_argument("--n-draws", type=int, default=999)
+    ap.add_argument("--pretest", action="store_true", help="rejection rates of the joint lead test instead")
+    ap.add_argument("--trend", type=float, default=0.0)
+    ap.add_argument("--leads", type=int, default=None)
     a = ap.parse_args(argv)
+    if a.pretest:
+        print("design,estimator,method,scale,reps,trend,leads,rejection_5pct", flush=True)
+        for design in a.designs.split(","):
+            for est in a.estimators.split(","):
+                for method in a.methods.split(","):
+                    for scale in a.scales.split(","):
+                        r = pretest_rejection(design, est, method, scale, a.reps, a.trend, a.leads, n_draws=a.n_draws)
+                        print(f"{design},{est},{method},{scale},{a.reps},{a.trend},{a.leads},{r:.3f}", flush=True)
+        return 0
     print("design,estimator,method,scale,reps,coverage,median_length,mean_length,p_interval_agree,seconds", flush=True)
     for design in a.designs.split(","):
         for est in a.estimators.split(","):
