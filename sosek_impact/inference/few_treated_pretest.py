@@ -5,20 +5,26 @@ estimator have the same problem as their intervals: their variance rests on the 
 :func:`few_treated_pretest` tests all leads jointly with the same machinery as
 :func:`~sosek_impact.inference.few_treated.few_treated_inference`:
 
-- **the leads** ``theta_e`` (``e = -k, ..., -1``) are linear in the outcome. For ``"cs"`` they are
-  the pre-treatment event-time aggregates of Callaway–Sant'Anna (``base_period="varying"``: each
-  is a one-period change of the cohorts against their comparison units). For ``"imputation"`` they
-  are the lead coefficients of Borusyak, Jaravel & Spiess's test: OLS of the untreated outcomes
-  on unit and period effects and the lead indicators ``1{t - G_i = e}``, ``-k <= e <= -1`` (earlier
+- **the leads** ``theta_e`` are linear in the outcome. For ``"cs"`` they are Callaway–Sant'Anna
+  pre-treatment cells with the universal base ``g - 1`` (``e = -(k+1)..-2``, cohorts weighted by
+  size): a linear pre-trend makes them grow with ``|e|``, where the varying-base leads of
+  ``att_gt`` are one-period changes that each show only the slope (with those, the test had no
+  power against a trend of 0.1 noise SD a year in the Monte Carlo). For ``"imputation"`` they are
+  the lead coefficients of Borusyak, Jaravel & Spiess's test: OLS of the untreated outcomes on
+  unit and period effects and the lead indicators ``1{t - G_i = e}``, ``-k <= e <= -1`` (earlier
   pre-periods are the reference), computed here as weights on ``Y``;
 - **the statistic** is ``S = sum_e theta_e^2 / V_e`` with ``V_e`` the studentisation of
   :mod:`~sosek_impact.inference.few_treated_scale` (``scale="pre_period"``: per-unit noise scales
-  from the periods before the first cohort; ``"none"``: every unit scale 1);
+  from the periods before the first cohort, here after removing each unit's own linear trend too,
+  so that a pre-trend does not inflate the scale it is judged by; ``"none"``: every unit scale 1);
 - **randomisation** (``method="randomization"``): ``S`` under re-assignments of adoption timing.
   Re-assigned leads read outcomes that were treated in the observed assignment, so the test is of
-  the null *no effect before treatment and, after it, the estimated event-time effects*: those
-  cells enter as ``Y - tau_hat_e`` with ``tau_hat_e`` the estimator's own dynamic estimates
-  (exact if the effects are constant within event time, approximate otherwise);
+  the null *no effect before treatment and a constant effect after it*: those cells enter as
+  ``Y - tau_hat`` with ``tau_hat`` the estimator's simple ATT (approximate: ``tau_hat`` is
+  estimated, and effects that change over time leak into the re-assigned leads, which makes the
+  test conservative or liberal depending on their shape). Removing event-time-specific estimates
+  instead would remove the treated units' own noise in event times only one unit reaches, and
+  over-rejected in the Monte Carlo;
 - **Conley–Taber** (``method="conley_taber"``): the leads' error is simulated by pairing treated
   units with rescaled control residual paths (as for the estimates) plus a multivariate normal
   draw for the comparison units' own part; no assumption on post-treatment effects is needed
@@ -49,10 +55,11 @@ from sosek_impact.inference.few_treated_ct import control_residual_paths, pairin
 from sosek_impact.inference.few_treated_result import FewAssignmentsWarning, FewControlsWarning, event_label
 from sosek_impact.inference.few_treated_ri import draw_assignments, permuted_statistics, permuted_sums
 from sosek_impact.inference.few_treated_scale import SCALES, noise_scales, variance_weights
-from sosek_impact.inference.few_treated_weights import cohort_weights, cs_linear_weights
+from sosek_impact.inference.few_treated_weights import _cell_matrix, cohort_weights
 from sosek_impact.results_protocol import ResultsProtocol, format_number, format_pvalue
 
-__all__ = ["FewTreatedPretest", "few_treated_pretest", "imputation_lead_weights", "lead_weights", "pretest_arrays"]
+__all__ = ["FewTreatedPretest", "cs_lead_weights", "few_treated_pretest", "imputation_lead_weights", "lead_weights",
+           "pretest_arrays"]
 
 ESTIMATORS = ("cs", "imputation")
 METHODS = ("randomization", "conley_taber")
@@ -150,11 +157,49 @@ def imputation_lead_weights(g: np.ndarray, periods: np.ndarray, k: int) -> np.nd
     return W
 
 
+def cs_lead_weights(g: np.ndarray, periods: np.ndarray, control: str, k: int) -> tuple[list, np.ndarray]:
+    """(k, n, T) Callaway–Sant'Anna leads with the universal base ``g - 1``, ``e = -(k+1)..-2``.
+
+    Cell ``(g, t)``, ``t < g - 1``: the cohort's mean change from ``g - 1`` to ``t`` minus the
+    comparison units' (never treated, or not yet treated at ``g - 1``, i.e. first treated after
+    ``g - 1`` and not in cohort ``g``); cells of one event time weighted by cohort size. Against a
+    linear pre-trend these leads grow with ``|e|`` (the varying-base leads of ``att_gt`` are
+    one-period changes, each showing only the slope).
+    """
+    n, T = len(g), len(periods)
+    pos = np.where(g > 0, np.searchsorted(periods, g), T + 1)
+    never = g == 0
+    terms, rows = [], []
+    for e in range(-(k + 1), -1):
+        acc = np.zeros((n, T))
+        total = 0
+        for c in np.unique(g[g > 0]):
+            is_g = g == c
+            gp = int(pos[is_g][0])
+            tp, bp = gp + e, gp - 1
+            if tp < 0:
+                continue
+            is_c = never if control == "never" else (pos > bp) & ~is_g
+            if not is_c.any():
+                raise EstimationError(f"no comparison units for cohort {c:g} at its base period")
+            acc += is_g.sum() * _cell_matrix(n, T, is_g, is_c, tp, bp)
+            total += int(is_g.sum())
+        if total:
+            terms.append(event_label(e))
+            rows.append(acc / total)
+    if not rows:
+        raise EstimationError("no lead cell: every cohort starts within two periods of the panel's start")
+    return terms, np.stack(rows)
+
+
 def lead_weights(g: np.ndarray, periods: np.ndarray, estimator: str, control: str, k: int) -> tuple[list, np.ndarray]:
-    """Terms ``"e=-k".."e=-1"`` and (k, n, T) outcome weights of the leads of ``estimator``."""
+    """Terms and (k, n, T) outcome weights of the ``k`` leads of ``estimator``.
+
+    ``"cs"``: universal-base leads ``e = -(k+1)..-2`` (:func:`cs_lead_weights`); ``"imputation"``:
+    the BJS lead coefficients ``e = -k..-1`` (:func:`imputation_lead_weights`).
+    """
     if estimator == "cs":
-        terms, W = cs_linear_weights(g, periods, aggregate="dynamic", control=control, min_e=-k, max_e=-1)
-        return [event_label(e) for e in terms], np.asarray(W, dtype=float)
+        return cs_lead_weights(g, periods, control, k)
     return [event_label(e) for e in range(-k, 0)], imputation_lead_weights(g, periods, k)
 
 
@@ -186,8 +231,8 @@ def few_treated_pretest(
     method
         ``"randomization"`` or ``"conley_taber"``.
     leads
-        Number of leads ``k`` (event times ``-k..-1``); default: the earliest cohort's
-        pre-periods minus one.
+        Number of leads ``k`` (CS: event times ``-(k+1)..-2`` against the base ``-1``; imputation:
+        ``-k..-1`` against earlier periods); default: the earliest cohort's pre-periods minus one.
     control, n_draws, seed, eligible, strata, scale
         As :func:`~sosek_impact.inference.few_treated.few_treated_inference`.
 
@@ -224,9 +269,7 @@ def few_treated_pretest(
         from sosek_impact.inference.few_treated import linear_design
 
         blocks = _blocks(data, unit, units, eligible, strata)
-        dyn_terms, Wd, _ = linear_design(g, periods, estimator, "dynamic", control)
-        ev = np.array([float(t[2:]) for t in dyn_terms])
-        post = (ev[ev >= 0], Wd[ev >= 0])
+        post = linear_design(g, periods, estimator, "simple", control)[1][0]
     out = pretest_arrays(Y, g, periods, W, method=method, scale=scale, n_draws=int(n_draws), seed=seed,
                          blocks=blocks, post_effects=post, units=units)
     for msg, cls in out.pop("notes"):
@@ -264,8 +307,8 @@ def pretest_arrays(
     blocks
         Randomisation: units re-assigned among themselves (default all).
     post_effects
-        Randomisation: ``(event_times, weights)`` of the estimator's post-treatment dynamic
-        estimates, removed from the observed treated cells before re-assignment (none if ``None``).
+        Randomisation: (n, T) weights of the estimator's simple ATT; the estimate is removed from
+        every observed treated cell before re-assignment (nothing removed if ``None``).
     units
         Unit labels for messages.
 
@@ -276,7 +319,7 @@ def pretest_arrays(
         ``terms``, ``settings``; plus ``notes`` to warn about.
     """
     estimate = np.einsum("kit,it->k", W, Y)
-    sc = noise_scales(Y, g, periods, np.zeros_like(W), scale, units)
+    sc = noise_scales(Y, g, periods, np.zeros_like(W), scale, units, detrend=True)
     notes: list[tuple[str, type]] = [(m, _WARNING_OF[kind]) for m, kind in sc.notes]
     cohorts, L = cohort_weights(W, g)
     q = variance_weights(L, sc.R)
@@ -286,11 +329,8 @@ def pretest_arrays(
     if method == "randomization":
         Y0 = Y.copy()
         if post_effects is not None:
-            ev, Wd = post_effects
-            tau = np.einsum("kit,it->k", Wd, Y)
-            e_it = periods[None, :] - g[:, None]
-            for e, t in zip(ev, tau):
-                Y0[(g[:, None] > 0) & (e_it == e)] -= t
+            D = (g[:, None] > 0) & (periods[None, :] >= g[:, None])
+            Y0 = Y - float(np.sum(post_effects * Y)) * D
         assign = draw_assignments(g, blocks if blocks is not None else [np.arange(len(g))], n_draws, seed)
         A = permuted_statistics(L, cohorts, assign.groups, Y0)
         V = permuted_sums(H, cohorts, assign.groups)

@@ -95,13 +95,16 @@ def scale_window(g: np.ndarray, periods: np.ndarray) -> np.ndarray:
     return periods < g[treated].min()
 
 
-def _window_variances(Y: np.ndarray, window: np.ndarray) -> np.ndarray:
+def _window_variances(Y: np.ndarray, window: np.ndarray, detrend: bool = False) -> np.ndarray:
     Z = Y[:, window]
     Tw = Z.shape[1]
-    if Tw < 2:
+    if Tw < 2 + detrend:
         return np.full(Y.shape[0], np.nan)
     E = Z - Z.mean(axis=1, keepdims=True) - Z.mean(axis=0, keepdims=True) + Z.mean()
-    return (E**2).sum(axis=1) / (Tw - 1)
+    if detrend:  # remove each unit's own linear trend too (one more degree of freedom)
+        x = np.arange(Tw) - (Tw - 1) / 2
+        E = E - np.outer(E @ x / (x @ x), x)
+    return (E**2).sum(axis=1) / (Tw - 1 - detrend)
 
 
 def _correlation(Y: np.ndarray, never: np.ndarray, s2_never: np.ndarray) -> np.ndarray | None:
@@ -149,6 +152,8 @@ def noise_scales(
     X: np.ndarray,
     scale: str,
     units: np.ndarray | None = None,
+    *,
+    detrend: bool = False,
 ) -> NoiseScales:
     """Per-unit, per-term noise scales of a design.
 
@@ -167,6 +172,9 @@ def noise_scales(
         ``"pre_period"`` or ``"none"``.
     units
         (n,) unit labels, for messages.
+    detrend
+        Also remove each unit's linear trend in the window before taking the mean square (the
+        lead test's scales, so that a pre-trend does not inflate the scale it is judged by).
 
     Raises
     ------
@@ -183,7 +191,7 @@ def noise_scales(
     treated = g > 0
     base = scale_window(g, periods)
     n_pre = int(base.sum())
-    raw = _window_variances(Y, base)
+    raw = _window_variances(Y, base, detrend)
     ratio = ratio_p = math.nan
     notes: list[tuple[str, str]] = []
     if n_pre >= 2 and treated.any() and never.any():
@@ -201,7 +209,7 @@ def noise_scales(
         notes.append((f"treated units' pre-period residual variance is {ratio:.3g} times the never-treated units' "
                       f"(permutation p = {ratio_p:.2g}); these intervals use per-unit scales for it, unscaled "
                       f"(scale='none') ones would be {way}", "ratio"))
-    if n_pre < 2:
+    if n_pre < 2 + detrend:
         notes.append((f"{n_pre} period(s) before the first cohort: no unit's noise scale can be estimated, so equal "
                       "noise is assumed (as scale='none'); intervals are too short if the treated units are noisier",
                       "fallback"))
@@ -210,11 +218,11 @@ def noise_scales(
     cache: dict[bytes, np.ndarray] = {}
     for k in range(K):
         w = base & ~(np.abs(X[k]) > 0).any(axis=0)
-        if w.sum() < 2:  # a placebo term whose shifted cells cover the window: keep the base window
+        if w.sum() < 2 + detrend:  # a placebo term whose shifted cells cover the window: keep the base window
             w = base
         key = w.tobytes()
         if key not in cache:
-            cache[key] = _window_variances(Y, w)
+            cache[key] = _window_variances(Y, w, detrend)
         s2[k] = cache[key]
     pooled = float(np.mean(raw))
     zero = np.flatnonzero(~(raw > 1e-14 * max(pooled, 1e-300)))

@@ -124,11 +124,7 @@ def pretest_rejection(design: str, estimator: str, method: str, scale: str, reps
     first = int(np.searchsorted(d.periods, d.g[d.g > 0].min()))
     k = first - 1 if leads is None else leads
     _, W = lead_weights(d.g, d.periods, estimator, control, k)
-    post = None
-    if method == "randomization":
-        dyn, Wd, _ = linear_design(d.g, d.periods, estimator, "dynamic", control)
-        ev = np.array([float(t[2:]) for t in dyn])
-        post = (ev[ev >= 0], Wd[ev >= 0])
+    post = linear_design(d.g, d.periods, estimator, "simple", control)[1][0] if method == "randomization" else None
     rng = np.random.default_rng(seed)
     rej = 0
     with warnings.catch_warnings():
