@@ -45,12 +45,8 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import EstimationError
-from sosek_impact.inference.few_treated import (
-    _WARNING_OF,
-    _eligible_mask,
-    _panel,
-    _unit_column,
-)
+from sosek_impact.inference.few_treated import _eligible_mask, _panel, _unit_column
+from sosek_impact.inference.few_treated_core import _WARNING_OF, linear_design
 from sosek_impact.inference.few_treated_ct import control_residual_paths, pairing_sums
 from sosek_impact.inference.few_treated_result import FewAssignmentsWarning, FewControlsWarning, event_label
 from sosek_impact.inference.few_treated_ri import draw_assignments, permuted_statistics, permuted_sums
@@ -266,8 +262,6 @@ def few_treated_pretest(
     terms, W = lead_weights(g, periods, estimator, control, k)
     blocks, post = None, None
     if method == "randomization":
-        from sosek_impact.inference.few_treated import linear_design
-
         blocks = _blocks(data, unit, units, eligible, strata)
         post = linear_design(g, periods, estimator, "simple", control)[1][0]
     out = pretest_arrays(Y, g, periods, W, method=method, scale=scale, n_draws=int(n_draws), seed=seed,

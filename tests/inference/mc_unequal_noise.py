@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sosek_impact.inference.few_treated import infer_linear, linear_design
+from sosek_impact.inference.few_treated_core import infer_linear, linear_design
 
 DESIGNS = ("equal", "sd2", "sd3", "pop", "one")
 STUDY_COHORTS = {2017: 1, 2018: 2, 2024: 1}
@@ -75,21 +75,33 @@ def make_design(name: str) -> Design:
     return Design(name, periods, g, sigma)
 
 
-def simulate(d: Design, rng: np.random.Generator, tau: float = 1.0, rho: float = 0.5) -> np.ndarray:
+def effects(d: Design, kind: str, tau: float = 1.0) -> np.ndarray:
+    """(n, T) treatment effects: ``"constant"`` ``tau``; ``"heterogeneous"``: by cohort (earliest
+    first) 1.5, 1.0, 0.5 ... times ``tau``, growing 10 % a year since adoption."""
+    D = (d.g[:, None] > 0) & (d.periods[None, :] >= d.g[:, None])
+    if kind == "constant":
+        return tau * D
+    base = {c: tau * max(1.5 - 0.5 * i, 0.25) for i, c in enumerate(np.unique(d.g[d.g > 0]))}
+    b = np.array([base.get(c, 0.0) for c in d.g])
+    return D * b[:, None] * 1.1 ** np.maximum(d.periods[None, :] - d.g[:, None], 0)
+
+
+def simulate(d: Design, rng: np.random.Generator, tau: float = 1.0, rho: float = 0.5,
+             effect: str = "constant") -> np.ndarray:
     """(n, T) outcomes of one replication."""
     n, T = len(d.g), len(d.periods)
     e = np.empty((n, T))
     e[:, 0] = rng.normal(size=n)
     for t in range(1, T):
         e[:, t] = rho * e[:, t - 1] + math.sqrt(1 - rho**2) * rng.normal(size=n)
-    D = (d.g[:, None] > 0) & (d.periods[None, :] >= d.g[:, None])
-    return rng.normal(size=(n, 1)) + 0.5 * rng.normal(size=(1, T)) + tau * D + d.sigma[:, None] * e
+    return rng.normal(size=(n, 1)) + 0.5 * rng.normal(size=(1, T)) + effects(d, effect, tau) + d.sigma[:, None] * e
 
 
 def coverage(design: str, estimator: str, method: str, scale: str, reps: int, seed: int = 1, n_draws: int = 999,
-             tau: float = 1.0, alpha: float = 0.05) -> dict[str, float]:
-    """Coverage of ``tau``, mean length, rejection of the truth, and p/interval agreement at 0."""
+             tau: float = 1.0, alpha: float = 0.05, effect: str = "constant") -> dict[str, float]:
+    """Coverage of the simple ATT (the mean effect over treated cells), lengths, p/interval agreement at 0."""
     d = make_design(design)
+    truth = float(effects(d, effect, tau)[(d.g[:, None] > 0) & (d.periods[None, :] >= d.g[:, None])].mean())
     control = "not_yet" if estimator == "imputation" else "never"
     terms, W, X = linear_design(d.g, d.periods, estimator, "simple", control)
     rng = np.random.default_rng(seed)
@@ -99,11 +111,11 @@ def coverage(design: str, estimator: str, method: str, scale: str, reps: int, se
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for r in range(reps):
-            Y = simulate(d, rng, tau)
+            Y = simulate(d, rng, tau, effect=effect)
             out = infer_linear(Y, d.g, d.periods, terms, W, X, method=method, scale=scale, n_draws=n_draws,
                                alpha=alpha, seed=r)
             lo, hi, p = out["conf_low"][0], out["conf_high"][0], out["p_value"][0]
-            cover[r] = lo <= tau <= hi
+            cover[r] = lo <= truth <= hi
             length[r] = hi - lo
             agree[r] = (p <= alpha) == (not lo <= 0 <= hi)
     return {"coverage": float(cover.mean()), "length": float(np.median(length)), "mean_length": float(np.mean(length)),
@@ -148,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pretest", action="store_true", help="rejection rates of the joint lead test instead")
     ap.add_argument("--trend", type=float, default=0.0)
     ap.add_argument("--leads", type=int, default=None)
+    ap.add_argument("--effect", default="constant", choices=("constant", "heterogeneous"))
     a = ap.parse_args(argv)
     if a.pretest:
         print("design,estimator,method,scale,reps,trend,leads,rejection_5pct", flush=True)
@@ -164,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             for method in a.methods.split(","):
                 for scale in a.scales.split(","):
                     t0 = time.perf_counter()
-                    r = coverage(design, est, method, scale, a.reps, n_draws=a.n_draws)
+                    r = coverage(design, est, method, scale, a.reps, n_draws=a.n_draws, effect=a.effect)
                     print(f"{design},{est},{method},{scale},{r['reps']},{r['coverage']:.3f},{r['length']:.3f},"
                           f"{r['mean_length']:.3f},{r['agree']:.3f},{time.perf_counter() - t0:.0f}", flush=True)
     return 0

@@ -18,7 +18,7 @@ import numpy as np
 
 def main(argv: list[str] | None = None) -> int:
     import sosek_impact as si
-    from sosek_impact.inference.few_treated import infer_linear, linear_design
+    from sosek_impact.inference.few_treated_core import infer_linear, linear_design
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=100)

@@ -29,7 +29,7 @@ from scipy import optimize, special
 
 from sosek_impact.estimators import att_gt
 from sosek_impact.inference import FewAssignmentsWarning, few_treated_inference
-from sosek_impact.inference.few_treated import infer_linear, linear_design
+from sosek_impact.inference.few_treated_core import infer_linear, linear_design
 from sosek_impact.inference.few_treated_result import FewPrePeriodsWarning, FewTreatedWarning, NoiseRatioWarning
 from sosek_impact.inference.few_treated_weights import cs_linear_weights
 
