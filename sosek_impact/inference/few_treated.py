@@ -73,6 +73,7 @@ from sosek_impact.inference.few_treated_result import (
     FewTreatedResult,
     FewTreatedWarning,
     NoiseRatioWarning,
+    UnknownScaleError,
 )
 from sosek_impact.inference.few_treated_scale import SCALES
 from sosek_impact.inference.few_treated_weights import AGGREGATES
@@ -84,6 +85,7 @@ __all__ = [
     "FewTreatedWarning",
     "NoiseRatioWarning",
     "SCALES",
+    "UnknownScaleError",
     "few_treated_inference",
     "infer_linear",
     "linear_design",
@@ -232,6 +234,8 @@ def few_treated_inference(
 
     Raises
     ------
+    UnknownScaleError
+        ``scale`` not in :data:`SCALES` (a ``ValueError``; the message lists the choices).
     ValueError, NotImplementedError, EstimationError and the panel checks' typed errors.
     """
     if estimator not in ESTIMATORS:
@@ -241,7 +245,7 @@ def few_treated_inference(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
     if control is None:
         control = "not_yet" if estimator == "imputation" else "never"
     if control not in ("never", "not_yet"):

@@ -27,6 +27,7 @@ from sosek_impact.inference.few_treated_result import (
     FewPrePeriodsWarning,
     FewTreatedWarning,
     NoiseRatioWarning,
+    UnknownScaleError,
     event_label,
 )
 from sosek_impact.inference.few_treated_ri import (
@@ -147,7 +148,7 @@ def infer_linear(
         ``method``, ``settings``) plus ``notes``: ``(message, warning class)`` pairs to issue.
     """
     if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
     estimate = np.einsum("kit,it->k", W, Y)
     sc = noise_scales(Y, g, periods, X, scale, units)
     scale = sc.effective

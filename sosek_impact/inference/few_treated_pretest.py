@@ -48,7 +48,12 @@ from sosek_impact.errors import EstimationError
 from sosek_impact.inference.few_treated import _eligible_mask, _panel, _unit_column
 from sosek_impact.inference.few_treated_core import _WARNING_OF, linear_design
 from sosek_impact.inference.few_treated_ct import control_residual_paths, pairing_sums
-from sosek_impact.inference.few_treated_result import FewAssignmentsWarning, FewControlsWarning, event_label
+from sosek_impact.inference.few_treated_result import (
+    FewAssignmentsWarning,
+    FewControlsWarning,
+    UnknownScaleError,
+    event_label,
+)
 from sosek_impact.inference.few_treated_ri import draw_assignments, permuted_statistics, permuted_sums
 from sosek_impact.inference.few_treated_scale import SCALES, noise_scales, variance_weights
 from sosek_impact.inference.few_treated_weights import _cell_matrix, cohort_weights
@@ -248,7 +253,7 @@ def few_treated_pretest(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
     if method != "randomization" and (eligible is not None or strata is not None):
         raise ValueError("eligible and strata apply to method='randomization' only")
     control = ("not_yet" if estimator == "imputation" else "never") if control is None else control

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sosek_impact.errors import SosekImpactError
 from sosek_impact.results_protocol import ResultsProtocol, format_number, format_pvalue
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "FewTreatedResult",
     "FewTreatedWarning",
     "NoiseRatioWarning",
+    "UnknownScaleError",
     "event_label",
 ]
 
@@ -48,6 +50,10 @@ class NoiseRatioWarning(FewTreatedWarning):
 
 class FewPrePeriodsWarning(FewTreatedWarning):
     """Too few periods before the first cohort for per-unit noise scales."""
+
+
+class UnknownScaleError(SosekImpactError, ValueError):
+    """``scale`` is not one of the valid choices (the message lists them)."""
 
 
 def event_label(e: float) -> str:

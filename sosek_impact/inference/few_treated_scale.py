@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sosek_impact.errors import EstimationError
+from sosek_impact.inference.few_treated_result import UnknownScaleError
 
 __all__ = ["SCALES", "NoiseScales", "noise_scales", "variance_ratio", "variance_weights",
            "scale_window"]
@@ -178,14 +179,14 @@ def noise_scales(
 
     Raises
     ------
-    ValueError
+    UnknownScaleError
         Unknown ``scale`` (the message lists the valid ones).
     EstimationError
         A unit whose outcomes in the window are exactly two-way additive (zero scale): the
         studentised statistic would divide by zero for it.
     """
     if scale not in SCALES:
-        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
     K, n, T = X.shape
     never = g == 0
     treated = g > 0

@@ -30,7 +30,13 @@ from scipy import optimize, special
 from sosek_impact.estimators import att_gt
 from sosek_impact.inference import FewAssignmentsWarning, few_treated_inference
 from sosek_impact.inference.few_treated_core import infer_linear, linear_design
-from sosek_impact.inference.few_treated_result import FewPrePeriodsWarning, FewTreatedWarning, NoiseRatioWarning
+from sosek_impact.errors import SosekImpactError
+from sosek_impact.inference.few_treated_result import (
+    FewPrePeriodsWarning,
+    FewTreatedWarning,
+    NoiseRatioWarning,
+    UnknownScaleError,
+)
 from sosek_impact.inference.few_treated_weights import cs_linear_weights
 
 
@@ -125,10 +131,11 @@ def test_scale_none_is_the_equal_variance_method_and_bad_scale_is_refused():
         warnings.simplefilter("ignore", FewTreatedWarning)
         r = few_treated_inference(d, *COLS, scale="none", alpha=0.1)
     assert r.scale == "none" and "equal noise" in r.summary()
-    with pytest.raises(ValueError, match=r"scale must be one of \('pre_period', 'none'\), got 'pooled'"):
+    with pytest.raises(UnknownScaleError, match=r"scale must be one of \('pre_period', 'none'\), got 'pooled'"):
         few_treated_inference(d, *COLS, scale="pooled")
-    with pytest.raises(ValueError, match="scale must be one of"):
+    with pytest.raises(UnknownScaleError, match="scale must be one of"):
         few_treated_inference(d, *COLS, method="conley_taber", scale="size")
+    assert issubclass(UnknownScaleError, SosekImpactError) and issubclass(UnknownScaleError, ValueError)
 
 
 # ----------------------------------------------------------------------------- CT: est - quantile
