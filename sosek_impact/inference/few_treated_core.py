@@ -59,7 +59,7 @@ ASSUMPTIONS = {
     "many never-treated units (valid as their number grows)",
 }
 
-_WARNING_OF = {"ratio": NoiseRatioWarning, "pre": FewPrePeriodsWarning, "fallback": FewPrePeriodsWarning}
+_WARNING_OF = {"ratio": NoiseRatioWarning, "controls": FewControlsWarning, "fallback": FewPrePeriodsWarning}
 
 
 def _exposures(terms: list, aggregate: str, estimator: str, g: np.ndarray, periods: np.ndarray) -> np.ndarray:

@@ -74,7 +74,7 @@ class NoiseScales:
         empty or the window has fewer than two periods.
     notes
         ``(message, kind)`` pairs for the caller to warn about; ``kind`` is ``"ratio"``,
-        ``"pre"`` or ``"fallback"``.
+        ``"controls"`` or ``"fallback"``.
     effective
         The scaling applied: ``"none"`` when asked for, or after the fallback.
     """
@@ -237,5 +237,5 @@ def noise_scales(
     if R is None:
         R = np.eye(T)
         notes.append(("fewer than two never-treated units: the noise correlation over time cannot be estimated, "
-                      "so the studentisation assumes none", "pre"))
+                      "so the studentisation assumes none", "controls"))
     return NoiseScales(s2, R, n_pre, ratio, ratio_p, tuple(notes))

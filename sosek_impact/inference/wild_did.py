@@ -286,6 +286,8 @@ def wild_bootstrap_did(
         estimate=np.array(est), conf_low=np.array(lo), conf_high=np.array(hi), p_value=np.array(p),
         std_error=np.array(se), alpha=float(alpha), n_draws=int(B_used), exact=bool(exact),
         assumptions=_ASSUMPTIONS, warnings=tuple(notes), distribution=dist,
+        mde_reason="absent: the wild bootstrap tests the CR1 t statistic, and gives no critical value in the "
+                   "estimate's units",
         settings=dict(y=y, unit=unit, time=time, group=group, estimator=estimator, aggregate=aggregate,
                       control=control, n_boot=n_boot, seed=seed, min_e=min_e, max_e=max_e,
                       weight_type=weight_type, restricted=True, cluster=unit),
