@@ -19,6 +19,8 @@ Data-generating process (known truth): ``Y_it = a_i + l_t + tau D_it + sigma_i e
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import math
 import sys
 import time
@@ -97,9 +99,35 @@ def simulate(d: Design, rng: np.random.Generator, tau: float = 1.0, rho: float =
     return rng.normal(size=(n, 1)) + 0.5 * rng.normal(size=(1, T)) + effects(d, effect, tau) + d.sigma[:, None] * e
 
 
+@contextlib.contextmanager
+def shrunk_scales(prior_df: float):
+    """Within the block, shrink every unit's squared scale toward the pooled one with ``prior_df``
+    degrees of freedom (the alternative ``docs/few_treated.md`` measured and rejected)."""
+    import sosek_impact.inference.few_treated_core as core
+
+    orig = core.noise_scales
+
+    def shrunk(*args, **kwargs):
+        sc = orig(*args, **kwargs)
+        if sc.effective != "pre_period" or prior_df <= 0:
+            return sc
+        d = sc.n_pre - 1
+        pool = sc.s2.mean(axis=1, keepdims=True)
+        return dataclasses.replace(sc, s2=(d * sc.s2 + prior_df * pool) / (d + prior_df))
+
+    core.noise_scales = shrunk
+    try:
+        yield
+    finally:
+        core.noise_scales = orig
+
+
 def coverage(design: str, estimator: str, method: str, scale: str, reps: int, seed: int = 1, n_draws: int = 999,
-             tau: float = 1.0, alpha: float = 0.05, effect: str = "constant") -> dict[str, float]:
+             tau: float = 1.0, alpha: float = 0.05, effect: str = "constant", prior_df: float = 0.0) -> dict[str, float]:
     """Coverage of the simple ATT (the mean effect over treated cells), lengths, p/interval agreement at 0."""
+    if prior_df > 0:
+        with shrunk_scales(prior_df):
+            return coverage(design, estimator, method, scale, reps, seed, n_draws, tau, alpha, effect)
     d = make_design(design)
     truth = float(effects(d, effect, tau)[(d.g[:, None] > 0) & (d.periods[None, :] >= d.g[:, None])].mean())
     control = "not_yet" if estimator == "imputation" else "never"
@@ -161,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trend", type=float, default=0.0)
     ap.add_argument("--leads", type=int, default=None)
     ap.add_argument("--effect", default="constant", choices=("constant", "heterogeneous"))
+    ap.add_argument("--prior-df", type=float, default=0.0, help="shrink the scales toward the pooled one")
     a = ap.parse_args(argv)
     if a.pretest:
         print("design,estimator,method,scale,reps,trend,leads,rejection_5pct", flush=True)
@@ -177,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
             for method in a.methods.split(","):
                 for scale in a.scales.split(","):
                     t0 = time.perf_counter()
-                    r = coverage(design, est, method, scale, a.reps, n_draws=a.n_draws, effect=a.effect)
+                    r = coverage(design, est, method, scale, a.reps, n_draws=a.n_draws, effect=a.effect,
+                                 prior_df=a.prior_df)
                     print(f"{design},{est},{method},{scale},{r['reps']},{r['coverage']:.3f},{r['length']:.3f},"
                           f"{r['mean_length']:.3f},{r['agree']:.3f},{time.perf_counter() - t0:.0f}", flush=True)
     return 0
