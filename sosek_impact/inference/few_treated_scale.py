@@ -15,7 +15,8 @@ gives each unit a scale that re-assignment cannot change:
 - **the scale** ``s_i^2`` of unit ``i`` is the mean square of its two-way demeaned outcomes in the
   window (unit and period means removed over all units), ``d = T_w - 1`` degrees of freedom;
 - **the correlation** of a unit's noise over time, ``R``, is the mean outer product of the
-  never-treated units' two-way demeaned paths over all periods, each divided by its own scale.
+  never-treated units' two-way demeaned paths over all periods (means over those units only),
+  each divided by its own root mean square; it reads no treated cell.
 
 With these, the variance of a linear estimate ``sum_i w_i' eps_i`` is ``V = sum_i s_i^2 w_i' R w_i``;
 :mod:`~sosek_impact.inference.few_treated` studentises randomisation statistics by it and rescales
@@ -108,14 +109,23 @@ def _window_variances(Y: np.ndarray, window: np.ndarray, detrend: bool = False) 
     return (E**2).sum(axis=1) / (Tw - 1 - detrend)
 
 
-def _correlation(Y: np.ndarray, never: np.ndarray, s2_never: np.ndarray) -> np.ndarray | None:
+def _correlation(Y: np.ndarray, never: np.ndarray) -> np.ndarray | None:
+    """Noise correlation over periods from the never-treated units' outcomes alone.
+
+    Each unit's two-way demeaned path (means over never-treated units only) is divided by its own
+    root mean square, so ``R`` has mean diagonal 1 and reads no treated cell: a null that shifts
+    treated cells (test inversion) cannot change it.
+    """
     n0 = int(never.sum())
     if n0 < 2:
         return None
     Yc = Y[never]
     eta = Yc - Yc.mean(axis=1, keepdims=True) - Yc.mean(axis=0, keepdims=True) + Yc.mean()
-    z = eta / np.sqrt(s2_never)[:, None]
-    return z.T @ z / (n0 - 1)
+    rms = np.sqrt((eta**2).mean(axis=1))
+    if not (rms > 0).all():
+        return None
+    z = eta / rms[:, None]
+    return z.T @ z / n0
 
 
 def variance_ratio(raw: np.ndarray, treated: np.ndarray, never: np.ndarray, n_perm: int = 999) -> tuple[float, float]:
@@ -233,9 +243,9 @@ def noise_scales(
                               "cohort (outcome exactly unit + period effects there): its noise scale is zero; "
                               "use scale='none'")
     s2 = np.maximum(s2, 1e-14 * pooled)
-    R = _correlation(Y, never, raw[never])
+    R = _correlation(Y, never)
     if R is None:
         R = np.eye(T)
-        notes.append(("fewer than two never-treated units: the noise correlation over time cannot be estimated, "
-                      "so the studentisation assumes none", "controls"))
+        notes.append(("fewer than two never-treated units with residual variation: the noise correlation over time "
+                      "cannot be estimated, so the studentisation assumes none", "controls"))
     return NoiseScales(s2, R, n_pre, ratio, ratio_p, tuple(notes))

@@ -87,8 +87,8 @@ def _hand_studentised_p(d: pd.DataFrame, tau: float, assignments: list[np.ndarra
     never = g_obs == 0
     Yc = Y0[never]
     eta = Yc - Yc.mean(axis=1, keepdims=True) - Yc.mean(axis=0, keepdims=True) + Yc.mean()
-    z = eta / np.sqrt(s2[never])[:, None]
-    R = z.T @ z / (never.sum() - 1)
+    z = eta / np.sqrt((eta**2).mean(axis=1))[:, None]
+    R = z.T @ z / never.sum()
 
     def t_stat(groups: np.ndarray) -> float:
         dd = d.assign(y=d["y"] - tau * D.ravel(), group=np.repeat(groups, len(periods)).astype(int))
@@ -286,3 +286,33 @@ def test_scaling_restores_coverage_when_treated_noise_is_three_times(method):
     assert scaled["coverage"] > 0.90, scaled
     assert plain["coverage"] < 0.80, plain
     assert scaled["agree"] == plain["agree"] == 1.0
+
+
+@pytest.mark.parametrize("term", ["e=-3", "e=1"])
+def test_dynamic_interval_ends_are_where_the_shifted_panel_stops_rejecting(term):
+    """Inverting a term is testing it on the outcome shifted by ``tau X_k`` (``X_k``: the treated
+    cells for ``e >= 0``, the cells at event time ``e`` for a placebo term ``e < 0``). The ends of
+    the studentised interval must be where the package's own p-value of no effect on the shifted
+    panel crosses alpha. This fails if a placebo term's scales read the cells its null shifts."""
+    groups = np.array([2005, 2006] + [0] * 10)
+    d = _panel(groups, T=9, sd_treated=2.0, seed=9, effect=1.5)
+    alpha = 0.1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewTreatedWarning)
+        r = few_treated_inference(d, *COLS, aggregate="dynamic", alpha=alpha)
+    k = list(r.terms).index(term)
+    e = int(term[2:])
+    ev = d["time"] - d["group"]
+    X = ((d["group"] > 0) & ((ev >= 0) if e >= 0 else (ev == e))).astype(float)
+
+    def p_at(tau: float) -> float:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FewTreatedWarning)
+            rr = few_treated_inference(d.assign(y=d["y"] - tau * X), *COLS, aggregate="dynamic", alpha=alpha)
+        return float(rr.p_value[k])
+
+    lo, hi = r.conf_low[k], r.conf_high[k]
+    assert r.exact and math.isfinite(lo) and math.isfinite(hi)
+    eps = 1e-6 * (hi - lo)
+    assert p_at(lo + eps) > alpha >= p_at(lo - eps)
+    assert p_at(hi - eps) > alpha >= p_at(hi + eps)
