@@ -115,9 +115,11 @@ class FewTreatedResult(ResultsProtocol):
         Mean pre-period residual variance of the treated units over that of the never-treated
         units (NaN when not computed); ``noise_ratio_pvalue`` its permutation p-value of equality.
     critical_values
-        (K, 2) estimates at or beyond which the test of no effect rejects at ``alpha``:
-        it rejects iff ``estimate <= low`` or ``estimate >= high`` (randomisation: ``-c, c``; c is
-        ``inf`` when the assignments cannot reach ``alpha``). ``None`` where the method gives none.
+        (K, 2) estimates beyond which the test of no effect rejects at ``alpha``: it rejects iff
+        ``estimate < low`` or ``estimate > high`` (randomisation: ``-c, c`` at the observed
+        assignment's scale, ``c`` infinite when the assignments cannot reach ``alpha``;
+        Conley–Taber: the ``alpha/2`` and ``1 - alpha/2`` quantiles of the error). ``None`` where
+        the method gives none.
     mde_reason
         Why :meth:`mde` is infinite or absent, when it is.
     mde_noise
