@@ -316,3 +316,24 @@ def test_dynamic_interval_ends_are_where_the_shifted_panel_stops_rejecting(term)
     eps = 1e-6 * (hi - lo)
     assert p_at(lo + eps) > alpha >= p_at(lo - eps)
     assert p_at(hi - eps) > alpha >= p_at(hi + eps)
+
+
+@pytest.mark.parametrize("sd", [0.0, 0.3])
+def test_equal_tailed_interval_is_the_acceptance_set_of_its_pvalue(sd):
+    """For discrete (sd = 0) and smooth mixtures: tau is inside the interval iff p(theta - tau) > alpha,
+    checked on a fine set of tau around both ends (the discrete ends are order statistics)."""
+    from sosek_impact.inference.few_treated_ct import equal_tailed_interval, mixture_equal_tailed_pvalue
+
+    rng = np.random.default_rng(3)
+    for B, alpha in [(37, 0.1), (200, 0.05), (1000, 0.05)]:
+        c = rng.exponential(size=B) - 1.0
+        theta = 0.4
+        lo, hi = equal_tailed_interval(theta, c, sd, alpha)
+        taus = np.concatenate([np.linspace(lo - 0.5, hi + 0.5, 401), [lo, hi], lo + np.array([-1e-7, 1e-7]),
+                               hi + np.array([-1e-7, 1e-7])])
+        for tau in taus:
+            p = mixture_equal_tailed_pvalue(theta - tau, c, sd)
+            inside = lo <= tau <= hi
+            if min(abs(tau - lo), abs(tau - hi)) < (1e-9 if sd > 0 else 1e-12):
+                continue  # the end itself: theta - end equals the quantile only up to rounding
+            assert inside == (p > alpha), (B, alpha, tau, lo, hi, p)
