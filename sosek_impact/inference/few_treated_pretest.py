@@ -117,8 +117,13 @@ class FewTreatedPretest(ResultsProtocol):
 
     def _summary_header(self) -> list[str]:
         how = "all assignments/pairings (exact)" if self.exact else f"{format_number(self.n_draws)} draws"
+        valid = {"randomization": "timing as good as random and scaled noise exchangeable across units; after "
+                                  "treatment a constant effect (removed as the simple ATT)",
+                 "conley_taber": "error paths independent across units, one law after rescaling; many never-treated "
+                                 "units"}[self.method]
         return [f"Joint test of {len(self.terms)} lead(s), {self.estimator} with {self.method} inference, {how}, "
                 f"scale={self.scale}",
+                f"Valid if: {valid}; a trend that starts only at treatment is not seen",
                 f"S = sum of squared studentised leads = {format_number(self.statistic)}, p = {format_pvalue(self.p_value)}"]
 
     def _summary_footer(self) -> list[str]:
