@@ -94,6 +94,8 @@ def linear_design(g: np.ndarray, periods: np.ndarray, estimator: str, aggregate:
     X = _exposures(list(terms), aggregate, estimator, g, periods)
     if aggregate == "dynamic":
         terms = [event_label(e) for e in terms]
+    elif aggregate == "group":  # one label type for every estimator: 2004, not 2004.0
+        terms = [int(t) if float(t).is_integer() else float(t) for t in terms]
     return list(terms), W, X
 
 
