@@ -3,39 +3,58 @@
 :func:`few_treated_inference` puts an interval and a p-value that are meant to hold with one or two
 treated units per cohort beside the point estimates of Callaway–Sant'Anna (``"cs"``),
 Sun–Abraham (``"sa"``) or the imputation estimator (``"imputation"``), aggregated as ``"simple"``,
-``"dynamic"`` or ``"group"``. Methods:
+``"dynamic"`` or ``"group"``. The interval and the p-value always come from one test: the
+interval is the set of effects the test does not reject, the p-value that test at zero, so
+``p <= alpha`` exactly when the interval excludes 0.
+
+Noise scaling (``scale``). The treated regencies may be noisier than the controls (smaller
+populations). With ``scale="pre_period"`` (default) each unit gets a noise scale ``s_i`` from its
+two-way demeaned outcomes in the periods before the first cohort (untreated for every unit under
+every re-assignment; :mod:`~sosek_impact.inference.few_treated_scale`). ``scale="none"`` assumes
+equal noise (the method before scaling; it over-rejects when the treated units are noisier:
+Ferman & Pinto 2019).
 
 ``"randomization"``
     Re-assign the first-treated periods across eligible units (within ``strata``), keeping the
     cohort sizes; all distinct assignments when there are at most ``n_draws``, else ``n_draws``
-    random ones. The interval inverts the permutation test of a sharp null exactly (no grid):
+    random ones. The statistic of assignment ``pi`` is the estimate divided by
+    ``sqrt(V_pi)``, ``V_pi = sum_i s_i^2 w_{pi,i}' R w_{pi,i}`` (``R`` the noise correlation over
+    time; ``V`` is constant under ``scale="none"``, so the test is then the unstudentised one).
+    ``V`` does not depend on the effect tested, so the statistic stays linear in it and the
+    interval is the exact inversion of the test (closed-form breakpoints, no grid):
     post-treatment terms (simple, group, dynamic ``e >= 0``) invert *a constant effect ``tau`` in
     every treated cell*, ``Y(0) = Y - tau D``; a pre-treatment dynamic term ``e < 0`` inverts *an
-    effect ``delta`` in the cells at event time ``e`` and none elsewhere*, ``Y(0) = Y - delta P_e``
-    (so its interval is a placebo check that is exact only if post-treatment effects are zero too).
-    **Exact** (finite-sample) when adoption timing is as good as randomly assigned among the
-    eligible units (within strata) and the sharp null holds; with heterogeneous effects the
-    constant-effect null is false for every ``tau`` and the interval is a test of a null that does
-    not hold (see ``docs/few_treated.md`` for its coverage then).
+    effect ``delta`` in the cells at event time ``e`` and none elsewhere* (its scales leave those
+    cells out), so its interval is a placebo check that is exact only if post-treatment effects are
+    zero too. **Valid** when adoption timing is as good as randomly assigned among the eligible
+    units (within strata) and, after dividing each unit's noise by its scale, the noise paths are
+    exchangeable across units (exact then, under the sharp null, up to ``R`` being estimated from
+    the observed controls); with heterogeneous effects the constant-effect null is false for every
+    ``tau`` (see ``docs/few_treated.md`` for the coverage then).
 ``"conley_taber"``
     The estimator's error ``sum_i w_i' eps_i`` is simulated by pairing each treated unit's weights
-    with never-treated units' residual paths (all pairings or a seeded subset), plus a normal term
-    for the comparison units' own errors (:mod:`~sosek_impact.inference.few_treated_ct`).
+    with never-treated units' residual paths, each rescaled by ``s_j / s_l`` (Ferman–Pinto), plus a
+    normal term for the comparison units' own errors
+    (:mod:`~sosek_impact.inference.few_treated_ct`); equal-tailed test and its inversion.
     **Asymptotically valid** as the number of never-treated units grows, with the treated units
-    fixed, if error paths are independent across units and identically distributed for treated and
-    comparison units (serial correlation allowed); heterogeneous effects are allowed (the
-    estimators' weights reproduce their estimand exactly).
+    fixed, if error paths are independent across units and, after rescaling, identically
+    distributed for treated and comparison units (serial correlation allowed); heterogeneous
+    effects are allowed (the estimators' weights reproduce their estimand exactly).
 ``"wild_bootstrap"``
     Restricted wild cluster bootstrap of the estimator's regression form, in
-    ``sosek_impact.inference.wild_did`` (see there).
+    ``sosek_impact.inference.wild_did`` (see there; ``scale`` does not apply).
+
+What no scaling can catch: noise that appears only after treatment (idiosyncratic effects, a
+series that changes its measurement when a post opens). The scales are measured before the first
+cohort and assumed to hold after it; so is the noise correlation ``R``.
 
 All three rely on the estimators being linear in the outcome for a fixed design
-(:mod:`~sosek_impact.inference.few_treated_weights`).
+(:mod:`~sosek_impact.inference.few_treated_weights`). The joint lead test under the same
+inference is :func:`sosek_impact.inference.few_treated_pretest.few_treated_pretest`.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from importlib import import_module
@@ -44,51 +63,36 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sosek_impact.errors import EstimationError, GroupColumnError
+from sosek_impact.errors import GroupColumnError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
-from sosek_impact.inference.few_treated_ct import (
-    control_part_variance,
-    control_residual_paths,
-    mixture_quantiles,
-    mixture_two_sided_pvalue,
-    pairing_sums,
+from sosek_impact.inference.few_treated_core import infer_linear, linear_design
+from sosek_impact.inference.few_treated_result import (
+    FewAssignmentsWarning,
+    FewControlsWarning,
+    FewPrePeriodsWarning,
+    FewTreatedResult,
+    FewTreatedWarning,
+    NoiseRatioWarning,
+    UnknownScaleError,
 )
-from sosek_impact.inference.few_treated_result import FewTreatedResult
-from sosek_impact.inference.few_treated_ri import draw_assignments, invert_permutation_test, permutation_pvalue, permuted_statistics
-from sosek_impact.inference.few_treated_weights import AGGREGATES, cohort_weights, get_linear_weights
+from sosek_impact.inference.few_treated_scale import SCALES
+from sosek_impact.inference.few_treated_weights import AGGREGATES
 
 __all__ = [
     "FewAssignmentsWarning",
     "FewControlsWarning",
+    "FewPrePeriodsWarning",
     "FewTreatedWarning",
+    "NoiseRatioWarning",
+    "SCALES",
+    "UnknownScaleError",
     "few_treated_inference",
+    "infer_linear",
+    "linear_design",
 ]
 
 METHODS = ("randomization", "conley_taber", "wild_bootstrap")
 ESTIMATORS = ("cs", "sa", "imputation")
-
-#: Event-time convention of each estimator's dynamic terms (for the pre-treatment exposure).
-_EVENT_TIME_IN = {"cs": "time", "sa": "position", "imputation": "time"}
-
-ASSUMPTIONS = {
-    "randomization": "adoption timing as good as randomly assigned among eligible units (within strata); "
-    "interval inverts a constant effect in every treated cell (exact then)",
-    "conley_taber": "error paths i.i.d. across units, same law for treated and never-treated units; "
-    "many never-treated units (valid as their number grows)",
-}
-
-
-class FewTreatedWarning(UserWarning):
-    """A panel shape at which a few-treated method cannot hold its level, or holds it only coarsely."""
-
-
-class FewAssignmentsWarning(FewTreatedWarning):
-    """Too few distinct re-assignments of adoption timing for the randomisation test's level."""
-
-
-class FewControlsWarning(FewTreatedWarning):
-    """Too few comparison units (or pairings) for the Conley–Taber-type distribution."""
-
 
 def _unit_column(data: pd.DataFrame, unit: str, col: str, units: np.ndarray, what: str) -> np.ndarray:
     if col not in data.columns:
@@ -119,7 +123,9 @@ def _eligible_mask(data: pd.DataFrame, unit: str, eligible: Any, units: np.ndarr
 
 
 def _panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str, need_never: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    check_panel(data, y=y, unit=unit, time=time, group=group, need_never_treated=need_never, allow_after_last=True)
+    # check_panel recodes groups after the last period as never treated and warns about it (once)
+    data = check_panel(data, y=y, unit=unit, time=time, group=group, need_never_treated=need_never,
+                       allow_after_last=True)
     if not pd.api.types.is_numeric_dtype(data[y]):
         raise GroupColumnError(f"outcome column {y!r} must be numeric, got dtype {data[y].dtype}")
     df = data.sort_values([unit, time], kind="mergesort")
@@ -132,29 +138,8 @@ def _panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str, need_ne
         raise GroupColumnError(f"outcome column {y!r} is not finite at ({unit}={units[i]!r}, {time}={periods[t]:g})")
     g = df[group].to_numpy(dtype=float, na_value=np.nan)[:: T]
     g = np.where(never_treated_mask(g), 0.0, g)
-    late = g > periods[-1]
-    if late.any():
-        warnings.warn(f"{int(late.sum())} unit(s) first treated after the last period {periods[-1]:g} are untreated "
-                      "in the sample and count as never treated", stacklevel=3)
-        g = np.where(late, 0.0, g)
+    g = np.where(g > periods[-1], 0.0, g)  # already recoded by check_panel; kept for safety
     return Y, g, periods, units
-
-
-def _exposures(terms: list, aggregate: str, estimator: str, g: np.ndarray, periods: np.ndarray) -> np.ndarray:
-    """(K, n, T) exposure of each term's null: D for post terms, the cells at event time e for e < 0."""
-    Tm = periods[None, :]
-    G = g[:, None]
-    D = ((G > 0) & (Tm >= G)).astype(float)
-    X = np.repeat(D[None], len(terms), axis=0)
-    if aggregate == "dynamic":
-        if _EVENT_TIME_IN[estimator] == "position":
-            e_it = np.arange(len(periods))[None, :] - np.searchsorted(periods, g)[:, None]
-        else:
-            e_it = Tm - G
-        for k, e in enumerate(terms):
-            if e < 0:
-                X[k] = ((G > 0) & (e_it == e)).astype(float)
-    return X
 
 
 def few_treated_inference(
@@ -175,6 +160,7 @@ def few_treated_inference(
     strata: str | None = None,
     min_e: float | None = None,
     max_e: float | None = None,
+    scale: str = "pre_period",
 ) -> FewTreatedResult:
     """Few-treated intervals and p-values for CS, Sun–Abraham or imputation estimates.
 
@@ -190,7 +176,8 @@ def few_treated_inference(
         ``"dr"`` without covariates), ``"sa"`` (Sun–Abraham, never-treated controls) or
         ``"imputation"`` (Borusyak–Jaravel–Spiess).
     aggregate
-        ``"simple"``, ``"dynamic"`` (one term per event time) or ``"group"``.
+        ``"simple"``, ``"dynamic"`` (one term per event time, labelled ``"e=-17"``, ``"e=0"``) or
+        ``"group"``.
     method
         ``"randomization"``, ``"conley_taber"`` or ``"wild_bootstrap"`` (module docstring).
     control
@@ -211,23 +198,44 @@ def few_treated_inference(
         Unit-level column; re-assign only within its levels. Randomisation only.
     min_e, max_e
         Event-time window (as :meth:`ATTgtResult.aggregate`).
+    scale
+        ``"pre_period"`` (default): robust to treated units that are noisier (or quieter) than the
+        controls. Each unit gets a noise scale ``s_i`` from its two-way demeaned outcomes in the
+        periods before the first cohort (:mod:`~sosek_impact.inference.few_treated_scale`);
+        randomisation inference studentises every re-assigned estimate by
+        ``V_pi = sum_i s_i^2 w_{pi,i}' R w_{pi,i}``, Conley–Taber rescales a control path standing
+        in for treated unit ``j`` by ``s_j / s_l`` (Ferman & Pinto 2019). ``"none"``: equal noise
+        assumed (the method before scaling; kept for comparison). Not used by the wild bootstrap
+        (its CR1 statistic is studentised already). Valid after scaling if each unit's noise has
+        the same scale after treatment as before; noise that appears only after treatment is not
+        seen.
 
     Returns
     -------
     FewTreatedResult
-        Estimates, intervals (possibly infinite), p-values of no effect, the draws behind each
-        term, and warnings about the panel's support.
+        Estimates, intervals (possibly infinite), p-values of no effect from the same test, the
+        draws behind each term, critical values and :meth:`~FewTreatedResult.mde`, the
+        treated/control pre-period variance ratio, and warnings about the panel's support.
 
     Warns
     -----
     FewAssignmentsWarning
         Fewer than ``1 / alpha`` distinct assignments (the test cannot reject at ``alpha``: the
-        interval is the whole line), or fewer than ``20 / alpha`` (attainable levels are coarse).
+        interval is the whole line, critical value and MDE infinite), or fewer than ``20 / alpha``
+        (attainable levels are coarse).
     FewControlsWarning
         Fewer than 20 never-treated units, or fewer than ``2 / alpha`` distinct pairings for a term.
+    NoiseRatioWarning
+        Treated units' pre-period residual variance is far from the controls' (ratio outside
+        ``[1/1.5, 1.5]`` with permutation p < 0.05); says which way an unscaled interval errs.
+    FewPrePeriodsWarning
+        Fewer than two periods before the first cohort: no scale can be estimated, equal noise is
+        assumed (the result's ``scale`` is then ``"none"``).
 
     Raises
     ------
+    UnknownScaleError
+        ``scale`` not in :data:`SCALES` (a ``ValueError``; the message lists the choices).
     ValueError, NotImplementedError, EstimationError and the panel checks' typed errors.
     """
     if estimator not in ESTIMATORS:
@@ -236,6 +244,8 @@ def few_treated_inference(
         raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if scale not in SCALES:
+        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
     if control is None:
         control = "not_yet" if estimator == "imputation" else "never"
     if control not in ("never", "not_yet"):
@@ -260,98 +270,23 @@ def few_treated_inference(
         return wild(data, y, unit, time, group, estimator=estimator, aggregate=aggregate, control=control,
                     n_boot=int(n_draws), alpha=alpha, seed=seed, min_e=min_e, max_e=max_e)
 
-    weights_fn = get_linear_weights(estimator)
     Y, g, periods, units = _panel(data, y, unit, time, group, need_never=(control == "never" or method == "conley_taber"))
-    terms, W = weights_fn(g, periods, aggregate=aggregate, control=control, min_e=min_e, max_e=max_e)
-    W = np.asarray(W, dtype=float)
-    if np.isnan(W).any():
-        raise EstimationError(f"{estimator} weights are undefined on this design (a cell without comparison units)")
-    estimate = np.einsum("kit,it->k", W, Y)
-    settings = dict(y=y, unit=unit, time=time, group=group, control=control, n_draws=int(n_draws), seed=seed,
-                    eligible=eligible, strata=strata, min_e=min_e, max_e=max_e)
+    terms, W, X = linear_design(g, periods, estimator, aggregate, control, min_e, max_e)
+    blocks = None
     if method == "randomization":
-        out = _randomization(data, unit, Y, g, periods, units, terms, W, estimate, estimator, aggregate,
-                             int(n_draws), alpha, seed, eligible, strata)
-    else:
-        out = _conley_taber(Y, g, W, estimate, int(n_draws), alpha, seed)
-    lo, hi, p, se, dist, exact, n_used, notes, assignments = out
-    for msg, cls in notes:
+        elig = _eligible_mask(data, unit, eligible, units)
+        if strata is None:
+            blocks = [np.flatnonzero(elig)]
+        else:
+            s = _unit_column(data, unit, strata, units, "strata")
+            blocks = [np.flatnonzero(elig & (s == v)) for v in pd.unique(s[elig])]
+        blocks = [b for b in blocks if len(b) > 1]
+    res = infer_linear(Y, g, periods, terms, W, X, method=method, scale=scale, n_draws=int(n_draws), alpha=alpha,
+                       seed=seed, blocks=blocks, units=units, estimator=estimator, aggregate=aggregate)
+    for msg, cls in res.pop("notes"):
         warnings.warn(msg, cls, stacklevel=2)
-    return FewTreatedResult(
-        estimator=estimator, aggregate=aggregate, method=method, terms=tuple(terms), estimate=estimate,
-        conf_low=lo, conf_high=hi, p_value=p, std_error=se, alpha=float(alpha), n_draws=int(n_used), exact=exact,
-        assumptions=ASSUMPTIONS[method], warnings=tuple(m for m, _ in notes),
-        distribution={t: dist[k] for k, t in enumerate(terms)}, settings=settings, assignments=assignments,
-    )
+    settings = dict(y=y, unit=unit, time=time, group=group, control=control, n_draws=int(n_draws), seed=seed,
+                    eligible=eligible, strata=strata, min_e=min_e, max_e=max_e, scale=scale)
+    return FewTreatedResult(estimator=estimator, aggregate=aggregate, method=method, settings=settings, **res)
 
 
-def _randomization(data, unit, Y, g, periods, units, terms, W, estimate, estimator, aggregate, n_draws, alpha, seed,
-                   eligible, strata):
-    elig = _eligible_mask(data, unit, eligible, units)
-    if strata is None:
-        blocks = [np.flatnonzero(elig)]
-    else:
-        s = _unit_column(data, unit, strata, units, "strata")
-        blocks = [np.flatnonzero(elig & (s == v)) for v in pd.unique(s[elig])]
-    blocks = [b for b in blocks if len(b) > 1]
-    assign = draw_assignments(g, blocks, n_draws, seed)
-    cohorts, L = cohort_weights(W, g)
-    X = _exposures(list(terms), aggregate, estimator, g, periods)
-    a = permuted_statistics(L, cohorts, assign.groups, Y)
-    c = permuted_statistics(L, cohorts, assign.groups, X)
-    c0 = np.einsum("kit,kit->k", W, X)
-    K = len(terms)
-    lo, hi, p, se = (np.full(K, np.nan) for _ in range(4))
-    dist = np.empty_like(a)
-    notes: list[tuple[str, type]] = []
-    n_eff = assign.total if assign.exact else n_draws + 1
-    min_p = 1.0 / n_eff
-    what = f"{assign.total} distinct assignment(s) of adoption timing" if assign.exact else f"{n_draws} random draws"
-    if min_p > alpha:
-        notes.append((f"only {what}: the smallest attainable p-value {min_p:.3g} exceeds alpha = {alpha:g}, so the test "
-                      "cannot reject; intervals are the whole line", FewAssignmentsWarning))
-    elif assign.exact and assign.total < 20 / alpha:
-        notes.append((f"only {assign.total} distinct assignments of adoption timing: attainable p-values are multiples "
-                      f"of {1 / assign.total:.3g}, so the test is conservative", FewAssignmentsWarning))
-    holes = []
-    for k in range(K):
-        p[k] = permutation_pvalue(0.0, estimate[k], c0[k], a[k], c[k], assign.exact)[0]
-        dist[k] = a[k] - estimate[k] / c0[k] * c[k] if c0[k] != 0 else a[k]
-        se[k] = float(np.std(dist[k], ddof=1)) if dist.shape[1] > 1 else np.nan
-        if min_p > alpha:
-            lo[k], hi[k] = -math.inf, math.inf
-            continue
-        lo[k], hi[k], connected = invert_permutation_test(estimate[k], c0[k], a[k], c[k], alpha, assign.exact)
-        if not connected:
-            holes.append(terms[k])
-    if holes:
-        notes.append((f"the accepted set of term(s) {holes[:5]} has holes; the interval reported is its hull",
-                      FewTreatedWarning))
-    return lo, hi, p, se, dist, assign.exact, len(assign.groups), notes, assign.groups
-
-
-def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed):
-    never = g == 0
-    treated = g > 0
-    eta = control_residual_paths(Y, never)
-    sums, exact, total = pairing_sums(W, treated, eta, n_draws, seed)
-    var_c = control_part_variance(W, never, eta)
-    K = len(estimate)
-    lo, hi, p, se = (np.full(K, np.nan) for _ in range(4))
-    notes: list[tuple[str, type]] = []
-    n0 = int(never.sum())
-    if n0 < 20:
-        notes.append((f"only {n0} never-treated units: the Conley-Taber distribution rests on many comparison units",
-                      FewControlsWarning))
-    active = np.abs(W[:, treated, :]).sum(axis=2) > 0  # (K, N1)
-    few = [k for k in range(K) if n0 ** int(active[k].sum()) < 2 / alpha]
-    if few:
-        notes.append((f"{len(few)} term(s) rest on fewer than {2 / alpha:g} distinct pairings of treated and control "
-                      "paths: their tails are resolved coarsely", FewControlsWarning))
-    for k in range(K):
-        sd = math.sqrt(max(var_c[k], 0.0))
-        q_lo, q_hi = mixture_quantiles(sums[k], sd, np.array([alpha / 2, 1 - alpha / 2]))
-        lo[k], hi[k] = estimate[k] - q_hi, estimate[k] - q_lo
-        p[k] = mixture_two_sided_pvalue(estimate[k], sums[k], sd)
-        se[k] = math.sqrt(float(np.var(sums[k])) + var_c[k])
-    return lo, hi, p, se, sums, exact, sums.shape[1], notes, None

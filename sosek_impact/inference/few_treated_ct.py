@@ -15,9 +15,17 @@ The comparison units' own part, ``sum_{l never} w_{k,l}' eps_l``, vanishes only 
 (Conley and Taber neglect it); with 50 controls it is several per cent of the variance. It is a
 sum over many independent units, so it is added as an independent normal term with variance
 ``sum_l w_{k,l}' S w_{k,l}``, ``S`` the covariance of the residual paths. The distribution of the
-error is thus the mixture ``Gamma_k = mean over pairings of N(s_pairing, v_k)``; the interval is
-``[theta - Gamma^{-1}(1 - alpha/2), theta - Gamma^{-1}(alpha/2)]`` and the p-value of
-``theta^0 = 0`` is ``P(|Gamma| >= |theta|)``.
+error is thus the mixture ``Gamma_k = mean over pairings of N(s_pairing, v_k)``.
+
+One test gives both the interval and the p-value: the equal-tailed test of ``theta^0 = tau``, which
+accepts when ``theta - tau`` lies between the ``alpha/2`` and ``1 - alpha/2`` quantiles of
+``Gamma``. Its inversion is the interval ``[theta - Gamma^{-1}(1 - alpha/2), theta -
+Gamma^{-1}(alpha/2)]`` and its p-value at ``tau = 0`` is ``min(1, 2 min(P(Gamma <= theta),
+P(Gamma >= theta)))``, so ``p <= alpha`` exactly when the interval excludes 0.
+
+Unequal noise (Ferman & Pinto 2019): when treated unit ``j``'s noise has scale ``s_j`` and control
+``l``'s ``s_l`` (:mod:`~sosek_impact.inference.few_treated_scale`), control ``l``'s path stands in
+for ``j``'s after rescaling by ``s_j / s_l`` (``rescale`` of :func:`pairing_sums`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,8 @@ from scipy import special
 
 from sosek_impact.errors import SmallGroupError
 
-__all__ = ["control_residual_paths", "pairing_sums", "mixture_quantiles", "mixture_two_sided_pvalue"]
+__all__ = ["control_residual_paths", "pairing_sums", "mixture_quantiles", "mixture_cdf",
+           "mixture_equal_tailed_pvalue", "equal_tailed_interval"]
 
 
 def control_residual_paths(Y: np.ndarray, never: np.ndarray) -> np.ndarray:
@@ -43,7 +52,8 @@ def control_residual_paths(Y: np.ndarray, never: np.ndarray) -> np.ndarray:
 
 
 def pairing_sums(
-    W: np.ndarray, treated: np.ndarray, eta: np.ndarray, n_draws: int, seed: int | None
+    W: np.ndarray, treated: np.ndarray, eta: np.ndarray, n_draws: int, seed: int | None,
+    rescale: np.ndarray | None = None,
 ) -> tuple[np.ndarray, bool, int]:
     """Treated part of the error under pairings of treated units with control residual paths.
 
@@ -59,6 +69,9 @@ def pairing_sums(
         Enumerate all ``N0^N1`` pairings when at most this many, else draw this many.
     seed
         Seed of the random pairings.
+    rescale
+        (K, N1, N0) factor applied to control ``l``'s path when it stands in for treated unit
+        ``j`` in term ``k`` (``s_j / s_l``); ``None`` for none.
 
     Returns
     -------
@@ -70,6 +83,8 @@ def pairing_sums(
         ``N0^N1`` (capped at ``10**18`` for display).
     """
     M = np.einsum("kjt,lt->kjl", W[:, treated, :], eta)  # (K, N1, N0)
+    if rescale is not None:
+        M = M * rescale
     K, n1, n0 = M.shape
     log_total = n1 * math.log(n0)
     total = int(min(n0**n1, 10**18))
@@ -111,9 +126,39 @@ def mixture_quantiles(centres: np.ndarray, sd: float, probs: np.ndarray) -> np.n
     return 0.5 * (lo + hi)
 
 
-def mixture_two_sided_pvalue(theta: float, centres: np.ndarray, sd: float) -> float:
-    """``P(|Gamma| >= |theta|)`` for ``Gamma ~ mean_b N(centres_b, sd^2)``: small when ``|theta|`` is far in the tails."""
-    x = abs(theta)
+def mixture_cdf(x: float, centres: np.ndarray, sd: float, *, strict: bool = False) -> float:
+    """``P(Gamma <= x)`` (``P(Gamma < x)`` if ``strict``) for ``Gamma ~ mean_b N(centres_b, sd^2)``."""
     if sd <= 0:
-        return float(np.mean(np.abs(centres) >= x - 1e-12 * max(1.0, x)))
-    return float(np.mean(special.ndtr((centres - x) / sd) + special.ndtr((-x - centres) / sd)))
+        return float(np.mean(centres < x)) if strict else float(np.mean(centres <= x))
+    return float(_mixture_cdf(np.array([x]), centres, sd)[0])
+
+
+def mixture_equal_tailed_pvalue(theta: float, centres: np.ndarray, sd: float) -> float:
+    """``min(1, 2 min(P(Gamma <= theta), P(Gamma >= theta)))``: the equal-tailed test of no effect."""
+    c = np.asarray(centres, dtype=float)
+    if sd <= 0:  # counts, so that p sits exactly on the multiples of 1/B the interval's ends use
+        left, right = int((c <= theta).sum()), int((c >= theta).sum())
+        return float(min(1.0, 2.0 * min(left, right) / c.size))
+    left = float(np.mean(special.ndtr((theta - c) / sd)))
+    right = float(np.mean(special.ndtr((c - theta) / sd)))
+    return float(min(1.0, 2.0 * min(left, right)))
+
+
+def equal_tailed_interval(theta: float, centres: np.ndarray, sd: float, alpha: float) -> tuple[float, float]:
+    """``{tau : p(tau) > alpha}`` of the equal-tailed test, ``p(tau)`` the p-value of ``theta - tau``.
+
+    Continuous mixture (``sd > 0``): ``[theta - q(1 - alpha/2), theta - q(alpha/2)]``. Discrete
+    (``sd == 0``, ``B`` draws sorted ``c_(1) <= ... <= c_(B)``): ``P(Gamma <= x) > alpha/2`` iff
+    ``x >= c_(m)`` and ``P(Gamma >= x) > alpha/2`` iff ``x <= c_(B + 1 - m)``, with
+    ``m = floor(alpha B / 2) + 1``, so the interval is ``[theta - c_(B+1-m), theta - c_(m)]``
+    (NaN, NaN when empty).
+    """
+    if sd > 0:
+        q_lo, q_hi = mixture_quantiles(centres, sd, np.array([alpha / 2, 1 - alpha / 2]))
+        return float(theta - q_hi), float(theta - q_lo)
+    c = np.sort(np.asarray(centres, dtype=float))
+    B = c.size
+    m = math.floor(alpha * B / 2 * (1 + 1e-12)) + 1
+    if m > B + 1 - m:
+        return math.nan, math.nan
+    return float(theta - c[B - m]), float(theta - c[m - 1])

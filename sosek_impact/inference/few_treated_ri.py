@@ -24,7 +24,8 @@ import numpy as np
 
 from sosek_impact.inference.randomization import distinct_permutations, n_assignments
 
-__all__ = ["Assignments", "draw_assignments", "permuted_statistics", "permutation_pvalue", "invert_permutation_test"]
+__all__ = ["Assignments", "draw_assignments", "permuted_statistics", "permuted_sums", "permutation_pvalue",
+           "invert_permutation_test", "critical_value"]
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,30 @@ def permuted_statistics(L: np.ndarray, cohorts: np.ndarray, groups: np.ndarray, 
         H = np.einsum("kct,it->kci", L, V)
     else:
         H = np.einsum("kct,kit->kci", L, V)
+    return permuted_sums(H, cohorts, groups, chunk=chunk)
+
+
+def permuted_sums(H: np.ndarray, cohorts: np.ndarray, groups: np.ndarray, *, chunk: int = 2048) -> np.ndarray:
+    """``sum_i H[k, cohort_pi(i), i]`` for every term ``k`` and assignment ``pi``.
+
+    Parameters
+    ----------
+    H
+        (K, C, n) contribution of unit ``i`` when it belongs to cohort ``c``.
+    cohorts
+        (C,) cohort labels of ``H``'s second axis.
+    groups
+        (A, n) assignments.
+
+    Returns
+    -------
+    numpy.ndarray
+        (K, A).
+    """
     cidx = np.searchsorted(cohorts, groups)
     n = groups.shape[1]
     ar = np.arange(n)
-    out = np.empty((L.shape[0], groups.shape[0]))
+    out = np.empty((H.shape[0], groups.shape[0]))
     for s in range(0, groups.shape[0], chunk):
         out[:, s : s + chunk] = H[:, cidx[s : s + chunk], ar].sum(axis=2)
     return out
@@ -216,3 +237,37 @@ def invert_permutation_test(
     idx = np.flatnonzero(seq)
     connected = bool(seq[idx[0] : idx[-1] + 1].all())
     return lower, upper, connected
+
+
+def critical_value(t: np.ndarray, alpha: float, exact: bool, drop: int | None = None) -> float:
+    """Smallest ``|t_0|`` the permutation test rejects at ``alpha``, as a threshold: rejects iff ``|t_0| > c``.
+
+    Parameters
+    ----------
+    t
+        (A,) statistics under the assignments (at the null tested).
+    alpha
+        Level.
+    exact
+        ``t`` enumerates every assignment, the observed one at index ``drop`` (p = #extreme / A);
+        otherwise random draws (p = (1 + #extreme) / (1 + A)).
+    drop
+        Index of the observed assignment in ``t`` (exact enumeration).
+
+    Returns
+    -------
+    float
+        ``c``, or ``inf`` when no statistic can reach ``p <= alpha``.
+    """
+    u = np.abs(np.asarray(t, dtype=float))
+    if exact:
+        if drop is not None:
+            u = np.delete(u, drop)
+        m = math.floor(alpha * (u.size + 1) * (1 + 1e-12)) - 1
+    else:
+        m = math.floor(alpha * (u.size + 1) * (1 + 1e-12)) - 1
+    if m < 0:
+        return math.inf
+    if m >= u.size:
+        return 0.0
+    return float(np.sort(u)[::-1][m])

@@ -49,7 +49,7 @@ import pandas as pd
 from sosek_impact.errors import EstimationError
 from sosek_impact.estimators._checks import check_choice, check_panel, never_treated_mask
 from sosek_impact.estimators.sun_abraham import comparison_units
-from sosek_impact.inference.few_treated_result import FewTreatedResult
+from sosek_impact.inference.few_treated_result import FewTreatedResult, event_label
 from sosek_impact.inference.wild_bootstrap import wild_bootstrap_core
 
 __all__ = ["wild_bootstrap_did", "did_regression_design", "FEW_TREATED"]
@@ -187,8 +187,8 @@ def wild_bootstrap_did(
     estimator
         ``"sa"`` (Sun–Abraham) or ``"imputation"`` (BJS, extended-TWFE regression form).
     aggregate
-        ``"simple"``, ``"dynamic"`` (event times; SA also reports its pre-period placebos) or
-        ``"group"``.
+        ``"simple"``, ``"dynamic"`` (event times, labelled ``"e=-2"``, ``"e=0"``; SA also reports its
+        pre-period placebos) or ``"group"``.
     control
         ``None`` = the estimator's default: ``"never"`` for SA (``"last"`` also accepted),
         ``"not_yet"`` for the imputation estimator (its only rule in regression form).
@@ -266,6 +266,12 @@ def wild_bootstrap_did(
         hi.append(r.interval[1])
         dist[term] = r.t_boot
         exact, B_used = r.full_enumeration, r.B
+    if aggregate == "dynamic":  # the labels of every few-treated result: "e=-2", "e=0"
+        labels = {t: event_label(t) for t in terms}
+        terms = [labels[t] for t in terms]
+        dist = {labels[t]: v for t, v in dist.items()}
+        few = {labels[t]: m for t, m in few.items()}
+        unbounded = {msg: [labels[t] for t in ts] for msg, ts in unbounded.items()}
     notes = [f"{msg} (term(s) {', '.join(map(str, ts))})" for msg, ts in unbounded.items()]
     if few:
         shown = ", ".join(f"{t}: {m}" for t, m in list(few.items())[:8]) + (" ..." if len(few) > 8 else "")
@@ -280,6 +286,8 @@ def wild_bootstrap_did(
         estimate=np.array(est), conf_low=np.array(lo), conf_high=np.array(hi), p_value=np.array(p),
         std_error=np.array(se), alpha=float(alpha), n_draws=int(B_used), exact=bool(exact),
         assumptions=_ASSUMPTIONS, warnings=tuple(notes), distribution=dist,
+        mde_reason="absent: the wild bootstrap tests the CR1 t statistic, and gives no critical value in the "
+                   "estimate's units",
         settings=dict(y=y, unit=unit, time=time, group=group, estimator=estimator, aggregate=aggregate,
                       control=control, n_boot=n_boot, seed=seed, min_e=min_e, max_e=max_e,
                       weight_type=weight_type, restricted=True, cluster=unit),

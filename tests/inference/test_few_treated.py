@@ -80,7 +80,7 @@ def test_exact_pvalue_equals_hand_enumeration_and_interval_ends_cross_alpha():
     assert len(assignments) == 30  # 6! / (1! 1! 4!)
     alpha = 0.2  # 30 assignments can reach 0.2 (and not 0.05: see the warning test)
     with pytest.warns(FewAssignmentsWarning, match="only 30 distinct assignments"):
-        r = few_treated_inference(d, *COLS, alpha=alpha)
+        r = few_treated_inference(d, *COLS, alpha=alpha, scale="none")
     assert r.exact and r.n_draws == 30
     assert r.estimate[0] == pytest.approx(_cs(d), abs=1e-10)
     assert r.p_value[0] == pytest.approx(_brute_p(d, 0.0, assignments), abs=1e-12)
@@ -95,7 +95,7 @@ def test_random_path_matches_refitting_randomization_inference_and_interval_ends
     """Same seed, same permutations as ``randomization_inference(estimator='att_gt')``, which refits."""
     d = simulate_staggered_panel(n_units=14, n_periods=6, cohorts={2002: 1, 2004: 2}, effect="constant", seed=4)
     B, alpha = 39, 0.1
-    r = few_treated_inference(d, *COLS, n_draws=B, alpha=alpha, seed=7)
+    r = few_treated_inference(d, *COLS, n_draws=B, alpha=alpha, seed=7, scale="none")
     assert not r.exact and r.n_draws == B
 
     def ref_p(tau: float) -> float:
@@ -155,7 +155,7 @@ def test_too_few_assignments_warn_and_give_the_whole_line():
 def test_dynamic_and_group_terms_and_result_protocol():
     d = simulate_staggered_panel(seed=8, effect="constant")
     r = few_treated_inference(d, *COLS, aggregate="dynamic", min_e=-3, max_e=3, n_draws=199)
-    assert list(r.terms) == [-3, -2, -1, 0, 1, 2, 3]
+    assert list(r.terms) == ["e=-3", "e=-2", "e=-1", "e=0", "e=1", "e=2", "e=3"]
     t = r.tidy()
     assert t["event_time"].tolist() == [-3, -2, -1, 0, 1, 2, 3]
     assert (t["conf_low"] < t["estimate"]).all() and (t["estimate"] < t["conf_high"]).all()
@@ -192,7 +192,7 @@ def test_conley_taber_quantiles_match_brute_force_error_distribution():
                           "group": np.repeat(g, T).astype(int)})
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FewControlsWarning)
-            r = few_treated_inference(d, *COLS, method="conley_taber", n_draws=2000, seed=b)
+            r = few_treated_inference(d, *COLS, method="conley_taber", n_draws=2000, seed=b, scale="none")
         with_c.append(r.estimate[0] - np.array([r.conf_high[0], r.conf_low[0]]))
         pairings_only.append(np.quantile(r.distribution["ATT"], probs))
     with_c, pairings_only = np.array(with_c), np.array(pairings_only)
@@ -204,7 +204,7 @@ def test_conley_taber_quantiles_match_brute_force_error_distribution():
 
 
 def test_conley_taber_pvalue_orientation_by_hand():
-    """One treated unit, 3 controls, 2 periods: p = P(|Gamma| >= |theta|), computed by hand.
+    """One treated unit, 3 controls, 2 periods: p = 2 min(P(Gamma <= theta), P(Gamma >= theta)), by hand.
 
     Outcome changes (period 2 minus 1): treated 5.0, controls 0.2, -0.1, -0.1. theta = 5 - 0 = 5.
     Residual paths of controls (two-way demeaned, x sqrt(3/2)): their change minus the control mean
@@ -218,11 +218,11 @@ def test_conley_taber_pvalue_orientation_by_hand():
     })
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewControlsWarning)
-        r = few_treated_inference(d, *COLS, method="conley_taber", alpha=0.05)
+        r = few_treated_inference(d, *COLS, method="conley_taber", alpha=0.05, scale="none")
     s = math.sqrt(1.5) * np.array([0.2, -0.1, -0.1])
     sd = math.sqrt(np.mean(s**2) / 3)
     theta = 5.0
-    p_hand = np.mean(stats.norm.sf((theta - s) / sd) + stats.norm.cdf((-theta - s) / sd))
+    p_hand = 2 * min(np.mean(stats.norm.sf((theta - s) / sd)), np.mean(stats.norm.cdf((theta - s) / sd)))
     assert r.exact and r.estimate[0] == pytest.approx(theta, abs=1e-12)
     assert r.p_value[0] == pytest.approx(p_hand, rel=1e-9)
     assert r.p_value[0] < 1e-6  # far in the tail: small p, not 1 - p
@@ -230,7 +230,7 @@ def test_conley_taber_pvalue_orientation_by_hand():
     d2 = d.assign(y=np.where((d["unit"] == 1) & (d["time"] == 2), 0.05, d["y"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FewControlsWarning)
-        assert few_treated_inference(d2, *COLS, method="conley_taber").p_value[0] > 0.5
+        assert few_treated_inference(d2, *COLS, method="conley_taber", scale="none").p_value[0] > 0.5
 
 
 def test_conley_taber_warns_with_few_controls():

@@ -67,11 +67,10 @@ def test_sa_estimates_and_se_equal_sun_abraham(panel):
         dyn = wild_bootstrap_did(panel, **COLS, estimator="sa", aggregate="dynamic", n_boot=99)
     assert simple.estimate[0] == pytest.approx(sa.estimate, abs=1e-10)
     assert simple.std_error[0] == pytest.approx(sa.std_error, rel=1e-9)
-    assert list(dyn.terms) == sa.table["rel_time"].tolist()
+    assert list(dyn.terms) == [f"e={e}" for e in sa.table["rel_time"]]
     np.testing.assert_allclose(dyn.estimate, sa.table["att"], atol=1e-10)
     np.testing.assert_allclose(dyn.std_error, sa.table["se"], rtol=1e-9)
-    assert all(isinstance(t, int) for t in dyn.terms)
-    assert dyn.tidy()["event_time"].tolist() == list(dyn.terms)
+    assert dyn.tidy()["event_time"].tolist() == sa.table["rel_time"].tolist()
 
 
 def test_imputation_estimates_equal_did_imputation(panel):
@@ -84,10 +83,39 @@ def test_imputation_estimates_equal_did_imputation(panel):
     assert simple.estimate[0] == pytest.approx(r.att, abs=1e-10)
     t = r.tidy()
     t = t[t["kind"] == "horizon"]
-    assert list(dyn.terms) == t["event_time"].tolist()
+    assert list(dyn.terms) == [f"e={e}" for e in t["event_time"]]
     np.testing.assert_allclose(dyn.estimate, t["estimate"], atol=1e-10)
     eff = r.effects
     np.testing.assert_allclose(grp.estimate, [eff.loc[eff["group"] == g, "tau"].mean() for g in grp.terms], atol=1e-10)
+
+
+def test_unequal_cohort_sizes_weight_the_aggregates_as_the_estimators_do():
+    """Cohorts of 1, 3 and 6 units: the simple, dynamic and group aggregates weight cells by their
+    treated observations (cohort sizes). Equal-sized cohorts (the fixture) cannot tell a weighting
+    that ignores cohort sizes from the right one; these refits of sun_abraham and did_imputation can."""
+    d = simulate_staggered_panel(n_units=30, n_periods=10, cohorts={2004: 1, 2006: 3, 2008: 6}, effect="heterogeneous",
+                                 seed=31)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sa = sun_abraham(d, **COLS)
+        imp = did_imputation(d, **COLS, horizons=True)
+        got = {(est, agg): wild_bootstrap_did(d, **COLS, estimator=est, aggregate=agg, n_boot=9)
+               for est in ("sa", "imputation") for agg in ("simple", "dynamic", "group")}
+    assert got["sa", "simple"].estimate[0] == pytest.approx(sa.estimate, abs=1e-10)
+    np.testing.assert_allclose(got["sa", "dynamic"].estimate, sa.table["att"], atol=1e-10)
+    assert got["imputation", "simple"].estimate[0] == pytest.approx(imp.att, abs=1e-10)
+    t = imp.tidy()
+    t = t[t["kind"] == "horizon"]
+    np.testing.assert_allclose(got["imputation", "dynamic"].estimate, t["estimate"], atol=1e-10)
+    eff = imp.effects
+    grp = got["imputation", "group"]
+    np.testing.assert_allclose(grp.estimate, [eff.loc[eff["group"] == g, "tau"].mean() for g in grp.terms], atol=1e-10)
+    ct = sa.cohort_table
+    post = ct[ct["rel_time"] >= 0]
+    grp = got["sa", "group"]
+    np.testing.assert_allclose(grp.estimate, [post.loc[post["cohort"] == g, "att"].mean() for g in grp.terms], atol=1e-10)
+    # the weighting matters on this panel: the unweighted mean of the post cells is another number
+    assert abs(post["att"].mean() - sa.estimate) > 0.05
 
 
 def test_reparametrise_keeps_fit_and_targets_combination():
