@@ -15,7 +15,13 @@ _LAZY = {
     "FewTreatedWarning": "sosek_impact.inference.few_treated",
     "FewAssignmentsWarning": "sosek_impact.inference.few_treated",
     "FewControlsWarning": "sosek_impact.inference.few_treated",
+    "NoiseRatioWarning": "sosek_impact.inference.few_treated",
+    "FewPrePeriodsWarning": "sosek_impact.inference.few_treated",
+    "UnknownScaleError": "sosek_impact.inference.few_treated",
+    "few_treated_pretest": "sosek_impact.inference.few_treated_pretest",
+    "FewTreatedPretest": "sosek_impact.inference.few_treated_pretest",
     "placebo_study": "sosek_impact.inference.placebo_study",
+    "placebo_specs": "sosek_impact.inference.placebo_study",
 }
 
 __all__ = list(_LAZY)

@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.errors import GroupColumnError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
 from sosek_impact.inference.few_treated_core import infer_linear, linear_design
@@ -238,18 +239,14 @@ def few_treated_inference(
         ``scale`` not in :data:`SCALES` (a ``ValueError``; the message lists the choices).
     ValueError, NotImplementedError, EstimationError and the panel checks' typed errors.
     """
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if aggregate not in AGGREGATES:
-        raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_choice("estimator", estimator, ESTIMATORS)
+    check_choice("aggregate", aggregate, AGGREGATES)
+    check_choice("method", method, METHODS)
     if scale not in SCALES:
-        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise UnknownScaleError(scale, SCALES)
     if control is None:
         control = "not_yet" if estimator == "imputation" else "never"
-    if control not in ("never", "not_yet"):
-        raise ValueError(f"control must be 'never' or 'not_yet', got {control!r}")
+    check_choice("control", control, ("never", "not_yet"))
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
     if int(n_draws) != n_draws or n_draws < 1:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.errors import EstimationError
 from sosek_impact.inference.few_treated_ct import (
     control_part_variance,
@@ -150,7 +151,7 @@ def infer_linear(
         ``method``, ``settings``) plus ``notes``: ``(message, warning class)`` pairs to issue.
     """
     if scale not in SCALES:
-        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise UnknownScaleError(scale, SCALES)
     estimate = np.einsum("kit,it->k", W, Y)
     sc = noise_scales(Y, g, periods, X, scale, units)
     scale = sc.effective
@@ -162,7 +163,7 @@ def infer_linear(
     elif method == "conley_taber":
         out = _conley_taber(Y, g, W, estimate, n_draws, alpha, seed, sc, scale)
     else:
-        raise ValueError(f"method must be 'randomization' or 'conley_taber', got {method!r}")
+        check_choice("method", method, ("randomization", "conley_taber"))
     notes.extend(out.pop("notes"))
     return dict(terms=tuple(terms), estimate=estimate, alpha=float(alpha),
                 assumptions=ASSUMPTIONS[(method, scale)], warnings=tuple(m for m, _ in notes), notes=notes,

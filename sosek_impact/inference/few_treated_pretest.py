@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.errors import EstimationError
 from sosek_impact.inference.few_treated import _eligible_mask, _panel, _unit_column
 from sosek_impact.inference.few_treated_core import _WARNING_OF, linear_design
@@ -253,12 +254,10 @@ def few_treated_pretest(
     EstimationError
         Leads not identified, or the panel's typed errors.
     """
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"estimator must be one of {ESTIMATORS}, got {estimator!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    check_choice("estimator", estimator, ESTIMATORS)
+    check_choice("method", method, METHODS)
     if scale not in SCALES:
-        raise UnknownScaleError(f"scale must be one of {SCALES}, got {scale!r}")
+        raise UnknownScaleError(scale, SCALES)
     if method != "randomization" and (eligible is not None or strata is not None):
         raise ValueError("eligible and strata apply to method='randomization' only")
     control = ("not_yet" if estimator == "imputation" else "never") if control is None else control
@@ -363,7 +362,7 @@ def pretest_arrays(
             notes.append((f"only {int(never.sum())} never-treated units: the Conley-Taber distribution rests on many "
                           "comparison units", FewControlsWarning))
     else:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+        check_choice("method", method, METHODS)
     return dict(scale=sc.effective, estimate=estimate, std_error=np.sqrt(V0), statistic=S_obs, p_value=float(p),
                 n_draws=int(dist.size), exact=bool(exact), distribution=dist, warnings=tuple(m for m, _ in notes),
                 notes=notes)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sosek_impact.errors import SosekImpactError
+from sosek_impact.errors import InvalidOptionError
 from sosek_impact.results_protocol import ResultsProtocol, format_number, format_pvalue
 
 __all__ = [
@@ -52,8 +52,11 @@ class FewPrePeriodsWarning(FewTreatedWarning):
     """Too few periods before the first cohort for per-unit noise scales."""
 
 
-class UnknownScaleError(SosekImpactError, ValueError):
-    """``scale`` is not one of the valid choices (the message lists them)."""
+class UnknownScaleError(InvalidOptionError):
+    """``scale`` is not one of the valid choices (the message lists them and suggests the closest)."""
+
+    def __init__(self, value: Any, choices: Any) -> None:
+        super().__init__("scale", value, choices)
 
 
 def event_label(e: float) -> str:

@@ -33,6 +33,7 @@ from importlib import import_module
 
 import numpy as np
 
+from sosek_impact.estimators._options import check_choice
 from sosek_impact.errors import EstimationError
 
 __all__ = [
@@ -75,10 +76,8 @@ def _positions(unit_group: np.ndarray, periods: np.ndarray) -> np.ndarray:
 
 
 def _check_window(aggregate: str, control: str, allowed: tuple[str, ...], min_e, max_e) -> tuple[float, float]:
-    if aggregate not in AGGREGATES:
-        raise ValueError(f"aggregate must be one of {AGGREGATES}, got {aggregate!r}")
-    if control not in allowed:
-        raise ValueError(f"control must be one of {allowed}, got {control!r}")
+    check_choice("aggregate", aggregate, AGGREGATES)
+    check_choice("control", control, allowed)
     lo = -np.inf if min_e is None else float(min_e)
     hi = np.inf if max_e is None else float(max_e)
     return lo, hi
@@ -243,8 +242,7 @@ def get_linear_weights(estimator: str) -> LinearWeights:
     NotImplementedError
         The estimator's module is not installed in this checkout (the imputation estimator).
     """
-    if estimator not in _REGISTRY:
-        raise ValueError(f"estimator must be one of {tuple(_REGISTRY)}, got {estimator!r}")
+    check_choice("estimator", estimator, tuple(_REGISTRY))
     module, name = _REGISTRY[estimator]
     try:
         return getattr(import_module(module), name)

@@ -14,10 +14,12 @@ treatment_timing(kind="plbn", *, units=None, level="regency", min_confidence="me
 forum_timing(*, min_confidence="medium") -> dict[int, int]
 border_posts(*, min_confidence="medium") -> DataFrame (post coordinates)
 conversions(*, min_confidence="medium") -> DataFrame (exchange rates, PPP factors, household sizes)
+map_treatment_timing(data, timing, ...) -> Series (timing on a panel; warns on registry-treated units without a year)
 """
 
 from __future__ import annotations
 
+from .adoption import map_treatment_timing
 from .border import border_regencies, is_border
 from .conversions import conversion_value, conversions
 from .posts import border_posts
@@ -34,6 +36,7 @@ __all__ = [
     "events",
     "forum_timing",
     "is_border",
+    "map_treatment_timing",
     "read_table",
     "treatment_timing",
 ]
