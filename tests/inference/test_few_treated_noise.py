@@ -131,7 +131,7 @@ def test_scale_none_is_the_equal_variance_method_and_bad_scale_is_refused():
         warnings.simplefilter("ignore", FewTreatedWarning)
         r = few_treated_inference(d, *COLS, scale="none", alpha=0.1)
     assert r.scale == "none" and "equal noise" in r.summary()
-    with pytest.raises(UnknownScaleError, match=r"scale must be one of \('pre_period', 'none'\), got 'pooled'"):
+    with pytest.raises(UnknownScaleError, match=r"scale must be one of 'pre_period', 'none'; got 'pooled'"):
         few_treated_inference(d, *COLS, scale="pooled")
     with pytest.raises(UnknownScaleError, match="scale must be one of"):
         few_treated_inference(d, *COLS, method="conley_taber", scale="size")
