@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tomllib
 import traceback
 from collections.abc import Callable
@@ -15,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "reports" / "results"
-FIGURES = ROOT / "reports" / "figures"
-TABLES = ROOT / "reports" / "tables"
+# Where results, figures and tables go: the repository, unless ``SOSEK_STUDY_OUTPUT_ROOT`` names
+# another folder (the perturbation test re-runs the study's tasks into a temporary one).
+OUTPUT_ROOT = Path(os.environ["SOSEK_STUDY_OUTPUT_ROOT"]) if os.environ.get("SOSEK_STUDY_OUTPUT_ROOT") else ROOT
+RESULTS = OUTPUT_ROOT / "reports" / "results"
+FIGURES = OUTPUT_ROOT / "reports" / "figures"
+TABLES = OUTPUT_ROOT / "reports" / "tables"
 
 
 def load_spec(path: str | Path) -> dict[str, Any]:
@@ -31,8 +35,17 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     return spec
 
 
-def clean(obj: Any, digits: int = 10) -> Any:
-    """JSON-safe copy: numpy scalars to Python, floats rounded, NaN to None, keys as str."""
+def clean(obj: Any, digits: int | None = None) -> Any:
+    """JSON-safe copy: numpy scalars to Python, floats rounded, NaN to None, keys as str.
+
+    Floats are rounded by :func:`sosek_impact.report.tables.round_stored` (the one rounding rule of
+    every writer: ``STORED_SIGNIFICANT`` significant digits unless ``digits`` says otherwise), so
+    last-bit noise of another machine's BLAS does not change a stored result.
+    """
+    from sosek_impact.report.tables import STORED_SIGNIFICANT, round_stored
+
+    if digits is None:
+        digits = STORED_SIGNIFICANT
     try:
         import numpy as np
     except ImportError:  # pragma: no cover
@@ -48,7 +61,7 @@ def clean(obj: Any, digits: int = 10) -> Any:
     if isinstance(obj, float):
         if not math.isfinite(obj):
             return None
-        return float(f"{obj:.{digits}g}")
+        return round_stored(obj, digits)
     return str(obj)
 
 

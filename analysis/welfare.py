@@ -27,6 +27,9 @@ from _common import (
 )
 
 SPEC = "analysis/specs/welfare.toml"
+#: a pre-period RMSPE at or below this is an exact fit: the RMSPE-ratio rank p is then not informative
+#: (post RMSPE over a pre RMSPE of rounding noise) and its value depends on the machine's last bits
+EXACT_PREFIT_RMSPE = 1e-6
 SOURCE = ("Source: BPS P0 and HDI (new method) by regency 2020-2024 (web tables), INDO-DAPOER 2019; "
           "data/processed/panel.parquet; PLBN timing from the registry.")
 ESTIMATORS = {"cs": "Callaway-Sant'Anna (simple ATT)", "sa": "Sun-Abraham (post average)",
@@ -465,7 +468,9 @@ def synthetic_table(sc, spec, names):
                         "treated from": r["treatment_year"], "pre-years": r["n_pre_years"], "donors": r["n_donors"],
                         "post gap": r["att_avg"], "pre-RMSPE": f"{r['pre_rmspe']:.3f}",
                         "placebo p, post gap": format_p(r["p_value_post_gap"]),
-                        "placebo p, RMSPE ratio": format_p(r["p_value_rmspe_ratio"]),
+                        # an exact pre-period fit makes the RMSPE ratio noise over noise: its rank is not printed
+                        "placebo p, RMSPE ratio": (format_p(r["p_value_rmspe_ratio"]) if r["pre_rmspe"] > EXACT_PREFIT_RMSPE
+                                                   else "not informative (exact pre-fit)"),
                         "MDE (5 %, 80 % power)": r["mde"]["mde"], "5 % critical gap": r["mde"]["critical"],
                         "top donors": ", ".join(f"{names.get(int(k), k)} {v:.2f}" for k, v in list(r["weights"].items())[:3])})
     return pd.DataFrame(out)

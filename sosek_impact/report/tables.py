@@ -10,7 +10,26 @@ from typing import Any
 
 from ..atomic import write_text
 
-__all__ = ["format_interval", "format_p", "format_value", "to_markdown", "to_latex", "to_html", "write_table"]
+__all__ = ["STORED_SIGNIFICANT", "format_interval", "format_p", "format_value", "round_stored", "to_markdown", "to_latex",
+           "to_html", "write_table"]
+
+#: Significant digits of every stored float (results JSON) and of every value before it is printed.
+#: Relative noise of ~1e-10 (another BLAS, another thread count) then moves a stored value only when
+#: it sits within 1e-10 of a rounding boundary at the 6th digit (a chance of about 1e-4 per number);
+#: printed values (3 decimals, 2 for p-values) are further from such noise still.
+STORED_SIGNIFICANT = 6
+
+
+def round_stored(value: float, significant: int = STORED_SIGNIFICANT) -> float:
+    """``value`` rounded to ``significant`` significant digits (the study's one rounding rule).
+
+    Non-finite values and zero are returned unchanged; the result is the float whose shortest
+    representation has at most ``significant`` digits, so it prints the same on every machine.
+    """
+    value = float(value)
+    if value == 0.0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.{significant}g}")
 
 
 def format_value(value: Any, digits: int = 3) -> str:
@@ -20,6 +39,7 @@ def format_value(value: Any, digits: int = 3) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
+        value = round_stored(value)
         if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** (-digits)):
             return f"{value:.{digits}g}"
         return f"{value:.{digits}f}"
@@ -141,15 +161,29 @@ def to_html(
     return "\n".join(out) + "\n"
 
 
-def write_table(df: Any, stem: str | Path, *, digits: int = 3, caption: str | None = None) -> list[Path]:
-    """Write ``stem.md``, ``stem.tex`` and ``stem.html`` atomically; return the paths."""
+def write_table(df: Any, stem: str | Path, *, digits: int = 3, caption: str | None = None,
+                legend: list[str] | None = None) -> list[Path]:
+    """Write ``stem.md``, ``stem.tex`` and ``stem.html`` atomically; return the paths.
+
+    ``legend``: lines printed under the table in every format (e.g. the definitions of its labels).
+    """
     stem = Path(stem)
     label = "tab:" + stem.name
+    legend = legend or []
     md = (f"**{caption}**\n\n" if caption else "") + to_markdown(df, digits)
+    if legend:
+        md += "\n" + "".join(f"- {line}\n" for line in legend)
+    tex = to_latex(df, digits, caption, label)
+    if legend:
+        notes = "".join(f"\\par {_latex_escape(line)}\n" for line in legend)
+        tex = tex.replace("\\end{table}\n", "{\\footnotesize\n" + notes + "}\n\\end{table}\n")
+    page = to_html(df, digits, caption)
+    if legend:
+        page += "<ul class=\"legend\">" + "".join(f"<li>{html.escape(line)}</li>" for line in legend) + "</ul>\n"
     files = {
         stem.with_suffix(".md"): md,
-        stem.with_suffix(".tex"): to_latex(df, digits, caption, label),
-        stem.with_suffix(".html"): to_html(df, digits, caption),
+        stem.with_suffix(".tex"): tex,
+        stem.with_suffix(".html"): page,
     }
     for path, text in files.items():
         write_text(path, text)

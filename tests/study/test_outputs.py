@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 from sosek_impact.report.html import check_report
 
-VERDICTS = {"supported", "not supported", "not testable here"}
+VERDICTS = {"supported", "contradicted", "inconclusive", "mixed", "not testable", "consistency only"}
 
 
 def _claims_csv() -> list[dict[str, str]]:
@@ -32,7 +32,7 @@ def test_claims_csv_is_complete_and_rules_exist():
         if seeds is not None:
             assert r["seed_file"] in seeds, r  # every claim points to one of the five seed papers
         if r["rule"] == "none":
-            assert r["verdict"] == "not testable here" and r["why"], r["claim_id"]
+            assert r["verdict"] == "not testable" and r["why"], r["claim_id"]
         else:
             assert r["rule"] in claims.RULES, r["rule"]
     if seeds is not None:
