@@ -231,6 +231,13 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
             "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
 
 
+def p_text(p: Any) -> str:
+    """A p-value as plain text (``< 0.001`` below one in a thousand, ``n/a`` if missing), for ``Report.number``."""
+    from sosek_impact.results_protocol import format_pvalue
+
+    return "n/a" if p is None else format_pvalue(float(p))
+
+
 def p_html(p: Any) -> str:
     """A p-value for the report's HTML: ``&lt; 0.001`` below one in a thousand, ``n/a`` if missing."""
     import html

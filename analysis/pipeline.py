@@ -40,6 +40,7 @@ REPORT_LIB = [f"{LIB}/report", "analysis/_common.py"]
 PANEL = "data/processed/panel.parquet"
 PROVINCE_PANEL = "data/processed/province_panel.parquet"
 REGISTRY = "data/raw/registry_*.csv"
+BORDER_POSTS_PARTS = ["analysis/border_posts_figures.py", "analysis/border_posts_inference.py", "analysis/border_posts_table.py"]
 
 
 def _script(name: str):
@@ -87,13 +88,13 @@ def tasks() -> list[Task]:
                                        f"{tab}/gaps.md"], depends=["panel"]),
         _study("grdp_break", PANEL, f"{LIB}/registry", outputs=[f"{fig}/grdp_break.png", f"{tab}/grdp_break.md"],
                depends=["panel"]),
-        _study("border_posts", PANEL, "analysis/grdp_break.py", REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
+        _study("border_posts", PANEL, "analysis/grdp_break.py", *BORDER_POSTS_PARTS, REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
                outputs=[f"{fig}/event_study_log_grdp_pc.png", f"{fig}/cs_dynamic_log_grdp_pc.png",
                         f"{fig}/synthetic_control_regencies.png", f"{fig}/synthetic_control_regencies_placebos.png",
                         f"{tab}/border_posts_effects.md", f"{tab}/border_posts_synthetic_control.md"], depends=["panel"]),
         _study("forums", PROVINCE_PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/registry",
                outputs=[f"{fig}/forums_synthetic_control.png", f"{tab}/forums_effects.md"], depends=["panel"]),
-        _study("engel", PROVINCE_PANEL, PANEL, REGISTRY, "data/raw/user", "analysis/border_posts.py",
+        _study("engel", PROVINCE_PANEL, PANEL, REGISTRY, "data/raw/user", "analysis/border_posts.py", *BORDER_POSTS_PARTS,
                "analysis/specs/border_posts.toml", f"{LIB}/welfare", f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/panel", f"{LIB}/io",
                f"{LIB}/harmonise", f"{LIB}/registry",
                outputs=[f"{fig}/engel_curve.png", f"{fig}/engel_food_share_effect.png", f"{tab}/engel_curve.md",
@@ -111,7 +112,8 @@ def tasks() -> list[Task]:
                "reports/results/engel.json", "reports/results/welfare.json", "reports/results/welfare_first_wave.json",
                outputs=[f"{tab}/claims.md"], depends=["gaps", "border_posts", "forums", "engel", "welfare", "welfare_first_wave"]),
         Task("report", _script("report"),
-             inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
+             inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/report_lead.py",
+                     "analysis/claims_base.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
              outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "map", "claims"]),
     ]

@@ -453,7 +453,8 @@ def effects_table(rows, spec):
             "analytical 95% CI": _ci(r.get("analytical_conf_low"), r.get("analytical_conf_high")) if r.get("estimate") is not None else "",
             "analytical p": format_p(r.get("analytical_p_value")) if valid else ("not meaningful (1 treated)" if r.get("estimate") is not None else ""),
         })
-    return pd.DataFrame(out)
+    # the primary rows first (stable order otherwise)
+    return pd.DataFrame(sorted(out, key=lambda row: row["role"] != "primary"))
 
 
 def synthetic_table(sc, spec, names):

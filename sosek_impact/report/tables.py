@@ -76,7 +76,7 @@ def format_interval(low: Any, high: Any, digits: int = 3) -> str:
         x = float(x)
         if math.isinf(x):
             return "inf" if x > 0 else "-inf"
-        return f"{x:.{digits}f}"
+        return f"{round_stored(x):.{digits}f}"
 
     if low is None and high is None:
         return ""
@@ -140,8 +140,12 @@ def to_html(
     digits: int = 3,
     caption: str | None = None,
     cell_link: Callable[[str, Any], str | None] | None = None,
+    highlight: Callable[[dict[str, Any]], bool] | None = None,
 ) -> str:
-    """An HTML ``<table>``; ``cell_link(column, value)`` may return a URL to wrap a cell in a link."""
+    """An HTML ``<table>``; ``cell_link(column, value)`` may return a URL to wrap a cell in a link.
+
+    ``highlight(row)`` (row as a column -> value dict) marks rows with ``class="primary"``.
+    """
     header, rows = _cells(df, digits)
     raw_rows = list(df.itertuples(index=False, name=None))
     out = ["<table>"]
@@ -156,7 +160,8 @@ def to_html(
             body = f'<a href="{html.escape(url)}">{html.escape(text)}</a>' if url else html.escape(text)
             cls = ' class="num"' if _numeric(df[col]) else ""
             cells.append(f"<td{cls}>{body}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
+        mark = highlight is not None and highlight(dict(zip(map(str, df.columns), raw, strict=True)))
+        out.append(("<tr class=\"primary\">" if mark else "<tr>") + "".join(cells) + "</tr>")
     out += ["</tbody>", "</table>"]
     return "\n".join(out) + "\n"
 
