@@ -255,6 +255,8 @@ def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) 
     no noise would be detected). ``mde``: the smallest effect ``tau >= 0`` detected with
     probability ``power`` when the treated unit's own noise is a draw from the placebo
     distribution: ``mean_j 1{|tau + e_j| > critical} >= power`` (searched on a fine grid).
+    With fewer than ``1 / alpha - 1`` placebos the rank test cannot reject at level ``alpha`` at
+    all: ``critical`` and ``mde`` are then infinite (stored as missing, printed "none (cannot reject)").
     """
     import numpy as np
 
@@ -262,6 +264,10 @@ def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) 
     e = e[np.isfinite(e)]
     if e.size < 2:
         return {"critical": math.nan, "mde": math.nan, "n_placebos": int(e.size), "alpha": alpha, "power": power}
+    if 1.0 / (e.size + 1) > alpha:
+        # the smallest attainable rank p-value (observed value most extreme of n + 1) exceeds alpha: the
+        # test cannot reject at any effect size, so no effect is detectable
+        return {"critical": math.inf, "mde": math.inf, "n_placebos": int(e.size), "alpha": alpha, "power": power}
     crit = float(np.quantile(np.abs(e), 1 - alpha, method="higher"))
     taus = np.linspace(0.0, crit + 4 * float(np.abs(e).max()), 4001)
     s = np.sort(e)

@@ -59,8 +59,7 @@ def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, An
     return {"role": role, "outcome": outcome, "sample": sample, "estimator": r["estimator"], "treated": extras["n_treated"],
             "units": extras["n_units"], "years": f"{extras['years'][0]}-{extras['years'][1]}",
             "estimate": "" if r["estimate"] is None else f"{round_stored(r['estimate']):+.4f}",
-            "few-treated 95% CI": ((format_interval(ft.get("conf_low"), ft.get("conf_high")) if _finite(ft.get("conf_low"), ft.get("conf_high"))
-                                    else f"not informative (only {ft.get('n_draws')} assignments)") if ft else
+            "few-treated 95% CI": (format_interval(ft.get("conf_low"), ft.get("conf_high"), assignments=ft.get("n_draws")) if ft else
                                    ("not available (see Not run)" if heterogeneity_robust else "")),
             "few-treated p": format_p(ft.get("p_value")) if ft else "",
             "MDE (5 %, 80 % power)": _mde_cell(ft),

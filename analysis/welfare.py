@@ -421,10 +421,10 @@ def main(spec_path: str = SPEC) -> None:
     })
 
 
-def _ci(lo, hi) -> str:
+def _ci(lo, hi, assignments: int | None = None) -> str:
     from sosek_impact.report.tables import format_interval
 
-    return format_interval(lo, hi)
+    return format_interval(lo, hi, assignments=assignments)
 
 
 def effects_table(rows, spec):
@@ -447,7 +447,7 @@ def effects_table(rows, spec):
             "estimator": r["estimator"], "treated": r["n_treated"], "units": r["n_units"],
             "years": f"{r['years'][0]}-{r['years'][1]}",
             "estimate": r.get("estimate"),
-            "few-treated 95% CI": _ci(ft.get("conf_low"), ft.get("conf_high")) if ft else r.get("not_estimable", ""),
+            "few-treated 95% CI": _ci(ft.get("conf_low"), ft.get("conf_high"), ft.get("n_draws")) if ft else r.get("not_estimable", ""),
             "few-treated p": format_p(ft.get("p_value")) if ft else "",
             "MDE (5 %, 80 % power)": (r.get("mde") or {}).get("mde"),
             "analytical 95% CI": _ci(r.get("analytical_conf_low"), r.get("analytical_conf_high")) if r.get("estimate") is not None else "",

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..atomic import write_text
 
-__all__ = ["STORED_SIGNIFICANT", "format_interval", "format_p", "format_value", "round_stored", "to_markdown", "to_latex",
+__all__ = ["STORED_SIGNIFICANT", "whole_line", "format_interval", "format_p", "format_value", "round_stored", "to_markdown", "to_latex",
            "to_html", "write_table"]
 
 #: Significant digits of every stored float (results JSON) and of every value before it is printed.
@@ -67,8 +67,20 @@ def format_p(p: Any) -> str:
     return format_pvalue(p)
 
 
-def format_interval(low: Any, high: Any, digits: int = 3) -> str:
-    """An interval cell ``[low, high]`` with a fixed number of decimals; infinite ends as ``-inf``/``inf``."""
+def whole_line(low: Any, high: Any) -> bool:
+    """Whether an interval is the whole real line (both ends infinite): it rules nothing out."""
+    try:
+        return math.isinf(float(low)) and math.isinf(float(high)) and float(low) < 0 < float(high)
+    except (TypeError, ValueError):
+        return False
+
+
+def format_interval(low: Any, high: Any, digits: int = 3, assignments: int | None = None) -> str:
+    """An interval cell ``[low, high]`` with a fixed number of decimals; infinite ends as ``-inf``/``inf``.
+
+    An interval that is the whole line is written ``not informative`` (with ``assignments``: ``not
+    informative (only N assignments)``), never ``[-inf, inf]``.
+    """
 
     def one(x: Any) -> str:
         if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -80,6 +92,8 @@ def format_interval(low: Any, high: Any, digits: int = 3) -> str:
 
     if low is None and high is None:
         return ""
+    if whole_line(low, high):
+        return f"not informative (only {assignments} assignments)" if assignments else "not informative"
     return f"[{one(low)}, {one(high)}]"
 
 
