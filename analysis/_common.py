@@ -35,25 +35,25 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     return spec
 
 
-def clean(obj: Any, digits: int | None = None) -> Any:
+def clean(obj: Any, digits: int | None = None, key: str = "") -> Any:
     """JSON-safe copy: numpy scalars to Python, floats rounded, NaN to None, keys as str.
 
-    Floats are rounded by :func:`sosek_impact.report.tables.round_stored` (the one rounding rule of
-    every writer: ``STORED_SIGNIFICANT`` significant digits unless ``digits`` says otherwise), so
-    last-bit noise of another machine's BLAS does not change a stored result.
+    Floats are rounded by the one rounding rule of every writer
+    (:func:`sosek_impact.report.tables.round_stored`): ``STORED_SIGNIFICANT`` significant digits at
+    an absolute resolution of ``STORED_RESOLUTION``, and p-values (keys named like ``p_value``)
+    to ``STORED_P_SIGNIFICANT`` significant digits; so last-bit noise of another machine's BLAS
+    does not change a stored result. ``digits`` overrides the significant digits.
     """
-    from sosek_impact.report.tables import STORED_SIGNIFICANT, round_stored
+    from sosek_impact.report.tables import STORED_SIGNIFICANT, is_pvalue_key, round_pvalue, round_stored
 
-    if digits is None:
-        digits = STORED_SIGNIFICANT
     try:
         import numpy as np
     except ImportError:  # pragma: no cover
         np = None
     if isinstance(obj, dict):
-        return {str(k): clean(v, digits) for k, v in obj.items()}
+        return {str(k): clean(v, digits, str(k)) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [clean(v, digits) for v in obj]
+        return [clean(v, digits, key) for v in obj]
     if np is not None and isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, bool) or obj is None or isinstance(obj, int | str):
@@ -61,7 +61,9 @@ def clean(obj: Any, digits: int | None = None) -> Any:
     if isinstance(obj, float):
         if not math.isfinite(obj):
             return None
-        return round_stored(obj, digits)
+        if digits is None and is_pvalue_key(key):
+            return round_pvalue(obj)
+        return round_stored(obj, STORED_SIGNIFICANT if digits is None else digits)
     return str(obj)
 
 

@@ -25,18 +25,18 @@ def fig_event_study(results, outcome, spec, names, path: Path) -> bool:
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4), sharey=True, squeeze=False)
     for ax, (s, r) in zip(axes[0], panels, strict=True):
         es = pd.DataFrame(r["event_study"])
-        ax.errorbar(es["event_time"], es["estimate"], yerr=[es["estimate"] - es["conf_low"], es["conf_high"] - es["estimate"]],
-                    fmt="o", color="C0", ecolor="C0", capsize=3)
+        # point estimates only: with 4 treated regencies the cluster-robust intervals (and the Wald pre-test built on
+        # them) over-reject, and TWFE leads mix cohorts under staggered timing; the pre-trend evidence is the CS sup-t test
+        ax.plot(es["event_time"], es["estimate"], "o-", color="C0", lw=0.8)
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", ls=":")
-        pt = r.get("event_study_pretrend")
-        sub = f"pre-trend Wald p = {pt['pvalue']:.3f}" if pt and pt.get("pvalue") is not None else "pre-trend test n/a"
-        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\n{sub}; {r['n_treated']} treated / {r['n_units']} units",
+        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\n{r['n_treated']} treated / {r['n_units']} units",
                      fontsize=9.5)
         ax.set_xlabel("years since the post opened (end points binned)")
     axes[0][0].set_ylabel("effect (log points; year -1 = 0)")
-    fig.suptitle(f"Event study (TWFE leads and lags): {spec['outcomes'][outcome]['label']}, 95% cluster-robust CIs")
-    add_source_note(fig, SOURCE_LINE["idn514"] + " Timing: registry of PLBN openings (first full year).")
+    fig.suptitle(f"Event study (TWFE leads and lags, reference only): {spec['outcomes'][outcome]['label']}, point estimates")
+    add_source_note(fig, SOURCE_LINE["idn514"] + " Timing: registry of PLBN openings (first full year). No intervals: cluster-robust "
+                    "ones are not valid with 4 treated regencies (docs/monte_carlo.md).")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     save_figure(fig, path)
     return True

@@ -180,12 +180,15 @@ def main() -> None:
         if key in bp.get("figures", {}):
             rep.figure(bp["figures"][key], cap, *src(bp))
     sambas = bp.get("synthetic_control", {}).get("6101") or {}
-    if sambas.get("p_value") is not None:
+    sb = (gb.get("units") or {}).get("6101") or {}
+    if sambas.get("p_value") is not None and sb:
         rep.paragraph("<b>Flag: Sambas' synthetic-control placebo p = " + num(f(sambas["p_value"], 2), bp, "border_posts")
-                      + f" (gap {num(f(sambas['att_avg'], 3, True), bp, 'border_posts')} log points) is an artefact, not an effect.</b> "
-                      "Its post-period gap opens at the 2019/2020 level break of the source, which sits in the population "
-                      "denominator of GRDP per capita (section on the break under Robustness), not in output; with the "
-                      "chain-linked series the Callaway&ndash;Sant'Anna estimate is indistinguishable from zero.", "note")
+                      + f" (gap {num(f(sambas['att_avg'], 3, True), bp, 'border_posts')} log points) is an artefact of the population "
+                      "denominator break, not an effect of the Aruk post.</b> Its post-period gap opens in 2020, not at the post's "
+                      f"opening (2018): from 2019 to 2020 Sambas' log GRDP per capita breaks by {num(f(sb['break'], 3, True), gb, 'grdp_break')} "
+                      f"against its usual change, while its GRDP grew {num(f(sb['grdp_change'], 3, True), gb, 'grdp_break')} (log, 2019-21) and "
+                      f"the population the series divides by jumped {num(f(sb['implied_population_change'], 3, True), gb, 'grdp_break')} "
+                      "(see the break section under Robustness). No verdict uses this p-value.", "note")
     rep.paragraph("How to read the table below: every Callaway&ndash;Sant'Anna and Sun&ndash;Abraham row carries a few-treated "
                   "95% interval (randomisation inference over adoption timing, inverted for a constant effect) beside its "
                   "analytical one; read the few-treated one. Log GRDP and log population end in 2017, so only Sanggau (from 2017) "

@@ -92,6 +92,8 @@ def comparability_2019(panel, spec) -> dict[str, Any]:
     """
     import numpy as np
 
+    from sosek_impact.report.tables import round_stored
+
     out: dict[str, Any] = {}
     for name, oc in spec["outcomes"].items():
         w = panel.pivot(index="bps_code", columns="year", values=oc["variable"]).loc[:, 2019:spec["data"]["last_year"]]
@@ -100,7 +102,9 @@ def comparability_2019(panel, spec) -> dict[str, Any]:
         for y in range(2020, int(w.columns.max()) + 1):
             ch = (w[y] - w[y - 1]).dropna()
             rows.append({"change": f"{y - 1}-{y}", "n": int(ch.size), "mean": float(ch.mean()), "sd": float(ch.std()),
-                         "share_abs_gt_1": float((ch.abs() > 1).mean()),
+                         # the data are published to 2 decimals: a change of exactly 1.00 must not count as > 1 because
+                         # of the last bit of a float subtraction (rounded to the stored precision first)
+                         "share_abs_gt_1": float((ch.abs().map(round_stored) > 1).mean()),
                          "corr_levels": float(np.corrcoef(w[y - 1].loc[ch.index], w[y].loc[ch.index])[0, 1])})
         later = [r["sd"] for r in rows[1:]]
         out[name] = {"source_2019": src, "changes": rows, "sd_2019_2020": rows[0]["sd"],

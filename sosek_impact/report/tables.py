@@ -10,7 +10,7 @@ from typing import Any
 
 from ..atomic import write_text
 
-__all__ = ["STORED_SIGNIFICANT", "whole_line", "format_interval", "format_p", "format_value", "round_stored", "to_markdown", "to_latex",
+__all__ = ["STORED_P_SIGNIFICANT", "STORED_RESOLUTION", "STORED_SIGNIFICANT", "is_pvalue_key", "round_pvalue", "whole_line", "format_interval", "format_p", "format_value", "round_stored", "to_markdown", "to_latex",
            "to_html", "write_table"]
 
 #: Significant digits of every stored float (results JSON) and of every value before it is printed.
@@ -18,18 +18,42 @@ __all__ = ["STORED_SIGNIFICANT", "whole_line", "format_interval", "format_p", "f
 #: it sits within 1e-10 of a rounding boundary at the 6th digit (a chance of about 1e-4 per number);
 #: printed values (3 decimals, 2 for p-values) are further from such noise still.
 STORED_SIGNIFICANT = 6
+#: Absolute resolution of stored values: below it a value is zero up to rounding noise (an exact
+#: synthetic-control pre-fit leaves gaps of 1e-13 whose digits are noise). Every quantity of the study
+#: is in units (log points, percentage points, index points, rupiah) where 1e-9 is far below any
+#: meaningful digit.
+STORED_RESOLUTION = 1e-9
+#: Significant digits of stored p-values (no absolute resolution: p = 6e-14 stays 6e-14, printed "< 0.001").
+STORED_P_SIGNIFICANT = 4
 
 
-def round_stored(value: float, significant: int = STORED_SIGNIFICANT) -> float:
-    """``value`` rounded to ``significant`` significant digits (the study's one rounding rule).
+def round_stored(value: float, significant: int = STORED_SIGNIFICANT, resolution: float | None = STORED_RESOLUTION) -> float:
+    """``value`` rounded to ``resolution`` and then to ``significant`` significant digits (the study's one rounding rule).
 
     Non-finite values and zero are returned unchanged; the result is the float whose shortest
     representation has at most ``significant`` digits, so it prints the same on every machine.
+    p-values use ``round_stored(p, STORED_P_SIGNIFICANT, None)`` (see :func:`round_pvalue`).
     """
     value = float(value)
     if value == 0.0 or not math.isfinite(value):
         return value
+    if resolution is not None:
+        digits = -int(math.floor(math.log10(resolution)))
+        value = round(value, digits)
+        if value == 0.0:
+            return 0.0
     return float(f"{value:.{significant}g}")
+
+
+def round_pvalue(p: float) -> float:
+    """A p-value rounded for storage: ``STORED_P_SIGNIFICANT`` significant digits, no absolute resolution."""
+    return round_stored(p, STORED_P_SIGNIFICANT, None)
+
+
+def is_pvalue_key(key: str) -> bool:
+    """Whether a results key names a p-value (``p_value``, ``pvalue``, ``p_value_post``, ``analytical_p_value``, ...)."""
+    k = key.lower()
+    return k in {"p", "pvalue"} or k.startswith(("p_value", "pvalue")) or k.endswith(("_p_value", "_pvalue"))
 
 
 def format_value(value: Any, digits: int = 3) -> str:
