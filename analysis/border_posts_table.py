@@ -27,12 +27,12 @@ def _finite(*xs) -> bool:
 
 def _mde_cell(ft: dict[str, Any]) -> str:
     """The MDE cell: four decimals, or why there is none (the test cannot reject at any size)."""
-    from sosek_impact.report.tables import round_stored
+    from sosek_impact.report.tables import round_for_print
 
     m = (ft.get("mde") or {}).get("mde") if ft else None
     if not ft or m is None:
         return ""
-    return f"{round_stored(m):.4f}" if _finite(m) else "none (cannot reject)"
+    return f"{round_for_print(m, 4):.4f}" if _finite(m) else "none (cannot reject)"
 
 
 ESTIMATOR_IDS = {"cs": "Callaway-Sant'Anna", "sa": "Sun-Abraham", "twfe": "TWFE"}
@@ -51,14 +51,14 @@ def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, An
     An analytical (influence-function or cluster-robust) p-value of a row with one treated
     regency is not shown: it reflects only the controls' noise.
     """
-    from sosek_impact.report.tables import format_interval, format_p, round_stored
+    from sosek_impact.report.tables import format_interval, format_p, round_for_print
 
     ft = r.get("few_treated") or {}
     heterogeneity_robust = r["estimator"].startswith(("Callaway", "Sun-Abraham", "imputation"))
     one = extras["n_treated"] <= 1 and r["inference"].startswith(ANALYTICAL)
     return {"role": role, "outcome": outcome, "sample": sample, "estimator": r["estimator"], "treated": extras["n_treated"],
             "units": extras["n_units"], "years": f"{extras['years'][0]}-{extras['years'][1]}",
-            "estimate": "" if r["estimate"] is None else f"{round_stored(r['estimate']):+.4f}",
+            "estimate": "" if r["estimate"] is None else f"{round_for_print(r['estimate'], 4):+.4f}",
             "few-treated 95% CI": (format_interval(ft.get("conf_low"), ft.get("conf_high"), assignments=ft.get("n_draws")) if ft else
                                    ("not available (see Not run)" if heterogeneity_robust else "")),
             "few-treated p": format_p(ft.get("p_value")) if ft else "",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sosek_impact.report.tables import round_for_print as rp
+
 from claims_base import (
     CONTRADICTED,
     INCONCLUSIVE,
@@ -74,11 +76,11 @@ def forum_test(ctx, code: str) -> dict[str, Any] | None:
     v_sdid = interval_verdict(sd.get("conf_low"), sd.get("conf_high"))
     v_sc = sc_verdict(p, sc.get("att_avg"), alpha, _sc_fits(sc))
     mde = mde_normal(sd.get("se"))
-    text = (f"{f.get('province')}: SDID {sd.get('estimate', NAN):+.3f} {interval_text(sd.get('conf_low'), sd.get('conf_high'))}, "
-            f"SC gap {sc.get('att_avg', NAN):+.3f} log points, {p_label} = {p if p is not None else NAN:.2f}")
+    text = (f"{f.get('province')}: SDID {rp(sd.get('estimate', NAN), 3):+.3f} {interval_text(sd.get('conf_low'), sd.get('conf_high'))}, "
+            f"SC gap {rp(sc.get('att_avg', NAN), 3):+.3f} log points, {p_label} = {rp(p if p is not None else NAN, 2):.2f}")
     reasons = [f"SDID {v_sdid} (interval {'excludes' if v_sdid != INCONCLUSIVE else 'includes'} zero)"]
     reasons.append("its synthetic control does not fit" if not _sc_fits(sc) else
-                   f"SC placebo p {p:.2f} {'<=' if p is not None and p <= alpha else '>'} {alpha:g}")
+                   f"SC placebo p {rp(p, 2):.2f} {'<=' if p is not None and p <= alpha else '>'} {alpha:g}")
     parts = [v_sdid] + ([v_sc] if _sc_fits(sc) else [])
     return {"province": f.get("province"), "n_pre": f.get("n_pre"), "text": text, "verdict": combine(parts),
             "reasons": reasons, "mde": mde}
@@ -106,7 +108,7 @@ def forum_both(ctx) -> Evidence:
     if not tests:
         return ev("not available", "", NOT_TESTABLE, "forum analysis did not run", ["reports/results/forums.json"])
     verdict = combine(t["verdict"] for t in tests)
-    why = "; ".join(f"{t['province']}: {t['verdict']} ({', '.join(t['reasons'])}; SDID MDE {t['mde']:.2f} log points)"
+    why = "; ".join(f"{t['province']}: {t['verdict']} ({', '.join(t['reasons'])}; SDID MDE {rp(t['mde'], 2):.2f} log points)"
                     for t in tests)
     why += {INCONCLUSIVE: " - neither forum province shows a GDP-per-capita change distinguishable from zero against provinces "
                           "without a forum; changes below the MDEs are not ruled out",
@@ -132,11 +134,11 @@ def sanggau_post_effect(ctx) -> Evidence:
     verdict = (SUPPORTED if v_own == SUPPORTED and largest == "6105" else
                CONTRADICTED if v_own == CONTRADICTED or (v_own == SUPPORTED and largest != "6105") else INCONCLUSIVE)
     largest_txt = "the largest" if largest == "6105" else f"not the largest (largest: {ctx['names'].get(int(largest), largest)})"
-    return ev(f"Sanggau (Entikong, from {s['treatment_year']}): synthetic-control gap {s['att_avg']:+.3f} log points, placebo p = {p:.2f}; "
-              "other post regencies: " + ", ".join(f"{ctx['names'].get(int(k), k)} {v:+.3f}" for k, v in sorted(others.items())),
+    return ev(f"Sanggau (Entikong, from {s['treatment_year']}): synthetic-control gap {rp(s['att_avg'], 3):+.3f} log points, placebo p = {rp(p, 2):.2f}; "
+              "other post regencies: " + ", ".join(f"{ctx['names'].get(int(k), k)} {rp(v, 3):+.3f}" for k, v in sorted(others.items())),
               f"rank p-value among {s['n_donors']} placebo donors; the 2019/2020 source break falls in the post period",
               verdict,
-              f"{verdict}: Sanggau's post-opening gap is {largest_txt} and its placebo p {p:.2f} is {'<=' if p <= alpha else '>'} "
+              f"{verdict}: Sanggau's post-opening gap is {largest_txt} and its placebo p {rp(p, 2):.2f} is {'<=' if p <= alpha else '>'} "
               f"{alpha:g}, so no post-regency effect is distinguishable from the placebo gaps",
               ["reports/results/border_posts.json", "analysis/specs/border_posts.toml"])
 
@@ -159,7 +161,7 @@ def gdp_effects(ctx) -> Evidence:
             if r["estimator"].startswith("Callaway"):
                 lo, hi, kind, ft = valid_interval(r)
                 kinds.add(kind)
-                parts.append(f"CS {s}: {r['estimate']:+.3f} {interval_text(lo, hi, n=ft.get('n_draws'))}")
+                parts.append(f"CS {s}: {rp(r['estimate'], 3):+.3f} {interval_text(lo, hi, n=ft.get('n_draws'))}")
                 labels.append(interval_verdict(lo, hi))
                 m = (ft.get("mde") or {}).get("mde")
                 if m is not None:
@@ -206,17 +208,17 @@ def poverty_effect(ctx) -> Evidence:
     r1 = welfare_primary(ctx, "poverty_rate", "welfare_first_wave")
     labels = [interval_verdict(ft.get("conf_low"), ft.get("conf_high"), sign=-1)]
     ev_text = (f"second-wave border post (Jagoi Babang, Bengkayang, 2024) vs non-border Kalimantan regencies: P0 change "
-               f"{r['estimate']:+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI {interval_text(ft.get('conf_low'), ft.get('conf_high'), 2)}, "
-               f"p = {ft['p_value']:.2f}; minimum detectable effect {m.get('mde', NAN):.2f} pp")
+               f"{rp(r['estimate'], 2):+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI {interval_text(ft.get('conf_low'), ft.get('conf_high'), 2)}, "
+               f"p = {rp(ft['p_value'], 2):.2f}; minimum detectable effect {rp(m.get('mde', NAN), 2):.2f} pp")
     if r1 is not None:
         f1, m1 = r1["few_treated"], r1.get("mde") or {}
         labels.append(interval_verdict(f1.get("conf_low"), f1.get("conf_high"), sign=-1))
-        ev_text += (f"; first-wave posts (Sanggau, Sambas, Kapuas Hulu), P0 {r1['years'][0]}-2014 vs 2020-2024: {r1['estimate']:+.2f} pp, "
-                    f"few-treated 95% CI {interval_text(f1.get('conf_low'), f1.get('conf_high'), 2)}, MDE {m1.get('mde', NAN):.2f} pp "
+        ev_text += (f"; first-wave posts (Sanggau, Sambas, Kapuas Hulu), P0 {r1['years'][0]}-2014 vs 2020-2024: {rp(r1['estimate'], 2):+.2f} pp, "
+                    f"few-treated 95% CI {interval_text(f1.get('conf_low'), f1.get('conf_high'), 2)}, MDE {rp(m1.get('mde', NAN), 2):.2f} pp "
                     "(a level comparison across the 2015-2019 gap and two survey compilations)")
     if rows:
         a, b = rows[0], rows[-1]
-        ev_text += f"; descriptive border minus non-border Kalimantan P0 gap {a['gap']:+.2f} pp ({a['year']}) -> {b['gap']:+.2f} pp ({b['year']})"
+        ev_text += f"; descriptive border minus non-border Kalimantan P0 gap {rp(a['gap'], 2):+.2f} pp ({a['year']}) -> {rp(b['gap'], 2):+.2f} pp ({b['year']})"
     verdict = combine(labels)
     why = (f"{verdict}: " + ("the poverty rate fell relative to comparable regencies with an interval excluding zero" if verdict == SUPPORTED else
                              "the poverty rate rose relative to comparable regencies with an interval excluding zero" if verdict == CONTRADICTED else
@@ -242,9 +244,9 @@ def unemployment_effect(ctx) -> Evidence:
                                  "no fall in unemployment distinguishable from noise; " + mde_text(m.get("mde"), "pp"))
                + "; the post-period ends in the COVID year 2020")
         return ev(f"first-wave border posts (Sanggau 2017, Sambas and Kapuas Hulu 2018) vs non-border Kalimantan regencies, open "
-                  f"unemployment {r['years'][0]}-{r['years'][1]}: {r['estimate']:+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI "
-                  f"{interval_text(ft.get('conf_low'), ft.get('conf_high'), 2)}, p = {ft['p_value']:.2f}",
-                  f"{r['n_treated']} treated regencies, randomisation inference over adoption timing; MDE {m.get('mde', NAN):.2f} pp",
+                  f"unemployment {r['years'][0]}-{r['years'][1]}: {rp(r['estimate'], 2):+.2f} pp (Callaway-Sant'Anna), few-treated 95% CI "
+                  f"{interval_text(ft.get('conf_low'), ft.get('conf_high'), 2)}, p = {rp(ft['p_value'], 2):.2f}",
+                  f"{r['n_treated']} treated regencies, randomisation inference over adoption timing; MDE {rp(m.get('mde', NAN), 2):.2f} pp",
                   verdict, why, ["reports/results/welfare_first_wave.json", "analysis/specs/welfare_first_wave.toml"])
     p = ctx["panel"]
     d = p.loc[(p["year"] == 2021) & p["kalimantan"].astype(bool)].dropna(subset=["unemployment_rate"])
@@ -252,7 +254,7 @@ def unemployment_effect(ctx) -> Evidence:
         return ev("no unemployment data", "", NOT_TESTABLE, "", [])
     b = d.loc[d["border"].astype(bool), "unemployment_rate"]
     o = d.loc[~d["border"].astype(bool), "unemployment_rate"]
-    return ev(f"2021 open unemployment: border regencies {b.mean():.2f}% (n={len(b)}), non-border Kalimantan {o.mean():.2f}% (n={len(o)})",
+    return ev(f"2021 open unemployment: border regencies {rp(b.mean(), 2):.2f}% (n={len(b)}), non-border Kalimantan {rp(o.mean(), 2):.2f}% (n={len(o)})",
               "one cross-section (year inferred as 2021 by the data team)", NOT_TESTABLE,
               "unemployment by regency is in the bundled data for one year only: a change cannot be measured",
               ["data/processed/panel.parquet", "data/raw/regency_series.csv"])

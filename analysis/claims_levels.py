@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sosek_impact.report.tables import round_for_print as rp
+
 from claims_base import (
     CONTRADICTED,
     INCONCLUSIVE,
@@ -49,7 +51,7 @@ def sanggau_highest_growth(ctx) -> Evidence:
         rank = list(g.index).index(6105) + 1 if 6105 in g.index else None
         ranks[label] = rank
         top = g.index[0]
-        parts.append(f"{label}: Sanggau +{g.get(6105, float('nan')):.1f}% (rank {rank} of {len(g)}; highest {names.get(int(top))} +{g.iloc[0]:.1f}%)")
+        parts.append(f"{label}: Sanggau +{rp(g.get(6105, float('nan')), 1):.1f}% (rank {rank} of {len(g)}; highest {names.get(int(top))} +{rp(g.iloc[0], 1):.1f}%)")
     main = ranks["2016-17 (QuaRCS/BPS)"]
     verdict = SUPPORTED if main == 1 else CONTRADICTED
     why = ("Sanggau ranks first in the 2016-17 GRDP-per-capita growth of the five West Kalimantan border regencies"
@@ -73,11 +75,11 @@ def kalbar_expenditure_2017(ctx) -> Evidence:
     diff = 100 * (1186868 / v - 1)
     tol = cfg(ctx)["expenditure_tolerance_pct"]
     ok = within_tolerance(diff, tol) == SUPPORTED
-    return ev(f"Rp {v:,.0f} per person per month (BPS Susenas, urban+rural, 2017); the paper's Rp 1,186,868 is {diff:+.1f}% off",
+    return ev(f"Rp {rp(v, 0):,.0f} per person per month (BPS Susenas, urban+rural, 2017); the paper's Rp 1,186,868 is {rp(diff, 1):+.1f}% off",
                "published survey mean (no sampling error given in the table)",
                within_tolerance(diff, tol),
                (f"the paper's figure is within {tol:g}% of our BPS 2017 level" if ok else
-                f"the paper's figure is {abs(diff):.1f}% away from our BPS 2017 level (tolerance {tol:g}%); it may be another measure or "
+                f"the paper's figure is {rp(abs(diff), 1):.1f}% away from our BPS 2017 level (tolerance {tol:g}%); it may be another measure or "
                 "year (e.g. a later Susenas round)"),
                ["data/processed/province_panel.parquet", "data/raw/province_series.csv"])
 
@@ -90,12 +92,12 @@ def kalbar_expenditure_2016(ctx) -> Evidence:
     if v is None:
         text = "no 2016 value in the bundled data (the BPS expenditure series starts in 2017)"
         if v17 and v18:
-            text += f"; for scale: our 2017->2018 nominal growth is {100 * (v18 / v17 - 1):+.1f}%, while the paper's 2016->2017 figures imply {100 * (1186868 / 848388 - 1):+.1f}%"
+            text += f"; for scale: our 2017->2018 nominal growth is {rp(100 * (v18 / v17 - 1), 1):+.1f}%, while the paper's 2016->2017 figures imply {rp(100 * (1186868 / 848388 - 1), 1):+.1f}%"
         return ev(text, "", NOT_TESTABLE, "2016 is not covered by the bundled BPS expenditure table",
                    ["data/processed/province_panel.parquet"])
     diff = 100 * (848388 / v - 1)
     tol = cfg(ctx)["expenditure_tolerance_pct"]
-    return ev(f"Rp {v:,.0f} (2016)", "", within_tolerance(diff, tol), f"{diff:+.1f}% off (tolerance {tol:g}%)",
+    return ev(f"Rp {rp(v, 0):,.0f} (2016)", "", within_tolerance(diff, tol), f"{rp(diff, 1):+.1f}% off (tolerance {tol:g}%)",
                ["data/processed/province_panel.parquet"])
 
 
@@ -110,11 +112,11 @@ def kalbar_food_share_2017(ctx) -> Evidence:
     tol = cfg(ctx)["food_share_tolerance_pp"]
     gap = 100 * v - 51.50
     ok = within_tolerance(gap, tol) == SUPPORTED
-    return ev(f"{100 * v:.2f}% food in 2017 (food / total, BPS Susenas); 51.50% is closest to our {closest} value {s[closest]:.2f}%",
+    return ev(f"{rp(100 * v, 2):.2f}% food in 2017 (food / total, BPS Susenas); 51.50% is closest to our {closest} value {rp(s[closest], 2):.2f}%",
                "published survey means; no sampling error in the table",
                within_tolerance(gap, tol),
                (f"our 2017 food share is within {tol:g} pp of the paper's 51.50%" if ok else
-                f"our 2017 food share is {gap:+.2f} pp from the paper's 51.50% (tolerance {tol:g} pp)"),
+                f"our 2017 food share is {rp(gap, 2):+.2f} pp from the paper's 51.50% (tolerance {tol:g} pp)"),
                ["data/processed/province_panel.parquet"])
 
 
@@ -134,12 +136,12 @@ def kalbar_expenditure_trend(ctx) -> Evidence:
     nominal_rising = bool((s["total_exp"].diff().dropna() > 0).all())
     share = s["food_share"].dropna()
     falls = int((share.diff().dropna() < 0).sum())
-    text = (f"nominal expenditure {s['total_exp'].iloc[0]:,.0f} ({s.index[0]}) -> {s['total_exp'].iloc[-1]:,.0f} ({s.index[-1]}), "
-            f"rising every year in nominal terms: {nominal_rising}; food share {100 * share.iloc[0]:.1f}% -> {100 * share.iloc[-1]:.1f}% "
+    text = (f"nominal expenditure {rp(s['total_exp'].iloc[0], 0):,.0f} ({s.index[0]}) -> {rp(s['total_exp'].iloc[-1], 0):,.0f} ({s.index[-1]}), "
+            f"rising every year in nominal terms: {nominal_rising}; food share {rp(100 * share.iloc[0], 1):.1f}% -> {rp(100 * share.iloc[-1], 1):.1f}% "
             f"(lower than the year before in {falls} of {len(share) - 1} years). At equal expenditure Kalimantan Barat's food share is "
-            f"{100 * gap.get('delta', float('nan')):+.2f} pp vs other provinces, an income equivalent of "
-            f"{w.get('estimate', float('nan')):+.3f} log points")
-    unc = f"income equivalent 95% CI [{w.get('conf_low', float('nan')):+.3f}, {w.get('conf_high', float('nan')):+.3f}] (delta method)"
+            f"{rp(100 * gap.get('delta', float('nan')), 2):+.2f} pp vs other provinces, an income equivalent of "
+            f"{rp(w.get('estimate', float('nan')), 3):+.3f} log points")
+    unc = f"income equivalent 95% CI [{rp(w.get('conf_low', float('nan')), 3):+.3f}, {rp(w.get('conf_high', float('nan')), 3):+.3f}] (delta method)"
     if not prices:
         why = ("not testable: the claim is about real expenditure, and no price index is bundled to deflate the nominal Susenas table "
                "(no CPI or deflator column in either panel; the only price-level series, the World Bank regency poverty lines, ends in "
@@ -160,13 +162,13 @@ def border_poverty_level(ctx) -> Evidence:
             r = rows[-1]
             v = interval_verdict(r["conf_low"], r["conf_high"], sign=1)
             labels.append(v)
-            parts.append(f"P0 gap vs non-border {comp} {r['year']}: {r['gap']:+.2f} pp [{r['conf_low']:+.2f}, {r['conf_high']:+.2f}] ({v})")
+            parts.append(f"P0 gap vs non-border {comp} {r['year']}: {rp(r['gap'], 2):+.2f} pp [{rp(r['conf_low'], 2):+.2f}, {rp(r['conf_high'], 2):+.2f}] ({v})")
         h = gap_rows(ctx, "hdi", comp)
         if h:
             r = h[-1]
             v = interval_verdict(r["conf_low"], r["conf_high"], sign=-1)
             labels.append(v)
-            parts.append(f"HDI gap vs non-border {comp} {r['year']}: {r['gap']:+.2f} [{r['conf_low']:+.2f}, {r['conf_high']:+.2f}] ({v})")
+            parts.append(f"HDI gap vs non-border {comp} {r['year']}: {rp(r['gap'], 2):+.2f} [{rp(r['conf_low'], 2):+.2f}, {rp(r['conf_high'], 2):+.2f}] ({v})")
     if not parts:
         return ev("no data", "", NOT_TESTABLE, "", [])
     verdict = combine(labels)
@@ -207,7 +209,7 @@ def kalimantan_vs_west(ctx) -> Evidence:
             diff = m["Kalimantan"] - m[other]
             state = "behind" if diff < -margin else "ahead of" if diff > margin else "level with"
             verdicts.append(state)
-            phrases.append(f"{state} {other} on {label} ({diff:+.2f} {unit}, margin {margin:g})")
+            phrases.append(f"{state} {other} on {label} ({rp(diff, 2):+.2f} {unit}, margin {margin:g})")
     if all(v == "behind" for v in verdicts):
         verdict, head = SUPPORTED, "Kalimantan is behind both Java and Sumatra on both measures"
     elif all(v == "ahead of" for v in verdicts):
@@ -257,11 +259,11 @@ def border_labour_poverty(ctx) -> Evidence:
     if pov is None:
         return ev("no poverty data", "", NOT_TESTABLE, "regency P0 missing", ["data/processed/panel.parquet"])
     lvl = int(100 * conf["confidence"])
-    parts = [f"Kalimantan vs rest of Indonesia, P0 {conf['poverty_year']}: {pov['k']:.2f}% (n={pov['nk']}) vs {pov['r']:.2f}% (n={pov['nr']}), "
-             f"difference {pov['diff']:+.2f} pp [{pov['lo']:+.2f}, {pov['hi']:+.2f}]"]
+    parts = [f"Kalimantan vs rest of Indonesia, P0 {conf['poverty_year']}: {rp(pov['k'], 2):.2f}% (n={pov['nk']}) vs {rp(pov['r'], 2):.2f}% (n={pov['nr']}), "
+             f"difference {rp(pov['diff'], 2):+.2f} pp [{rp(pov['lo'], 2):+.2f}, {rp(pov['hi'], 2):+.2f}]"]
     if un is not None:
-        parts.append(f"open unemployment {conf['unemployment_year']}: {un['k']:.2f}% vs {un['r']:.2f}%, difference {un['diff']:+.2f} pp "
-                     f"[{un['lo']:+.2f}, {un['hi']:+.2f}]")
+        parts.append(f"open unemployment {conf['unemployment_year']}: {rp(un['k'], 2):.2f}% vs {rp(un['r'], 2):.2f}%, difference {rp(un['diff'], 2):+.2f} pp "
+                     f"[{rp(un['lo'], 2):+.2f}, {rp(un['hi'], 2):+.2f}]")
     parts.append("border vs non-border Kalimantan: " + u["evidence"] + "; " + b["evidence"])
 
     def state(t):
@@ -271,16 +273,16 @@ def border_labour_poverty(ctx) -> Evidence:
     un_state = state(un) if un is not None else "not measured"
     # the verdict is the poverty comparison's: unemployment is one cross-section and wages are not in the data
     verdict = interval_verdict(pov["lo"], pov["hi"], sign=1)
-    why = (f"{verdict}: Kalimantan's regency poverty rate is {pov_state} than the rest of Indonesia's ({pov['diff']:+.2f} pp, {lvl}% interval "
-           f"[{pov['lo']:+.2f}, {pov['hi']:+.2f}]) and its unemployment is {un_state}"
-           + (f" ({un['diff']:+.2f} pp)" if un is not None else "")
+    why = (f"{verdict}: Kalimantan's regency poverty rate is {pov_state} than the rest of Indonesia's ({rp(pov['diff'], 2):+.2f} pp, {lvl}% interval "
+           f"[{rp(pov['lo'], 2):+.2f}, {rp(pov['hi'], 2):+.2f}]) and its unemployment is {un_state}"
+           + (f" ({rp(un['diff'], 2):+.2f} pp)" if un is not None else "")
            + "; the rule needs a higher poverty rate (unemployment is context only: one cross-section). Wages and migration are "
              "not in the data")
     rows = gap_rows(ctx, "poverty_rate", "kalimantan")
     if rows:
         r = rows[-1]
-        why += (f"; within Kalimantan the border regencies' P0 is {r['gap']:+.2f} pp vs the other regencies ({r['year']}, "
-                f"[{r['conf_low']:+.2f}, {r['conf_high']:+.2f}])")
+        why += (f"; within Kalimantan the border regencies' P0 is {rp(r['gap'], 2):+.2f} pp vs the other regencies ({r['year']}, "
+                f"[{rp(r['conf_low'], 2):+.2f}, {rp(r['conf_high'], 2):+.2f}])")
     return ev("; ".join(parts), f"Welch {lvl}% intervals over regencies (unweighted); unemployment is one cross-section", verdict, why,
                ["data/processed/panel.parquet", "reports/results/gaps.json"])
 
@@ -301,7 +303,7 @@ def border_grdp_share(ctx) -> Evidence:
         b = dy.loc[dy["border"].astype(bool)]
         s = 100 * b["grdp"].sum() / dy["grdp"].sum()
         shares.append(s)
-        parts.append(f"{y}: {s:.2f}% ({len(b)} border regencies)")
+        parts.append(f"{y}: {rp(s, 2):.2f}% ({len(b)} border regencies)")
     y0, y1 = conf["grdp_growth_share_period"]
     growth = []
     for set_year in (y1, 2012):
@@ -311,14 +313,14 @@ def border_grdp_share(ctx) -> Evidence:
         bor = w.loc[w.index.isin(codes), y1].sum() - w.loc[w.index.isin(codes), y0].sum()
         g = 100 * bor / nat
         growth.append(g)
-        growth_txt = (f"share of the {y0}-{y1} increase of national GRDP: {g:.2f}% (border set of {set_year}"
+        growth_txt = (f"share of the {y0}-{y1} increase of national GRDP: {rp(g, 2):.2f}% (border set of {set_year}"
                       + (", Mahakam Ulu back-cast before 2013" if set_year >= 2013 else ", with Kutai Barat") + ")")
         parts.append(growth_txt)
     all_vals = shares + growth
     ok = max(all_vals) < seed_pct
     verdict = SUPPORTED if ok else CONTRADICTED
-    why = (f"the Kalimantan land-border regencies' share of the national GRDP sum is {min(shares):.2f}-{max(shares):.2f}% and their share of "
-           f"its {y0}-{y1} growth {min(growth):.2f}-{max(growth):.2f}%, i.e. {min(all_vals) / seed_pct:.0f}-{max(all_vals) / seed_pct:.0f} times the "
+    why = (f"the Kalimantan land-border regencies' share of the national GRDP sum is {rp(min(shares), 2):.2f}-{rp(max(shares), 2):.2f}% and their share of "
+           f"its {y0}-{y1} growth {rp(min(growth), 2):.2f}-{rp(max(growth), 2):.2f}%, i.e. {rp(min(all_vals) / seed_pct, 0):.0f}-{rp(max(all_vals) / seed_pct, 0):.0f} times the "
            f"seed's {seed_pct:g}%" if not ok else f"all measured shares are below the seed's {seed_pct:g}%")
     why += ("; measured: GRDP at constant 2010 prices summed over the 514 regencies (our 'national' total); the seed cites Bappenas 1980 "
             "and our series start in 2000; its 'wilayah perbatasan' covers all of Indonesia's border areas, while ours are the 8 Kalimantan "
@@ -337,10 +339,10 @@ def kalbar_sarawak_income(ctx) -> Evidence:
     d = p.loc[(p["year"] == y) & (p["province_code"] == 61)].dropna(subset=["grdp", "population"])
     b = d.loc[d["border"].astype(bool)]
     pc = 1e6 * b["grdp"].sum() / b["population"].sum()  # billion IDR / persons -> thousand IDR per person
-    per = ", ".join(f"{ctx['names'].get(int(c), c)} {v:,.0f}" for c, v in zip(b["bps_code"], b["grdp_pc"]))
+    per = ", ".join(f"{ctx['names'].get(int(c), c)} {rp(v, 0):,.0f}" for c, v in zip(b["bps_code"], b["grdp_pc"]))
     fx_cols = [c for c in list(p.columns) + list(ctx["province_panel"].columns) if any(k in c.lower() for k in ("usd", "exchange", "kurs", "fx"))]
     verdict = NOT_TESTABLE
-    return ev(f"West Kalimantan border regencies {y}: GRDP per capita {pc:,.0f} thousand IDR per person per year (constant 2010 prices; "
+    return ev(f"West Kalimantan border regencies {y}: GRDP per capita {rp(pc, 0):,.0f} thousand IDR per person per year (constant 2010 prices; "
                f"{per}); no Sarawak data",
                "GRDP per capita is output per resident, not household income", verdict,
                ("the Sarawak side needs Malaysian data, which are not bundled; the West Kalimantan side is in IDR at constant 2010 prices and "
@@ -373,16 +375,16 @@ def border_low_growth(ctx) -> Evidence:
     lvl = conf["confidence"]
     b = g.loc[g["border"], "g"]
     comps = {"non-border Kalimantan": g.loc[g["kalimantan"] & ~g["border"], "g"], "non-border Indonesia": g.loc[~g["border"], "g"]}
-    parts = [f"GRDP per capita growth {y0}-{y1} (constant 2010 prices, % per year, regency means): border {b.mean():.2f} (n={len(b)})"]
+    parts = [f"GRDP per capita growth {y0}-{y1} (constant 2010 prices, % per year, regency means): border {rp(b.mean(), 2):.2f} (n={len(b)})"]
     states, labels, mdes = [], [], []
     for name, o in comps.items():
         diff, lo, hi, se = welch(b, o, lvl)
-        parts.append(f"{name} {o.mean():.2f} (n={len(o)}), difference {diff:+.2f} [{lo:+.2f}, {hi:+.2f}]")
+        parts.append(f"{name} {rp(o.mean(), 2):.2f} (n={len(o)}), difference {rp(diff, 2):+.2f} [{rp(lo, 2):+.2f}, {rp(hi, 2):+.2f}]")
         states.append((name, "lower" if hi < 0 else "higher" if lo > 0 else "not distinguishable", diff))
         labels.append(interval_verdict(lo, hi, sign=-1))
         mdes.append(mde_normal(se))
     verdict = combine(labels)
-    why = (f"{verdict}: border regencies' GRDP-per-capita growth is " + "; ".join(f"{s} vs {n} ({d:+.2f} points a year)" for n, s, d in states)
+    why = (f"{verdict}: border regencies' GRDP-per-capita growth is " + "; ".join(f"{s} vs {n} ({rp(d, 2):+.2f} points a year)" for n, s, d in states)
            + f". The rule needs growth below both comparisons with the {int(100 * lvl)}% interval excluding zero; period ends in {y1}, "
              "before the seed (Dec 2015)"
            + (f"; {mde_text(max(mdes), 'points a year')} (the larger of the two comparisons' MDEs)" if verdict == INCONCLUSIVE else ""))
@@ -402,14 +404,14 @@ def kalbar_border_income_growth(ctx) -> Evidence:
     diff, lo, hi, se = welch(b, o, conf["confidence"])
     rising = bool((b > 0).all())
     faster = diff > 0
-    per = ", ".join(f"{ctx['names'].get(int(c), c)} {v:.2f}" for c, v in b.sort_values(ascending=False).items())
-    text = (f"West Kalimantan GRDP per capita growth {y0}-{y1} (% per year): border regencies mean {b.mean():.2f} ({per}); other West "
-            f"Kalimantan regencies mean {o.mean():.2f} (n={len(o)}); difference {diff:+.2f} [{lo:+.2f}, {hi:+.2f}]")
+    per = ", ".join(f"{ctx['names'].get(int(c), c)} {rp(v, 2):.2f}" for c, v in b.sort_values(ascending=False).items())
+    text = (f"West Kalimantan GRDP per capita growth {y0}-{y1} (% per year): border regencies mean {rp(b.mean(), 2):.2f} ({per}); other West "
+            f"Kalimantan regencies mean {rp(o.mean(), 2):.2f} (n={len(o)}); difference {rp(diff, 2):+.2f} [{rp(lo, 2):+.2f}, {rp(hi, 2):+.2f}]")
     # the distinguishing part is "especially in the border regencies": growth everywhere does not tell the cooperation
     # from Indonesia's general growth, so the verdict is the comparison's
     verdict = interval_verdict(lo, hi, sign=1)
     why = (f"{verdict}: GRDP per capita {'rose' if rising else 'did not rise'} in every West Kalimantan border regency, but their growth is "
-           f"{'above' if faster else 'below'} that of the other West Kalimantan regencies ({diff:+.2f} points a year), so "
+           f"{'above' if faster else 'below'} that of the other West Kalimantan regencies ({rp(diff, 2):+.2f} points a year), so "
            + ("the 'especially in the border regencies' part holds" if verdict == SUPPORTED else
               "the 'especially in the border regencies' part is contradicted" if verdict == CONTRADICTED else
               f"the 'especially in the border regencies' part is not shown either way; {mde_text(mde_normal(se), 'points a year')}")

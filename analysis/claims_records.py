@@ -7,6 +7,8 @@ with them is consistent with the other seeds, not confirmed: such verdicts are
 
 from __future__ import annotations
 
+from sosek_impact.report.tables import round_for_print as rp
+
 from claims_base import (
     CONSISTENCY,
     CONTRADICTED,
@@ -120,10 +122,10 @@ def border_length_consistency(ctx) -> Evidence:
     s = west + east
     off = 100 * (s / total - 1)
     ok = abs(off) <= tol and abs(share - west_pct) <= tol
-    text = (f"the seed's own figures: 847.3 / 1,200 = {share:.2f}% (stated 70.58%), but 847.3 + 850 = {s:,.1f} km, {off:+.0f}% over the "
-            f"stated 1,200 km total; 847.3 / (847.3 + 850) = {100 * west / s:.1f}%; no border-length data in the bundled sources")
+    text = (f"the seed's own figures: 847.3 / 1,200 = {rp(share, 2):.2f}% (stated 70.58%), but 847.3 + 850 = {rp(s, 1):,.1f} km, {rp(off, 0):+.0f}% over the "
+            f"stated 1,200 km total; 847.3 / (847.3 + 850) = {rp(100 * west / s, 1):.1f}%; no border-length data in the bundled sources")
     return ev(text, "arithmetic on the seed's figures", NOT_TESTABLE if ok else CONTRADICTED,
               (f"not testable: the parts add up to the total within {tol:g}%, and we hold no length data to check them" if ok else
-               f"contradicted: the stated figures cannot all hold: the two provincial lengths exceed the stated total by {off:.0f}% "
+               f"contradicted: the stated figures cannot all hold: the two provincial lengths exceed the stated total by {rp(off, 0):.0f}% "
                f"(tolerance {tol:g}%); which figure is wrong cannot be told from our data (the regency list itself is checked in C16)"),
               ["../shared/seeds/001_da676618ea1bb90c.txt"])

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..atomic import write_text
 
-__all__ = ["STORED_P_SIGNIFICANT", "STORED_RESOLUTION", "STORED_SIGNIFICANT", "is_pvalue_key", "round_pvalue", "whole_line", "format_interval", "format_p", "format_value", "round_stored", "to_markdown", "to_latex",
+__all__ = ["STORED_P_SIGNIFICANT", "STORED_RESOLUTION", "STORED_SIGNIFICANT", "is_pvalue_key", "round_for_print", "round_pvalue", "whole_line", "format_interval", "format_p", "format_value", "round_stored", "to_markdown", "to_latex",
            "to_html", "write_table"]
 
 #: Significant digits of every stored float (results JSON) and of every value before it is printed.
@@ -45,6 +45,18 @@ def round_stored(value: float, significant: int = STORED_SIGNIFICANT, resolution
     return float(f"{value:.{significant}g}")
 
 
+def round_for_print(value: float, decimals: int) -> float:
+    """``value`` rounded before it is printed with ``decimals`` decimals: the same rule as :func:`round_stored`,
+    with at least two digits beyond the printed ones (so 1,469,934 keeps its units digit and a published
+    14,819.5 prints as the same integer on every machine).
+    """
+    value = float(value)
+    if value == 0.0 or not math.isfinite(value):
+        return value
+    whole = max(int(math.floor(math.log10(abs(value)))) + 1, 1)
+    return round_stored(value, max(STORED_SIGNIFICANT, whole + decimals + 2))
+
+
 def round_pvalue(p: float) -> float:
     """A p-value rounded for storage: ``STORED_P_SIGNIFICANT`` significant digits, no absolute resolution."""
     return round_stored(p, STORED_P_SIGNIFICANT, None)
@@ -63,7 +75,7 @@ def format_value(value: Any, digits: int = 3) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return ""
-        value = round_stored(value)
+        value = round_for_print(value, digits)
         if value != 0 and (abs(value) >= 1e6 or abs(value) < 10 ** (-digits)):
             return f"{value:.{digits}g}"
         return f"{value:.{digits}f}"
@@ -112,7 +124,7 @@ def format_interval(low: Any, high: Any, digits: int = 3, assignments: int | Non
         x = float(x)
         if math.isinf(x):
             return "inf" if x > 0 else "-inf"
-        return f"{round_stored(x):.{digits}f}"
+        return f"{round_for_print(x, digits):.{digits}f}"
 
     if low is None and high is None:
         return ""
