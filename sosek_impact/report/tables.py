@@ -18,11 +18,13 @@ __all__ = ["STORED_P_SIGNIFICANT", "STORED_RESOLUTION", "STORED_SIGNIFICANT", "i
 #: it sits within 1e-10 of a rounding boundary at the 6th digit (a chance of about 1e-4 per number);
 #: printed values (3 decimals, 2 for p-values) are further from such noise still.
 STORED_SIGNIFICANT = 6
-#: Absolute resolution of stored values: below it a value is zero up to rounding noise (an exact
-#: synthetic-control pre-fit leaves gaps of 1e-13 whose digits are noise). Every quantity of the study
-#: is in units (log points, percentage points, index points, rupiah) where 1e-9 is far below any
-#: meaningful digit.
-STORED_RESOLUTION = 1e-9
+#: Absolute resolution of stored values. Below it a value is zero up to noise: an exact synthetic-control
+#: pre-fit leaves gaps of 1e-13, and an effect on an outcome with levels near 70 (HDI) carries the
+#: levels' rounding noise times 70. Every quantity of the study is in units (log points, percentage
+#: points, index points, shares, rupiah) where 1e-6 is far below any printed or meaningful digit.
+#: A stored value can still round the other way when it lies within the noise of a boundary: with
+#: cross-machine noise (about 1e-13 at the study's scales) about once in 10^7 values.
+STORED_RESOLUTION = 1e-6
 #: Significant digits of stored p-values (no absolute resolution: p = 6e-14 stays 6e-14, printed "< 0.001").
 STORED_P_SIGNIFICANT = 4
 
