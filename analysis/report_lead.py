@@ -15,6 +15,13 @@ from typing import Any
 from _common import p_text
 
 
+def in_label_order(by_label: dict[str, Any]) -> dict[str, Any]:
+    """``by_label`` in the order of the verdict labels (supported, contradicted, inconclusive, ...)."""
+    from claims_base import VERDICTS
+
+    return {k: by_label[k] for k in VERDICTS if k in by_label}
+
+
 def _s(x: Any, nd: int = 3) -> str:
     return "n/a" if x is None or not math.isfinite(float(x)) else f"{float(x):+.{nd}f}"
 
@@ -65,7 +72,7 @@ def abstract(rep, bp: dict, wf: dict, fw: dict, fo: dict, cl: dict, nums: dict[s
         items.append(f"<li><b>Forum, West Kalimantan</b> (1985, province GDP per capita, synthetic DiD with placebo SE over "
                      f"{len(fo.get('donors', []))} donor provinces): {nums['forums'](_s(sd.get('estimate')))} "
                      f"[{nums['forums'](_s(sd.get('conf_low')))}, {nums['forums'](_s(sd.get('conf_high')))}], with two pre-forum years.</li>")
-    counts = cl.get("counts", {})
+    counts = in_label_order(cl.get("counts", {}))
     verdicts = ", ".join(f"{html.escape(k)} {v}" for k, v in counts.items() if v)
     rep.raw('<div class="abstract"><p><b>Abstract.</b> Did the Sosek Malindo cooperation and the integrated border posts raise '
             "welfare in Indonesia's Kalimantan border regencies? With one to four treated regencies, every interval below is the "
