@@ -166,6 +166,9 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                     extras["cs_dynamic"] = dyn.to_frame().to_dict(orient="records")
                     extras["cs_treated_by_event_time"] = treated_by_event_time(d)
                     extras["cs_pretest_supt"] = sup_t_pretest(dyn.to_frame(), dyn.crit_val)
+                    # MERGE HOOK (few-treated lead tests): when sosek_impact.inference provides few_treated_pretest,
+                    # store its result here as extras["few_treated_pretest"] = {"p_value": ..., "method": ..., "n_draws": ...};
+                    # the report (analysis/report_lead.assumptions) prints it in place of its placeholder.
                     extras["cs_dynamic_overall"] = {"att": dyn.estimate, "se": dyn.std_error, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
