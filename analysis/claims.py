@@ -1,8 +1,8 @@
 """Analysis 5: claims of the five seed papers against our data and estimates.
 
 ``analysis/claims.csv`` holds each claim, where it is made, what would test it and the name of a
-rule. The rules live in three modules by the kind of evidence they use: ``claims_levels`` (levels
-and trends in the built panels), ``claims_effects`` (the estimates of analyses 1, 2 and 6) and
+rule. The rules live in four modules by the kind of evidence they use: ``claims_levels`` (levels
+in the built panels), ``claims_growth`` (growth and shares), ``claims_effects`` (the estimates of analyses 1, 2 and 6) and
 ``claims_records`` (dates, counts and lengths the seeds state). Each returns our figure, its
 uncertainty and a verdict derived by the rules of ``claims_base`` (labels and definitions in
 :data:`claims_base.DEFINITIONS`). Claims whose rule is ``none`` keep the reason written in the CSV
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import claims_effects  # noqa: F401  (registers its rules)
+import claims_growth  # noqa: F401
 import claims_levels  # noqa: F401
 import claims_records  # noqa: F401
 from _common import ROOT, TABLES, load_spec, read_panel, read_results, write_results

@@ -106,7 +106,7 @@ def tasks() -> list[Task]:
                f"{LIB}/registry", outputs=[], depends=["panel", "welfare"]),
         _study("map", "data/raw/district_map.geojson", "reports/results/border_posts.json", REGISTRY, f"{LIB}/registry",
                outputs=[f"{fig}/map_border_regencies.png"], depends=["border_posts"]),
-        _study("claims", "analysis/claims.csv", "analysis/claims_base.py", "analysis/claims_levels.py", "analysis/claims_effects.py",
+        _study("claims", "analysis/claims.csv", "analysis/claims_base.py", "analysis/claims_levels.py", "analysis/claims_growth.py", "analysis/claims_effects.py",
                "analysis/claims_records.py", PANEL, PROVINCE_PANEL, REGISTRY, f"{LIB}/registry",
                "reports/results/border_posts.json", "reports/results/forums.json", "reports/results/gaps.json",
                "reports/results/engel.json", "reports/results/welfare.json", "reports/results/welfare_first_wave.json",
