@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tomllib
 import traceback
 from collections.abc import Callable
@@ -15,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "reports" / "results"
-FIGURES = ROOT / "reports" / "figures"
-TABLES = ROOT / "reports" / "tables"
+# Where results, figures and tables go: the repository, unless ``SOSEK_STUDY_OUTPUT_ROOT`` names
+# another folder (the perturbation test re-runs the study's tasks into a temporary one).
+OUTPUT_ROOT = Path(os.environ["SOSEK_STUDY_OUTPUT_ROOT"]) if os.environ.get("SOSEK_STUDY_OUTPUT_ROOT") else ROOT
+RESULTS = OUTPUT_ROOT / "reports" / "results"
+FIGURES = OUTPUT_ROOT / "reports" / "figures"
+TABLES = OUTPUT_ROOT / "reports" / "tables"
 
 
 def load_spec(path: str | Path) -> dict[str, Any]:
@@ -31,16 +35,25 @@ def load_spec(path: str | Path) -> dict[str, Any]:
     return spec
 
 
-def clean(obj: Any, digits: int = 10) -> Any:
-    """JSON-safe copy: numpy scalars to Python, floats rounded, NaN to None, keys as str."""
+def clean(obj: Any, digits: int | None = None, key: str = "") -> Any:
+    """JSON-safe copy: numpy scalars to Python, floats rounded, NaN to None, keys as str.
+
+    Floats are rounded by the one rounding rule of every writer
+    (:func:`sosek_impact.report.tables.round_stored`): ``STORED_SIGNIFICANT`` significant digits at
+    an absolute resolution of ``STORED_RESOLUTION``, and p-values (keys named like ``p_value``)
+    to ``STORED_P_SIGNIFICANT`` significant digits; so last-bit noise of another machine's BLAS
+    does not change a stored result. ``digits`` overrides the significant digits.
+    """
+    from sosek_impact.report.tables import STORED_SIGNIFICANT, is_pvalue_key, round_pvalue, round_stored
+
     try:
         import numpy as np
     except ImportError:  # pragma: no cover
         np = None
     if isinstance(obj, dict):
-        return {str(k): clean(v, digits) for k, v in obj.items()}
+        return {str(k): clean(v, digits, str(k)) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return [clean(v, digits) for v in obj]
+        return [clean(v, digits, key) for v in obj]
     if np is not None and isinstance(obj, np.generic):
         obj = obj.item()
     if isinstance(obj, bool) or obj is None or isinstance(obj, int | str):
@@ -48,7 +61,9 @@ def clean(obj: Any, digits: int = 10) -> Any:
     if isinstance(obj, float):
         if not math.isfinite(obj):
             return None
-        return float(f"{obj:.{digits}g}")
+        if digits is None and is_pvalue_key(key):
+            return round_pvalue(obj)
+        return round_stored(obj, STORED_SIGNIFICANT if digits is None else digits)
     return str(obj)
 
 
@@ -218,6 +233,13 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
             "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
 
 
+def p_text(p: Any) -> str:
+    """A p-value as plain text (``< 0.001`` below one in a thousand, ``n/a`` if missing), for ``Report.number``."""
+    from sosek_impact.results_protocol import format_pvalue
+
+    return "n/a" if p is None else format_pvalue(float(p))
+
+
 def p_html(p: Any) -> str:
     """A p-value for the report's HTML: ``&lt; 0.001`` below one in a thousand, ``n/a`` if missing."""
     import html
@@ -235,6 +257,8 @@ def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) 
     no noise would be detected). ``mde``: the smallest effect ``tau >= 0`` detected with
     probability ``power`` when the treated unit's own noise is a draw from the placebo
     distribution: ``mean_j 1{|tau + e_j| > critical} >= power`` (searched on a fine grid).
+    With fewer than ``1 / alpha - 1`` placebos the rank test cannot reject at level ``alpha`` at
+    all: ``critical`` and ``mde`` are then infinite (stored as missing, printed "none (cannot reject)").
     """
     import numpy as np
 
@@ -242,6 +266,10 @@ def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) 
     e = e[np.isfinite(e)]
     if e.size < 2:
         return {"critical": math.nan, "mde": math.nan, "n_placebos": int(e.size), "alpha": alpha, "power": power}
+    if 1.0 / (e.size + 1) > alpha:
+        # the smallest attainable rank p-value (observed value most extreme of n + 1) exceeds alpha: the
+        # test cannot reject at any effect size, so no effect is detectable
+        return {"critical": math.inf, "mde": math.inf, "n_placebos": int(e.size), "alpha": alpha, "power": power}
     crit = float(np.quantile(np.abs(e), 1 - alpha, method="higher"))
     taus = np.linspace(0.0, crit + 4 * float(np.abs(e).max()), 4001)
     s = np.sort(e)

@@ -8,12 +8,10 @@ method) is recorded with its error and shown as such in the report, never silent
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from _common import (
     FIGURES,
-    SOURCE_LINE,
     TABLES,
     attempt,
     few_treated_interval,
@@ -24,6 +22,9 @@ from _common import (
     read_panel,
     write_results,
 )
+from border_posts_figures import fig_cs_dynamic, fig_event_study, fig_synthetic
+from border_posts_inference import _row, _sa_average, honest, sup_t_pretest, treated_by_event_time, twfe_inference
+from border_posts_table import _ratio, is_primary, table_row
 
 SPEC = "analysis/specs/border_posts.toml"
 
@@ -107,12 +108,6 @@ def outcome_frame(panel, variable: str, transform: str, units: set[int], years: 
 # --------------------------------------------------------------------------------------------
 
 
-def _row(estimator: str, inference: str, est: float, se: float | None, lo: float | None,
-         hi: float | None, p: float | None, **extra: Any) -> dict[str, Any]:
-    return {"estimator": estimator, "inference": inference, "estimate": est, "se": se,
-            "conf_low": lo, "conf_high": hi, "p_value": p, **extra}
-
-
 def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: list, label: str):
     """Every estimator and inference method of the spec on one outcome x sample frame."""
     import numpy as np
@@ -171,6 +166,9 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                     extras["cs_dynamic"] = dyn.to_frame().to_dict(orient="records")
                     extras["cs_treated_by_event_time"] = treated_by_event_time(d)
                     extras["cs_pretest_supt"] = sup_t_pretest(dyn.to_frame(), dyn.crit_val)
+                    # MERGE HOOK (few-treated lead tests): when sosek_impact.inference provides few_treated_pretest,
+                    # store its result here as extras["few_treated_pretest"] = {"p_value": ..., "method": ..., "n_draws": ...};
+                    # the report (analysis/report_lead.assumptions) prints it in place of its placeholder.
                     extras["cs_dynamic_overall"] = {"att": dyn.estimate, "se": dyn.std_error, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
@@ -202,112 +200,6 @@ def _few_treated(d, estimator: str, control: str, spec: dict[str, Any], failures
         m = spec["inference"].get("mde", {"alpha": 0.05, "power": 0.8})
         out["mde"] = minimum_detectable_effect(out.pop("distribution_placebo"), m["alpha"], m["power"])
     return out
-
-
-def sup_t_pretest(dyn, crit) -> dict[str, Any] | None:
-    """Joint pre-test from the uniform band: max over e < 0 of |ATT(e)| / SE against the band's critical value.
-
-    The band's bootstrap critical value covers every event time at once, so the test of the
-    pre-periods alone is conservative; it rejects when some pre-period uniform band excludes zero.
-    """
-    import numpy as np
-
-    pre = dyn.loc[(dyn["egt"] < 0) & (dyn["se"] > 0)]
-    if crit is None or not len(pre) or not np.isfinite(crit):
-        return None
-    t = (pre["att"].abs() / pre["se"]).to_numpy(float)
-    k = int(np.argmax(t))
-    return {"sup_t": float(t[k]), "at_event_time": int(pre["egt"].iloc[k]), "crit_val": float(crit),
-            "rejects": bool(t[k] > crit), "n_pre": int(len(pre))}
-
-
-def treated_by_event_time(d) -> dict[str, int]:
-    """Number of treated regencies observed at each event time (year - first treated year)."""
-    t = d.loc[d["group"] > 0, ["bps_code", "year", "group"]]
-    e = (t["year"] - t["group"]).astype(int)
-    return {str(k): int(v) for k, v in t.assign(e=e).groupby("e")["bps_code"].nunique().items()}
-
-
-def honest(es, conf: dict[str, Any], label: str) -> dict[str, Any]:
-    """Rambachan-Roth intervals for the average post-period event-study effect."""
-    import numpy as np
-
-    names = [f"e={e}" for e in es.event_times]
-    pre = [n for n, e in zip(names, es.event_times, strict=True) if e < 0]
-    post = [n for n, e in zip(names, es.event_times, strict=True) if e >= 0]
-    betas = es.params.loc[pre + post].to_numpy(float)
-    sigma = es.cov.loc[pre + post, pre + post].to_numpy(float)
-    l_vec = np.full(len(post), 1.0 / len(post))
-    out: dict[str, Any] = {"target": "average of post-period event-study coefficients", "num_pre": len(pre), "num_post": len(post)}
-    if conf.get("smoothness"):
-        r = method("honest_did")(betas, sigma, num_pre=len(pre), num_post=len(post), method="smoothness", l_vec=l_vec)
-        out["original"] = list(r.original)
-        out["smoothness"] = {"table": r.table[["M", "lb", "ub"]].to_dict(orient="records"), "breakdown": r.breakdown}
-    sample = label.split(" / ")[-1]
-    if conf.get("relative_magnitude") and sample in conf.get("relative_magnitude_samples", []):
-        r = method("honest_did")(betas, sigma, num_pre=len(pre), num_post=len(post), method="relative_magnitude",
-                                 Mbar=conf["relative_magnitude"], l_vec=l_vec)
-        out["original"] = list(r.original)
-        out["relative_magnitude"] = {"table": r.table[["M", "lb", "ub"]].to_dict(orient="records"), "breakdown": r.breakdown}
-    return out
-
-
-def _sa_average(res) -> dict[str, Any]:
-    """The post-period average effect of a Sun-Abraham result, with a normal interval."""
-    from scipy import stats
-
-    att, se = float(res.estimate), float(res.std_error)
-    z = stats.norm.ppf(0.975)
-    return _row("Sun-Abraham (post average)", "cluster-robust by regency", att, se, att - z * se, att + z * se,
-                2 * stats.norm.sf(abs(att / se)) if se else None)
-
-
-def twfe_inference(d, spec, res, failures, label) -> list[dict[str, Any]]:
-    """Few-treated-cluster inference for the TWFE coefficient."""
-    inf = spec["inference"]
-    seeds = spec["seeds"]
-    rows = []
-    wb = inf.get("wild_bootstrap")
-    if wb:
-        r = attempt(f"{label}: wild_cluster_bootstrap", lambda: method("wild_cluster_bootstrap")(
-            d, "y", "treat", "treat", inf["cluster"], fe=["bps_code", "year"], weights_type=wb["weights"],
-            B=wb["reps"], restricted=True, seed=seeds["bootstrap"]), failures)
-        if r is not None:
-            rows.append(_inference_row(r, "TWFE", f"wild cluster bootstrap ({wb['weights']}, restricted)", res))
-    ri = inf.get("randomization")
-    if ri:
-        r = attempt(f"{label}: randomization_inference", lambda: method("randomization_inference")(
-            d, "y", "bps_code", "year", "group", estimator="twfe", n_perm=ri["reps"], seed=seeds["randomization"]), failures)
-        if r is not None:
-            rows.append(_inference_row(r, "TWFE", "randomisation inference (permuted timing)", res))
-    if inf.get("conley_taber"):
-        r = attempt(f"{label}: conley_taber", lambda: method("conley_taber")(d, "y", "bps_code", "year", "treat",
-                                                                       seed=seeds["randomization"]), failures)
-        if r is not None:
-            rows.append(_inference_row(r, "TWFE", "Conley-Taber (2011)", res))
-    return rows
-
-
-def _inference_row(r, estimator: str, method: str, base) -> dict[str, Any]:
-    """Read a p-value and an interval off an inference result with tolerant attribute names."""
-    def pick(*names):
-        for n in names:
-            v = getattr(r, n, None)
-            if v is not None and not callable(v):
-                return v
-        return None
-
-    ci = pick("interval", "ci")
-    lo, hi = (None, None)
-    if ci is not None:
-        try:
-            lo, hi = float(ci[0]), float(ci[1])
-        except (TypeError, IndexError, KeyError):
-            lo, hi = None, None
-    est = pick("estimate", "coef")
-    if est is None:
-        est = float(base.params["treat"])
-    return _row(estimator, method, float(est), pick("std_error", "se"), lo, hi, pick("p_value", "pvalue"))
 
 
 def synthetic_controls(panel, spec, first, samples_units, failures) -> dict[str, Any]:
@@ -348,220 +240,6 @@ def synthetic_controls(panel, spec, first, samples_units, failures) -> dict[str,
             "notes": list(res.notes),
         }
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# figures
-# --------------------------------------------------------------------------------------------
-
-
-def fig_event_study(results, outcome, spec, names, path: Path) -> bool:
-    import matplotlib.pyplot as plt
-    import pandas as pd
-
-    from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
-
-    panels = [(s, results[outcome][s]) for s in spec["samples"] if "event_study" in results[outcome].get(s, {})]
-    if not panels:
-        return False
-    use_study_style()
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4), sharey=True, squeeze=False)
-    for ax, (s, r) in zip(axes[0], panels, strict=True):
-        es = pd.DataFrame(r["event_study"])
-        ax.errorbar(es["event_time"], es["estimate"], yerr=[es["estimate"] - es["conf_low"], es["conf_high"] - es["estimate"]],
-                    fmt="o", color="C0", ecolor="C0", capsize=3)
-        ax.axhline(0, color="black", lw=0.8)
-        ax.axvline(-0.5, color="grey", ls=":")
-        pt = r.get("event_study_pretrend")
-        sub = f"pre-trend Wald p = {pt['pvalue']:.3f}" if pt and pt.get("pvalue") is not None else "pre-trend test n/a"
-        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\n{sub}; {r['n_treated']} treated / {r['n_units']} units",
-                     fontsize=9.5)
-        ax.set_xlabel("years since the post opened (end points binned)")
-    axes[0][0].set_ylabel("effect (log points; year -1 = 0)")
-    fig.suptitle(f"Event study (TWFE leads and lags): {spec['outcomes'][outcome]['label']}, 95% cluster-robust CIs")
-    add_source_note(fig, SOURCE_LINE["idn514"] + " Timing: registry of PLBN openings (first full year).")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    save_figure(fig, path)
-    return True
-
-
-def fig_cs_dynamic(results, outcome, spec, path: Path) -> bool:
-    """CS dynamic effects over the spec's event-time window, with the treated count per event time."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import pandas as pd
-    from matplotlib.ticker import MaxNLocator
-
-    from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
-
-    panels = [(s, results[outcome][s]) for s in spec["samples"] if "cs_dynamic" in results[outcome].get(s, {})]
-    if not panels:
-        return False
-    window = tuple(spec["estimators"]["att_gt"]["figure_window"])
-    base = spec["estimators"]["att_gt"]["base_period"]
-    use_study_style()
-    fig, axes = plt.subplots(2, len(panels), figsize=(5.0 * len(panels), 5.4), sharex=True, squeeze=False,
-                             gridspec_kw={"height_ratios": [4, 1]})
-    for j, (s, r) in enumerate(panels):
-        ax, axn = axes[0][j], axes[1][j]
-        dyn = pd.DataFrame(r["cs_dynamic"])
-        dyn = dyn.loc[dyn["egt"].between(*window)]
-        if "cband_lower" in dyn:
-            # one box per event time (a stepped fill_between loses half of the end boxes)
-            ax.bar(dyn["egt"], dyn["cband_upper"] - dyn["cband_lower"], bottom=dyn["cband_lower"], width=0.8,
-                   color="C1", alpha=0.25, label="95% uniform band (multiplier bootstrap)")
-        ax.errorbar(dyn["egt"], dyn["att"], yerr=[dyn["att"] - dyn["ci_lower"], dyn["ci_upper"] - dyn["att"]],
-                    fmt="o", color="C1", ecolor="0.3", capsize=2, label="ATT(e), 95% pointwise")
-        ax.axhline(0, color="black", lw=0.8)
-        ax.axvline(-0.5, color="grey", ls=":")
-        lo = np.nanmin(dyn[[c for c in ("cband_lower", "ci_lower") if c in dyn]].to_numpy(float))
-        hi = np.nanmax(dyn[[c for c in ("cband_upper", "ci_upper") if c in dyn]].to_numpy(float))
-        pad = 0.05 * (hi - lo) if np.isfinite(hi - lo) and hi > lo else 0.1
-        ax.set_ylim(lo - pad, hi + pad)  # every band drawn in full
-        ov = r.get("cs_dynamic_overall", {})
-        pt = r.get("cs_pretest") or {}
-        sup = r.get("cs_pretest_supt") or {}
-        if pt.get("pvalue") is not None:
-            pre = f"joint Wald pre-test p = {pt['pvalue']:.3f}" if pt["pvalue"] >= 0.001 else "joint Wald pre-test p < 0.001"
-        elif sup:
-            pre = f"pre-period sup-t {sup['sup_t']:.2f} vs 95% crit. {sup['crit_val']:.2f}" + (" (rejects)" if sup["rejects"] else "")
-        else:
-            pre = "joint pre-test n/a"
-        ax.set_title(f"{spec['samples'][s]['label'].split('(')[0].strip()}\nmean ATT(e), e >= 0: {ov.get('att', float('nan')):+.3f} "
-                     f"(SE {ov.get('se', float('nan')):.3f})\n{pre}", fontsize=9)
-        counts = r.get("cs_treated_by_event_time", {})
-        es = [e for e in range(window[0], window[1] + 1) if str(e) in counts]
-        axn.bar(es, [counts[str(e)] for e in es], color="0.55", width=0.8)
-        axn.set_ylabel("treated", fontsize=8)
-        axn.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axn.set_xlabel(f"event time (window {window[0]}..{window[1]} from the spec)")
-        axn.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0][0].set_ylabel("ATT on log GRDP per capita (log points)")
-    axes[0][0].legend(fontsize=7.5, loc="lower left")
-    base_txt = ("base period varying: pre-period effects compare t with t-1,\npost-period effects compare with g-1"
-                if base == "varying" else "base period universal: every effect compares with g-1")
-    fig.suptitle(f"Callaway-Sant'Anna dynamic effects of the border posts, with uniform bands ({base_txt})", fontsize=10)
-    add_source_note(fig, SOURCE_LINE["idn514"] + " Seeded bootstrap (spec border_posts.toml). Bottom: treated regencies at each event time.")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    save_figure(fig, path)
-    return True
-
-
-def fig_synthetic(sc: dict[str, Any], names: dict[int, str], path_paths: Path, path_placebo: Path,
-                  max_pre_rmspe_ratio: float = 5.0) -> bool:
-    import matplotlib.pyplot as plt
-    import numpy as np
-    import pandas as pd
-
-    from sosek_impact.report.figures import add_source_note, save_figure, use_study_style
-
-    if not sc:
-        return False
-    use_study_style()
-    units = sorted(sc, key=int)
-    n = len(units)
-    ncol = min(n, 2)
-    nrow = -(-n // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.5 * ncol, 3.6 * nrow), squeeze=False)
-    flat = axes.ravel()
-    for ax in flat[n:]:
-        ax.set_axis_off()
-    for ax, u in zip(flat, units):
-        r = sc[u]
-        p = pd.DataFrame(r["path"])
-        ax.plot(p["year"], p["treated"], color="black", label=names.get(int(u), u))
-        ax.plot(p["year"], p["synthetic"], color="C0", ls="--", label="synthetic")
-        ax.axvline(r["treatment_year"] - 0.5, color="grey", ls=":")
-        ax.set_title(f"{names.get(int(u), u)} ({u})\npost gap {r['att_avg']:.3f}, placebo p = "
-                     + (f"{r['p_value']:.2f}" if r.get("p_value") is not None else "n/a"), fontsize=9.5)
-        ax.set_xlabel("year")
-        ax.legend(fontsize=7.5)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("log GRDP per capita\n(thousand IDR, 2010 prices)")
-    fig.suptitle("Synthetic control per border-post regency\n(donors: non-border Kalimantan regencies)")
-    add_source_note(fig, SOURCE_LINE["idn514"])
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    save_figure(fig, path_paths)
-
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.5 * ncol, 3.6 * nrow), sharey=True, squeeze=False)
-    flat = axes.ravel()
-    for ax in flat[n:]:
-        ax.set_axis_off()
-    for ax, u in zip(flat, units):
-        r = sc[u]
-        if not r.get("placebo_gaps"):
-            ax.set_axis_off()
-            continue
-        years = r["placebo_years"]
-        pre = r.get("placebo_pre_rmspe") or {}
-        own = r["pre_rmspe"]
-        for k, gaps in sorted(r["placebo_gaps"].items()):
-            if k == u:
-                continue
-            if pre.get(k) is not None and pre[k] > max_pre_rmspe_ratio * own:
-                continue  # badly fitted placebos hide the picture (Abadie et al. 2010); ratio from the spec
-            ax.plot(years, np.asarray(gaps, float), color="0.75", lw=0.7)
-        ax.plot(years, np.asarray(r["placebo_gaps"][u], float), color="crimson", lw=2, label=names.get(int(u), u))
-        ax.axhline(0, color="black", lw=0.6)
-        ax.axvline(r["treatment_year"] - 0.5, color="grey", ls=":")
-        ax.set_title(f"{names.get(int(u), u)}: RMSPE ratio rank p = "
-                     + (f"{r['p_value']:.2f}" if r.get("p_value") is not None else "n/a"), fontsize=9.5)
-        ax.set_xlabel("year")
-        ax.legend(fontsize=7.5)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("actual - synthetic (log points)")
-    fig.suptitle("Placebo-in-space gaps\n(grey: each donor as if treated; placebos with pre-RMSPE > 5x the treated hidden)")
-    add_source_note(fig, SOURCE_LINE["idn514"])
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    save_figure(fig, path_placebo)
-    return True
-
-
-# --------------------------------------------------------------------------------------------
-# main
-# --------------------------------------------------------------------------------------------
-
-
-ANALYTICAL = ("influence function", "cluster-robust", "conservative analytical")
-
-
-def _ratio(ratio, pre_rmspe) -> str:
-    """Post/pre RMSPE ratio as a cell: two decimals, or why it is not informative."""
-    if ratio is None or pre_rmspe is None or pre_rmspe < 1e-6:
-        return "n/a (exact pre-fit)"
-    return f"{ratio:.2f}"
-
-
-ESTIMATOR_IDS = {"cs": "Callaway-Sant'Anna", "sa": "Sun-Abraham", "twfe": "TWFE"}
-
-
-def is_primary(spec: dict[str, Any], outcome: str, sample: str, r: dict[str, Any]) -> bool:
-    """The one primary specification of the spec (outcome x sample x estimator; few-treated inference)."""
-    p = spec.get("primary", {})
-    return (outcome == p.get("outcome") and sample == p.get("sample")
-            and r["estimator"].startswith(ESTIMATOR_IDS.get(p.get("estimator"), "?")))
-
-
-def table_row(outcome: str, sample: str, r: dict[str, Any], extras: dict[str, Any], role: str = "robustness") -> dict[str, Any]:
-    """One row of the effects table: the few-treated interval first where the estimator has one.
-
-    An analytical (influence-function or cluster-robust) p-value of a row with one treated
-    regency is not shown: it reflects only the controls' noise.
-    """
-    from sosek_impact.report.tables import format_interval, format_p
-
-    ft = r.get("few_treated") or {}
-    heterogeneity_robust = r["estimator"].startswith(("Callaway", "Sun-Abraham", "imputation"))
-    one = extras["n_treated"] <= 1 and r["inference"].startswith(ANALYTICAL)
-    return {"role": role, "outcome": outcome, "sample": sample, "estimator": r["estimator"], "treated": extras["n_treated"],
-            "units": extras["n_units"], "years": f"{extras['years'][0]}-{extras['years'][1]}",
-            "estimate": "" if r["estimate"] is None else f"{r['estimate']:+.4f}",
-            "few-treated 95% CI": format_interval(ft.get("conf_low"), ft.get("conf_high")) if ft else
-            ("not available (see Not run)" if heterogeneity_robust else ""),
-            "few-treated p": format_p(ft.get("p_value")) if ft else "",
-            "MDE (5 %, 80 % power)": "" if not ft or ft.get("mde") is None else f"{ft['mde']['mde']:.4f}",
-            "inference": r["inference"], "95% CI": format_interval(r["conf_low"], r["conf_high"]),
-            "p": "not meaningful (1 treated)" if one else format_p(r["p_value"])}
 
 
 def main(spec_path: str = SPEC) -> None:
@@ -627,9 +305,10 @@ def main(spec_path: str = SPEC) -> None:
         figures["synthetic_control"] = "reports/figures/synthetic_control_regencies.png"
         figures["synthetic_control_placebos"] = "reports/figures/synthetic_control_regencies_placebos.png"
 
-    table = pd.DataFrame(table_rows)
+    # the primary specification first, the rest in the order they were run
+    table = pd.DataFrame(sorted(table_rows, key=lambda row: row["role"] != "primary"))
     write_table(table, TABLES / "border_posts_effects",
-                caption="Border posts: effects on regency outcomes by estimator, inference and control group")
+                caption="Border posts: effects on regency outcomes by estimator, inference and control group (primary row first)")
     sc_table = pd.DataFrame([{"bps_code": int(u), "regency": names.get(int(u), ""), "treated_from": r["treatment_year"],
                               "post_gap": r["att_avg"], "pre_rmspe": f"{r['pre_rmspe']:.3f}", "rmspe_ratio": _ratio(r["rmspe_ratio"], r["pre_rmspe"]),
                               "placebo_p": r["p_value"], "placebo_p_filtered": r["p_value_filtered"], "donors": r["n_donors"],

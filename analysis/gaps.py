@@ -70,6 +70,12 @@ def figure(table, outcome: str, conf: dict[str, Any], path: Path) -> None:
     ax2.set_ylabel(f"gap ({conf['gap_unit']})")
     ax2.set_title("Gap with 95% Welch interval")
     ax2.legend(fontsize=8)
+    seam = conf.get("source_seam")
+    if seam:
+        # a change of source between two years: drawn, never smoothed
+        for ax in (ax1, ax2):
+            ax.axvline(seam["year"] - 0.5, color="0.25", ls="--", lw=1, label=textwrap.fill(seam["label"], 40))
+            ax.legend(fontsize=7.5)
     fig.suptitle(f"Border vs non-border regencies: {conf['label']} ({conf['unit']})")
     add_source_note(
         fig,

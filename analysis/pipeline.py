@@ -40,6 +40,7 @@ REPORT_LIB = [f"{LIB}/report", "analysis/_common.py"]
 PANEL = "data/processed/panel.parquet"
 PROVINCE_PANEL = "data/processed/province_panel.parquet"
 REGISTRY = "data/raw/registry_*.csv"
+BORDER_POSTS_PARTS = ["analysis/border_posts_figures.py", "analysis/border_posts_inference.py", "analysis/border_posts_table.py"]
 
 
 def _script(name: str):
@@ -87,21 +88,21 @@ def tasks() -> list[Task]:
                                        f"{tab}/gaps.md"], depends=["panel"]),
         _study("grdp_break", PANEL, f"{LIB}/registry", outputs=[f"{fig}/grdp_break.png", f"{tab}/grdp_break.md"],
                depends=["panel"]),
-        _study("border_posts", PANEL, "analysis/grdp_break.py", REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
+        _study("border_posts", PANEL, "analysis/grdp_break.py", *BORDER_POSTS_PARTS, REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
                outputs=[f"{fig}/event_study_log_grdp_pc.png", f"{fig}/cs_dynamic_log_grdp_pc.png",
                         f"{fig}/synthetic_control_regencies.png", f"{fig}/synthetic_control_regencies_placebos.png",
                         f"{tab}/border_posts_effects.md", f"{tab}/border_posts_synthetic_control.md"], depends=["panel"]),
         _study("forums", PROVINCE_PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/registry",
                outputs=[f"{fig}/forums_synthetic_control.png", f"{tab}/forums_effects.md"], depends=["panel"]),
-        _study("engel", PROVINCE_PANEL, PANEL, REGISTRY, "data/raw/user", "analysis/border_posts.py",
+        _study("engel", PROVINCE_PANEL, PANEL, REGISTRY, "data/raw/user", "analysis/border_posts.py", *BORDER_POSTS_PARTS,
                "analysis/specs/border_posts.toml", f"{LIB}/welfare", f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/panel", f"{LIB}/io",
                f"{LIB}/harmonise", f"{LIB}/registry",
                outputs=[f"{fig}/engel_curve.png", f"{fig}/engel_food_share_effect.png", f"{tab}/engel_curve.md",
                         f"{tab}/engel_welfare.md", f"{tab}/engel_food_share_effect.md"], depends=["panel"]),
-        _study("welfare", PANEL, REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
+        _study("welfare", PANEL, "analysis/welfare_outputs.py", REGISTRY, f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
                outputs=[f"{fig}/welfare_synthetic_control.png", f"{fig}/welfare_placebo_mde.png", f"{tab}/welfare_effects.md",
                         f"{tab}/welfare_synthetic_control.md", f"{tab}/welfare_comparability_2019.md"], depends=["panel"]),
-        _study("welfare_first_wave", PANEL, REGISTRY, "analysis/welfare.py", f"{LIB}/estimators", f"{LIB}/inference",
+        _study("welfare_first_wave", PANEL, REGISTRY, "analysis/welfare.py", "analysis/welfare_outputs.py", f"{LIB}/estimators", f"{LIB}/inference",
                f"{LIB}/registry", outputs=[], depends=["panel", "welfare"]),
         _study("spillovers", PANEL, "analysis/border_posts.py", REGISTRY, "data/raw/geography_*.csv", "data/raw/night_lights.csv",
                f"{LIB}/geography.py", f"{LIB}/panel", f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/registry",
@@ -119,15 +120,20 @@ def tasks() -> list[Task]:
                f"{LIB}/registry", f"{LIB}/geography.py",
                outputs=[f"{fig}/cross_border.png", f"{tab}/cross_border.md", f"{tab}/cross_border_levels.md"],
                depends=["panel"]),
-        _study("claims", "analysis/claims.csv", PANEL, PROVINCE_PANEL, REGISTRY, f"{LIB}/registry",
+        _study("claims", "analysis/claims.csv", "analysis/claims_base.py", "analysis/claims_levels.py", "analysis/claims_growth.py", "analysis/claims_effects.py",
+               "analysis/claims_records.py", PANEL, PROVINCE_PANEL, REGISTRY, f"{LIB}/registry",
                "reports/results/border_posts.json", "reports/results/forums.json", "reports/results/gaps.json",
                "reports/results/engel.json", "reports/results/welfare.json", "reports/results/welfare_first_wave.json",
-               outputs=[f"{tab}/claims.md"], depends=["gaps", "border_posts", "forums", "engel", "welfare", "welfare_first_wave"]),
+               "analysis/claims_cross_border.py", "reports/results/cross_border.json", "reports/results/spillovers.json",
+               "reports/results/night_lights.json",
+               outputs=[f"{tab}/claims.md"], depends=["gaps", "border_posts", "forums", "engel", "welfare", "welfare_first_wave",
+                                                        "cross_border", "spillovers", "night_lights"]),
         Task("report", _script("report"),
-             inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
+             inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/report_lead.py", "analysis/report_results.py",
+                     "analysis/claims_base.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
              outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "spillovers",
-                                                   "night_lights", "design_diagnostics", "map", "claims"]),
+                                                   "night_lights", "design_diagnostics", "cross_border", "map", "claims"]),
     ]
 
 

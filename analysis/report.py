@@ -11,24 +11,12 @@ import csv
 import html
 from typing import Any
 
-from _common import ROOT, p_html, read_results
+from _common import ROOT, p_text, read_results
+from report_results import f
 
 REPORT = ROOT / "reports" / "report.html"
 CONTROL_LABEL = {"border": "the other border regencies", "kalimantan": "non-border Kalimantan regencies",
                  "national": "all non-border regencies"}
-
-
-def f(x: Any, nd: int = 3, signed: bool = False) -> str:
-    """Format a number (empty for missing)."""
-    if x is None:
-        return "n/a"
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if x != x:
-        return "n/a"
-    return f"{x:+.{nd}f}" if signed else f"{x:.{nd}f}"
 
 
 def main() -> None:
@@ -50,6 +38,11 @@ def main() -> None:
     def num(text: str, res: dict[str, Any], result_name: str) -> str:
         return rep.number(text, *src(res), ("result", f"reports/results/{result_name}.json"))
 
+    import report_lead
+
+    fw = read_results("welfare_first_wave")
+    report_lead.abstract(rep, bp, wf, fw, fo, cl, {n: (lambda text, r=r, n=n: num(text, r, n)) for n, r in
+                                                    (("border_posts", bp), ("welfare", wf), ("welfare_first_wave", fw), ("forums", fo))})
     # ---------------------------------------------------------------- question
     rep.section("Question", "question")
     rep.paragraph(
@@ -112,9 +105,17 @@ def main() -> None:
         "food share on log per-capita expenditure; a food-share effect &delta; is worth &delta;/&beta; = &minus;&delta;/|&beta;| log "
         "points of real income (Hamilton 2001; Costa 2001). <b>Claims (analysis 5)</b>: each checkable claim of the seed papers with a "
         "rule that computes our evidence.")
+    rep.section("Identifying assumptions", "assumptions")
+    report_lead.assumptions(rep, bp, lambda text: num(text, bp, "border_posts"))
     # ---------------------------------------------------------------- results
-    rep.section("Results", "results")
-    rep.heading("1. Border posts and regency output")
+    rep.section("Results: welfare first", "results")
+    import report_welfare
+
+    report_welfare.section(rep, wf, lambda text: num(text, wf, "welfare"), (*src(wf), ("result", "reports/results/welfare.json")),
+                           _md_rows)
+    report_welfare.first_wave_section(rep, fw, lambda text: num(text, fw, "welfare_first_wave"),
+                                      (*src(fw), ("result", "reports/results/welfare_first_wave.json")), _md_rows)
+    rep.heading("3. Border posts and regency output (GRDP per capita)")
     main_outcome = bp.get("main_outcome", "log_grdp_pc")
     res = bp.get("results", {}).get(main_outcome, {})
     bullets = []
@@ -122,14 +123,11 @@ def main() -> None:
         for row in r.get("rows", []):
             if row["estimator"].startswith("Callaway"):
                 ft = row.get("few_treated") or {}
-                valid = (f"few-treated 95% CI [{num(f(ft['conf_low'], 3, True), bp, 'border_posts')}, "
-                         f"{num(f(ft['conf_high'], 3, True), bp, 'border_posts')}] (randomisation p = "
-                         f"{num(p_html(ft['p_value']), bp, 'border_posts')}); " if ft else "few-treated interval not available; ")
+                valid = (report_lead.ci(lambda text: num(text, bp, "border_posts"), ft) + " (randomisation p = "
+                         f"{num(p_text(ft['p_value']), bp, 'border_posts')})" if ft else "few-treated interval not available")
                 bullets.append(f"<li>{CONTROL_LABEL.get(s, html.escape(s))} ({r['n_treated']} treated of {r['n_units']} regencies, "
                                f"{r['years'][0]}&ndash;{r['years'][1]}): ATT "
-                               + num(f(row['estimate'], 3, True), bp, "border_posts") + " log points, <b>" + valid + "</b>"
-                               + f"analytical CI [{num(f(row['conf_low'], 3, True), bp, 'border_posts')}, "
-                               f"{num(f(row['conf_high'], 3, True), bp, 'border_posts')}]</li>")
+                               + num(f(row['estimate'], 3, True), bp, "border_posts") + " log points, <b>" + valid + "</b></li>")
     cs_rows = [(s, row) for s, r in res.items() for row in r.get("rows", []) if row["estimator"].startswith("Callaway")]
 
     def bounds(row):
@@ -147,26 +145,38 @@ def main() -> None:
                     "the synthetic-control panels show why: "
                     "Sambas (and several placebo regencies) drop at the 2019/2020 level break of the source, which falls in "
                     "the post period of the first wave, so a negative estimate is not evidence of harm either.")
-    pre = {s: (r.get("event_study_pretrend") or {}).get("pvalue") for s, r in res.items()}
-    rejected = [s for s, p in pre.items() if p is not None and p < 0.05]
-    pre_text = (" Before reading these: the joint test that the event-study leads are zero gives "
-                + "; ".join(f"{html.escape(s)} p = " + num(p_html(p), bp, "border_posts") for s, p in pre.items() if p is not None)
-                + ". " + ("It rejects at 5 % with " + " and with ".join(CONTROL_LABEL.get(s, html.escape(s)) for s in rejected)
-                          + " as controls: the treated "
-                          "regencies were already on different paths from those controls before the posts opened, so parallel "
-                          "trends is doubtful there and the Honest DiD bounds under Robustness are the relevant intervals."
-                          if rejected else "No sample rejects at 5 %."))
+    sup = {s: r.get("cs_pretest_supt") for s, r in res.items() if r.get("cs_pretest_supt")}
+    rejected = [s for s, v in sup.items() if v["rejects"]]
+    pre_text = (" Before reading these: the Callaway&ndash;Sant'Anna pre-period sup-t test (largest |ATT(e)|/SE over the leads "
+                "against the uniform band's critical value) "
+                + ("rejects parallel pre-trends with " + " and with ".join(CONTROL_LABEL.get(s, html.escape(s)) for s in rejected)
+                   + " as controls: the treated regencies were already on different paths before the posts opened, so the "
+                   "Honest DiD bounds under Robustness are the relevant intervals (see Identifying assumptions)."
+                   if rejected else "does not reject with any control group.") if sup else "")
     import report_border
 
     report_border.primary(rep, bp, lambda text: num(text, bp, "border_posts"))
     rep.paragraph("Callaway&ndash;Sant'Anna average effect of a border post on log GRDP per capita (indonesia514 source):<ul>"
                   + "".join(bullets) + "</ul>" + verdict + pre_text)
-    for key, cap in (("event_study", "Event study of log GRDP per capita with the joint pre-trend test, by control group"),
-                     ("cs_dynamic", "Callaway-Sant'Anna dynamic effects with 95% uniform bands (seeded multiplier bootstrap)"),
+    for key, cap in (("event_study", "TWFE event study of log GRDP per capita, by control group (reference only: its leads mix cohorts "
+                                     "under staggered timing, and its cluster-robust intervals are not valid with 4 treated regencies)"),
+                     ("cs_dynamic", "Callaway-Sant'Anna dynamic effects, point estimates only: the analytical and multiplier-bootstrap "
+                                    "intervals under-cover with 1-4 treated regencies (docs/monte_carlo.md), so none is drawn; the "
+                                    "few-treated interval of each overall estimate is in the panel titles"),
                      ("synthetic_control", "Synthetic control for each border-post regency"),
                      ("synthetic_control_placebos", "Placebo-in-space gaps for each border-post regency")):
         if key in bp.get("figures", {}):
             rep.figure(bp["figures"][key], cap, *src(bp))
+    sambas = bp.get("synthetic_control", {}).get("6101") or {}
+    sb = (gb.get("units") or {}).get("6101") or {}
+    if sambas.get("p_value") is not None and sb:
+        rep.paragraph("<b>Flag: Sambas' synthetic-control placebo p = " + num(f(sambas["p_value"], 2), bp, "border_posts")
+                      + f" (gap {num(f(sambas['att_avg'], 3, True), bp, 'border_posts')} log points) is an artefact of the population "
+                      "denominator break, not an effect of the Aruk post.</b> Its post-period gap opens in 2020, not at the post's "
+                      f"opening (2018): from 2019 to 2020 Sambas' log GRDP per capita breaks by {num(f(sb['break'], 3, True), gb, 'grdp_break')} "
+                      f"against its usual change, while its GRDP grew {num(f(sb['grdp_change'], 3, True), gb, 'grdp_break')} (log, 2019-21) and "
+                      f"the population the series divides by jumped {num(f(sb['implied_population_change'], 3, True), gb, 'grdp_break')} "
+                      "(see the break section under Robustness). No verdict uses this p-value.", "note")
     rep.paragraph("How to read the table below: every Callaway&ndash;Sant'Anna and Sun&ndash;Abraham row carries a few-treated "
                   "95% interval (randomisation inference over adoption timing, inverted for a constant effect) beside its "
                   "analytical one; read the few-treated one. Log GRDP and log population end in 2017, so only Sanggau (from 2017) "
@@ -176,8 +186,10 @@ def main() -> None:
     eff = ROOT / "reports/tables/border_posts_effects.md"
     if eff.exists():
         rows = [r for r in _md_rows(eff)]
-        rep.table(pd.DataFrame(rows), "All estimates: outcome x control group x estimator x inference", *src(bp),
-                  ("table (md)", "reports/tables/border_posts_effects.md"), ("table (tex)", "reports/tables/border_posts_effects.tex"))
+        rep.table(pd.DataFrame(rows), "All estimates: outcome x control group x estimator x inference (the primary row, "
+                  "highlighted, first; every other row is robustness)", *src(bp),
+                  ("table (md)", "reports/tables/border_posts_effects.md"), ("table (tex)", "reports/tables/border_posts_effects.tex"),
+                  highlight=lambda r: r.get("role") == "primary")
     mc = monte_carlo_coverage(ROOT / "docs/monte_carlo.md")
     if len(mc):
         rep.paragraph("What the intervals of the table above are worth at the study's shape: the project's Monte Carlo (panels "
@@ -194,148 +206,26 @@ def main() -> None:
         rep.paragraph("<b>Not run</b> (the estimator refused the data or is not available in this version of the library):<ul>"
                       + "".join(f"<li>{html.escape(x['what'])}: {html.escape(x['error'][:200])}</li>" for x in nr) + "</ul>", "note")
 
-    rep.heading("2. Sosek Malindo forums (provinces, 1983-2017)")
-    items = []
-    for code, e in fo.get("results", {}).items():
-        sc, sd = e.get("sc", {}), e.get("sdid", {})
-        items.append(f"<li>{html.escape(e['province'])} (forum from {e['forum_year']}, {e['n_pre']} pre-forum years): synthetic-control "
-                     f"gap {num(f(sc.get('att_avg'), 3, True), fo, 'forums')} (placebo rank p of the RMSPE ratio = "
-                     f"{num(f(sc.get('p_value'), 2), fo, 'forums')}, of the post-period RMSPE = {num(f(sc.get('p_value_post'), 2), fo, 'forums')}, "
-                     f"pre-RMSPE {num(f(sc.get('pre_rmspe'), 3), fo, 'forums')}); synthetic DiD {num(f(sd.get('estimate'), 3, True), fo, 'forums')} "
-                     f"[{num(f(sd.get('conf_low'), 3, True), fo, 'forums')}, {num(f(sd.get('conf_high'), 3, True), fo, 'forums')}]</li>")
-    notes = [n for e in fo.get("results", {}).values() for n in e.get("sc", {}).get("notes", [])]
-    if notes:
-        items.append("<li>Estimator notes: " + " ".join(html.escape(n) + "." for n in notes) + "</li>")
-    bc = fo.get("backcast_provinces", {})
-    if bc:
-        items.append("<li>Donor pool: " + html.escape(", ".join(fo.get("donors", []))) + ". Back-cast provinces (created after 1983: "
-                     + html.escape(", ".join(f"{k} {v}" for k, v in bc.items())) + ") hold back-cast values, not observations, before "
-                     "their creation" + (" and are left out of the donor pool" if fo.get("backcast_excluded_from_donors") else "")
-                     + ". Other cross-border programmes cover many donors: " + html.escape("; ".join(fo.get("other_programmes", [])))
-                     + " &ndash; the forum effect is measured against provinces that had programmes of their own.</li>")
-    rep.paragraph("<ul>" + "".join(items) + "</ul>West Kalimantan has only two pre-forum years (1983&ndash;84): any weighting fits two "
-                  "points, so the post-1985 gap mixes the forum with the province's own faster trend. East Kalimantan's GDP per capita "
-                  "(oil and gas) lies above every donor, outside their convex hull: the synthetic control cannot fit it, and only the "
-                  "synthetic DiD, which allows a level difference, is informative. North Kalimantan is back-cast before 2012 and "
-                  "left out; QuaRCS province values are interpolated by the publisher.")
-    if "synthetic_control" in fo.get("figures", {}):
-        rep.figure(fo["figures"]["synthetic_control"], "Forums: synthetic control paths and placebo gaps", *src(fo))
+    import report_results
 
-    rep.heading("3. Border vs non-border gaps")
-    labels = {"grdp_pc_idn514": "log GRDP per capita", "poverty_rate": "poverty rate P0", "hdi": "HDI"}
-    last = {}
-    for r in gaps.get("rows", []):
-        last[(r["outcome"], r["comparison"])] = r
-    gl = []
-    for (o, c), r in sorted(last.items()):
-        if r.get("gap") is None:
-            continue
-        gl.append(f"<li>{html.escape(labels.get(o, o))} vs non-border {html.escape(c)} in {r['year']}: gap "
-                  f"{num(f(r['gap'], 2, True), gaps, 'gaps')} [{num(f(r['conf_low'], 2, True), gaps, 'gaps')}, "
-                  f"{num(f(r['conf_high'], 2, True), gaps, 'gaps')}] ({r['n_border']} border regencies)</li>")
-    rep.paragraph("Latest year of each series (GRDP per capita in log points; P0 in percentage points; HDI in index points):<ul>"
-                  + "".join(gl) + "</ul>")
-    labels = {"grdp_pc_idn514": "log GRDP per capita", "poverty_rate": "poverty rate P0", "hdi": "HDI"}
-    for o, fig_path in gaps.get("figures", {}).items():
-        rep.figure(fig_path, f"Border vs non-border regencies: {labels.get(o, o)}", *src(gaps))
-
-    rep.heading("4. Welfare through Engel's law")
-    em = en.get("engel_main", {})
-    ea = en.get("engel_alt", {})
-    eb = en.get("engel_bootstrap", {})
-    rep.paragraph(
-        f"Across {em.get('nobs', 'n/a')} province-years, {min(en.get('years', [0]))}&ndash;{max(en.get('years', [0]))} (34 provinces "
-        f"each year to 2023, {en.get('n_provinces', 'n/a')} from 2024 when the four provinces split from Papua in 2022 enter), "
-        f"the Engel slope is {num(f(100 * em.get('beta', float('nan')), 1), en, 'engel')} percentage points of food share per log point of "
-        f"per-capita expenditure (year effects; cluster-robust SE {num(f(100 * em.get('se', float('nan')), 1), en, 'engel')} pp; cluster "
-        f"bootstrap 95% interval of the slope [{num(f(100 * eb.get('ci', [float('nan')] * 2)[0], 1), en, 'engel')}, "
-        f"{num(f(100 * eb.get('ci', [float('nan')] * 2)[1], 1), en, 'engel')}] pp); with province and year effects "
-        f"{num(f(100 * ea.get('beta', float('nan')), 1), en, 'engel')} pp. Prices: nominal expenditure is used and the year effects "
-        "absorb each year's national price level; province effects (second curve) absorb time-invariant regional price levels. "
-        "Household size is not in the province table, so it cannot be controlled for.")
-    wl = []
-    for g, r in en.get("gaps", {}).items():
-        w = r["welfare"]
-        wl.append(f"<li>{html.escape(', '.join(r['provinces']))}: food share {num(f(100 * r['delta'], 2, True), en, 'engel')} pp at equal "
-                  f"expenditure, income equivalent {num(f(w['estimate'], 3, True), en, 'engel')} log points "
-                  f"[{num(f(w['conf_low'], 3, True), en, 'engel')}, {num(f(w['conf_high'], 3, True), en, 'engel')}] (delta method, "
-                  "joint covariance of &delta; and &beta;)</li>")
-    pft = en.get("province_few_treated") or {}
-    if pft:
-        ie = pft.get("income_equivalent") or {}
-        wl.append(f"<li><b>Second PLBN wave at province level</b> (West and North Kalimantan from 2024 vs {pft['n_units'] - pft['n_treated']} "
-                  f"other provinces, Callaway&ndash;Sant'Anna): food share {num(f(100 * pft['estimate'], 2, True), en, 'engel')} pp, "
-                  f"<b>few-treated 95% CI [{num(f(100 * pft['conf_low'], 2, True), en, 'engel')}, "
-                  f"{num(f(100 * pft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(p_html(pft['p_value']), en, 'engel')}, "
-                  f"all {pft['n_draws']} assignments of two provinces); income equivalent "
-                  + (f"{num(f(ie['estimate'], 3, True), en, 'engel')} log points, interval [{num(f(ie['conf_low'], 3, True), en, 'engel')}, "
-                     f"{num(f(ie['conf_high'], 3, True), en, 'engel')}] (the few-treated interval projected over the Engel slope's "
-                     "bootstrap interval)" if ie else "not defined") + ".</li>")
-    did = en.get("province_did") or {}
-    if did:
-        wd, wb = did.get("welfare_delta_method", {}), did.get("welfare_bootstrap", {})
-        wl.append(f"<li>Second PLBN wave at province level (West and North Kalimantan, 2024&ndash;25 vs other provinces, DiD): food share "
-                  f"{num(f(100 * did['delta'], 2, True), en, 'engel')} pp (SE {num(f(100 * did['se_delta'], 2), en, 'engel')}), income "
-                  f"equivalent {num(f(wd.get('estimate'), 3, True), en, 'engel')} [{num(f(wd.get('conf_low'), 3, True), en, 'engel')}, "
-                  f"{num(f(wd.get('conf_high'), 3, True), en, 'engel')}] (delta method, block-diagonal) or "
-                  f"[{num(f(wb.get('conf_low'), 3, True), en, 'engel')}, {num(f(wb.get('conf_high'), 3, True), en, 'engel')}] "
-                  "(bootstrap): TWFE with cluster-robust errors from two treated clusters, shown for reference only; "
-                  "these intervals are too narrow.</li>")
-    rep.paragraph("<ul>" + "".join(wl) + "</ul>")
-    if "engel_curve" in en.get("figures", {}):
-        rep.figure(en["figures"]["engel_curve"], "Engel curve across provinces, 2017-2025", *src(en))
-    if "food_share_effect" in en.get("figures", {}):
-        rep.figure(en["figures"]["food_share_effect"], "Food share of the second-wave provinces and the placebo distribution of the effect",
-                   *src(en))
-    fse = ROOT / "reports/tables/engel_food_share_effect.md"
-    if fse.exists():
-        rep.table(pd.DataFrame(_md_rows(fse)), "Food-share effects with few-treated intervals and income equivalents", *src(en),
-                  ("table (md)", "reports/tables/engel_food_share_effect.md"))
-    reg = en.get("regency", {})
-    if reg.get("present"):
-        rd = reg.get("did", {})
-        rft = reg.get("few_treated") or {}
-        rie = rft.get("income_equivalent") or {}
-        text = (f"Regency food shares were found at {rep.link(reg['path'], reg['path'])} ({reg.get('regencies')} regencies, "
-                f"{len(reg.get('treated', []))} with a border post): ")
-        if rft:
-            text += (f"Callaway&ndash;Sant'Anna effect on the food share {num(f(100 * rft['estimate'], 2, True), en, 'engel')} pp, "
-                     f"<b>few-treated 95% CI [{num(f(100 * rft['conf_low'], 2, True), en, 'engel')}, "
-                     f"{num(f(100 * rft['conf_high'], 2, True), en, 'engel')}] pp</b> (randomisation p = {num(p_html(rft['p_value']), en, 'engel')}); "
-                     + (f"income equivalent {num(f(rie['estimate'], 3, True), en, 'engel')} log points "
-                        f"[{num(f(rie['conf_low'], 3, True), en, 'engel')}, {num(f(rie['conf_high'], 3, True), en, 'engel')}]. " if rie else ""))
-        text += (f"(The TWFE coefficient {num(f(rd.get('delta'), 4, True), en, 'engel')} with cluster-robust errors from "
-                 f"{len(reg.get('treated', []))} treated clusters is not a basis for a verdict.)")
-        rep.paragraph(text)
-    else:
-        rep.paragraph("<b>Regency food shares are not in the bundled data.</b> To estimate the border posts' effect on the food share "
-                      "directly, download the BPS table <i>" + html.escape(reg.get("bps_table", "")) + "</i> (by kabupaten/kota, one file "
-                      "per year or a wide table with years as columns, as exported from bps.go.id) and save it as <code>"
-                      + html.escape(reg.get("path", "")) + "</code>; <code>sosek-impact reproduce</code> then reads it with "
-                      "<code>add_bps_table</code>, estimates the effect and converts it with the Engel slope above. "
-                      "(The test suite exercises this path with a small labelled test fixture, never as data.)", "note")
-
-    import report_welfare
-
-    report_welfare.section(rep, wf, lambda text: num(text, wf, "welfare"), (*src(wf), ("result", "reports/results/welfare.json")),
-                           _md_rows)
-    fw = read_results("welfare_first_wave")
-    report_welfare.first_wave_section(rep, fw, lambda text: num(text, fw, "welfare_first_wave"),
-                                      (*src(fw), ("result", "reports/results/welfare_first_wave.json")), _md_rows)
+    report_results.other_results(rep, fo, gaps, en, num, src, _md_rows)
 
     # ---------------------------------------------------------------- robustness
     rep.section("Robustness: the source break, COVID and the 2000-2017 source", "robustness")
     rl = []
     for rid, r in bp.get("robustness", {}).items():
         for row in r.get("rows", []):
+            ft = row.get("few_treated") or {}
+            interval = (report_lead.ci(lambda text: num(text, bp, "border_posts"), ft) if ft else
+                        "no few-treated interval (TWFE: see the wild bootstrap, randomisation and Conley-Taber rows of the table)")
             rl.append(f"<li>{html.escape(r['label'])} ({html.escape(row['estimator'])}, {r.get('n_treated')} treated): "
-                      f"{num(f(row['estimate'], 3, True), bp, 'border_posts')} [{num(f(row['conf_low'], 3, True), bp, 'border_posts')}, "
-                      f"{num(f(row['conf_high'], 3, True), bp, 'border_posts')}]</li>")
-    rob_gain = any((row.get("conf_low") or 0) > 0 for r in bp.get("robustness", {}).values() for row in r.get("rows", []))
+                      f"{num(f(row['estimate'], 3, True), bp, 'border_posts')}, {interval}</li>")
+    rob_gain = any(((row.get("few_treated") or {}).get("conf_low") or 0) > 0
+                   for r in bp.get("robustness", {}).values() for row in r.get("rows", []))
     rep.paragraph("Kalimantan control group, log GRDP per capita:<ul>" + "".join(rl) + "</ul>Ending in 2019 removes the 2019/2020 "
                   "level break and COVID but leaves only 1&ndash;2 post years for the first wave; the 2000&ndash;2017 source leaves "
                   "one post year for Sanggau only. "
-                  + ("None of these runs shows a gain whose interval excludes zero." if not rob_gain else
+                  + ("None of these runs shows a gain whose few-treated interval excludes zero." if not rob_gain else
                      "At least one run shows a gain whose interval excludes zero: see the table."))
 
     report_border.break_section(rep, gb, bp, lambda text: num(text, gb, "grdp_break"),
@@ -362,9 +252,11 @@ def main() -> None:
         rep.paragraph("Sensitivity to violations of parallel trends (Rambachan and Roth, via <code>honest_did</code>) for the average "
                       "post-opening event-study effect: the intervals under smoothness restrictions (M bounds the change in the slope of "
                       "the differential trend) and relative magnitudes (post-period violations at most Mbar times the largest pre-period "
-                      "one). Joint pre-trend tests of the event study: "
-                      + "; ".join(f"{html.escape(k)} p = {p_html((v.get('event_study_pretrend') or {}).get('pvalue'))}" for k, v in res.items())
-                      + ". Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter. "
+                      "one). The Callaway&ndash;Sant'Anna sup-t pre-test rejects with "
+                      + (", ".join(html.escape(k) for k in rejected) or "no control group")
+                      + " (Identifying assumptions). The bounds are built on the event study's cluster-robust covariance, which "
+                      "under-covers with 4 treated regencies: read them for how far a violation moves the estimate, not as "
+                      "valid intervals. Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter. "
                       "M = 0 extrapolates the pre-period trend linearly; an interval that excludes zero there but contains it "
                       "for a small M is an effect that rests on that extrapolation.")
         rep.table(pd.DataFrame(hrows), "Honest DiD intervals, log GRDP per capita (log points)", *src(bp))
@@ -372,7 +264,10 @@ def main() -> None:
     # ---------------------------------------------------------------- claims
     rep.section("Claims vs evidence", "claims")
     counts = cl.get("counts", {})
-    rep.paragraph("Verdicts: " + ", ".join(f"{html.escape(k)}: {v}" for k, v in sorted(counts.items())) + ". Claims, rules and "
+    rep.paragraph("Each verdict is derived by a rule (" + rep.link("analysis/claims_base.py", "analysis/claims_base.py")
+                  + "), never typed by hand. The labels:")
+    report_lead.verdict_definitions(rep, report_lead.in_label_order(cl.get("definitions", {})))
+    rep.paragraph("Verdicts: " + ", ".join(f"{html.escape(k)}: {v}" for k, v in report_lead.in_label_order(counts).items()) + ". Claims, rules and "
                   "sources: " + rep.link("analysis/claims.csv", "analysis/claims.csv") + "; evidence computed by "
                   + rep.link("analysis/claims.py", "analysis/claims.py") + ".")
     seeds = {

@@ -6,7 +6,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from _common import ROOT, p_html
+from _common import ROOT, p_text
 
 
 def _fmt(x: Any, nd: int = 2, signed: bool = True) -> str:
@@ -16,7 +16,7 @@ def _fmt(x: Any, nd: int = 2, signed: bool = True) -> str:
     if x != x:
         return "n/a"
     if x in (float("inf"), float("-inf")):
-        return "&infin;" if x > 0 else "&minus;&infin;"
+        return "\u221e" if x > 0 else "\u2212\u221e"
     return f"{x:+.{nd}f}" if signed else f"{x:.{nd}f}"
 
 
@@ -33,7 +33,7 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
 
     if not wf:
         return
-    rep.heading("5. Border posts and welfare: poverty (P0) and HDI, second wave")
+    rep.heading("1. Border posts and welfare: poverty (P0) and HDI, second wave")
     names = wf.get("names", {})
     comp = wf.get("comparability_2019", {})
     units = {"poverty_rate": "percentage points of P0", "hdi": "HDI points"}
@@ -45,14 +45,14 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
         lead.append(
             f"<li><b>{label.get(o, o)}</b>: Bengkayang 2024 vs non-border Kalimantan regencies, Callaway&ndash;Sant'Anna "
             f"{num(_fmt(r['estimate']))} {units.get(o, '')}, <b>few-treated 95% interval [{num(_fmt(ft.get('conf_low')))}, "
-            f"{num(_fmt(ft.get('conf_high')))}]</b> (randomisation p = {num(p_html(ft.get('p_value')))}, "
+            f"{num(_fmt(ft.get('conf_high')))}]</b> (randomisation p = {num(p_text(ft.get('p_value')))}, "
             f"{ft.get('n_draws', 'n/a')} assignments{', all enumerated' if ft.get('exact') else ''}); minimum detectable effect "
             f"{num(_fmt(m.get('mde'), 2, False))} {units.get(o, '')} (5 % test, 80 % power; the 5 % critical size alone is "
             f"{num(_fmt(m.get('critical'), 2, False))}).</li>")
     first_wave = ", ".join(names.get(str(u), str(u)) for u in wf.get("first_wave_left_out", []))
     rep.paragraph(
         "The BPS regency P0 and HDI tables start in 2019/2020, so they bracket the <i>second</i> wave only (the first wave, "
-        "with the World Bank P0 series from 2002, is section 6): Jagoi Babang (Bengkayang) has "
+        "with the World Bank P0 series from 2002, is section 2): Jagoi Babang (Bengkayang) has "
         "operated since July 2023 and was inaugurated in October 2024. <b>Primary specification</b> (spec "
         + rep.link("analysis/specs/welfare.toml", "analysis/specs/welfare.toml") + "): 2024 is Bengkayang's first treated year "
         "(the first full year of operation; the March 2024 Susenas is eight months after operations began), 2020&ndash;2023 are "
@@ -87,7 +87,8 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
                       ("welfare_comparability_2019", "2019 (INDO-DAPOER) vs the 2020-2024 BPS series: year-on-year changes")):
         path = ROOT / f"reports/tables/{stem}.md"
         if path.exists():
-            rep.table(pd.DataFrame(md_rows(path)), cap, *src, (f"table {stem} (md)", f"reports/tables/{stem}.md"))
+            rep.table(pd.DataFrame(md_rows(path)), cap, *src, (f"table {stem} (md)", f"reports/tables/{stem}.md"),
+                      highlight=lambda r: r.get("role") == "primary")
     sc = wf.get("synthetic_control", {})
     perfect = [o for o, by in sc.items() for s, r in by.items() if (r.get("pre_rmspe") or 1) < 1e-6]
     rep.paragraph(
@@ -99,7 +100,7 @@ def section(rep, wf: dict[str, Any], num: Callable[[str], str], src: tuple, md_r
         "the March 2023 survey precedes them, so an effect there would be anticipation or noise); the inauguration rule "
         "(2025: no post-year, not estimable); the October-2024 regencies as controls.", "note")
     pre = wf.get("cs_pretests", {})
-    ptxt = [f"{html.escape(k)}: W = {num(_fmt(v['pretest']['W'], 2, False))}, p = {num(p_html(v['pretest']['pvalue']))}"
+    ptxt = [f"{html.escape(k)}: W = {num(_fmt(v['pretest']['W'], 2, False))}, p = {num(p_text(v['pretest']['pvalue']))}"
             for k, v in pre.items() if v.get("pretest")]
     if ptxt:
         rep.paragraph("Joint Callaway&ndash;Sant'Anna pre-test (pre-period ATT(g,t) = 0, varying base): " + "; ".join(ptxt) + ".")
@@ -115,7 +116,7 @@ def first_wave_section(rep, fw: dict[str, Any], num: Callable[[str], str], src: 
 
     if not fw:
         return
-    rep.heading("6. The first border posts (2017/2018) and welfare series with pre-periods")
+    rep.heading("2. The first border posts (2017/2018) and welfare series with pre-periods")
     names = fw.get("names", {})
     treated = ", ".join(f"{names.get(k, k)} {v}" for k, v in sorted(fw.get("first_wave", {}).items(), key=lambda kv: kv[1]))
     rows = [r for r in fw.get("rows", []) if r.get("robustness") is None and r.get("sample") == fw["primary"]["sample"]
@@ -132,7 +133,7 @@ def first_wave_section(rep, fw: dict[str, Any], num: Callable[[str], str], src: 
         ft, m = r["few_treated"], r.get("mde") or {}
         items.append(f"<li><b>{html.escape(r['outcome'].replace('_', ' '))}</b> ({r['years'][0]}&ndash;{r['years'][1]}, {r['n_treated']} treated "
                      f"of {r['n_units']}): Callaway&ndash;Sant'Anna {num(_fmt(r['estimate']))} {unit.get(r['outcome'], '')}, "
-                     f"<b>few-treated 95% CI [{num(_fmt(ft['conf_low']))}, {num(_fmt(ft['conf_high']))}]</b> (p = {num(p_html(ft['p_value']))}); "
+                     f"<b>few-treated 95% CI [{num(_fmt(ft['conf_low']))}, {num(_fmt(ft['conf_high']))}]</b> (p = {num(p_text(ft['p_value']))}); "
                      f"MDE {num(_fmt(m.get('mde'), 2, False))}</li>")
     ident = fw.get("identification", {})
     rep.paragraph(
@@ -153,4 +154,5 @@ def first_wave_section(rep, fw: dict[str, Any], num: Callable[[str], str], src: 
                       ("welfare_first_wave_synthetic_control", "First border posts: synthetic control per regency")):
         path = ROOT / f"reports/tables/{stem}.md"
         if path.exists():
-            rep.table(pd.DataFrame(md_rows(path)), cap, *src, (f"table {stem} (md)", f"reports/tables/{stem}.md"))
+            rep.table(pd.DataFrame(md_rows(path)), cap, *src, (f"table {stem} (md)", f"reports/tables/{stem}.md"),
+                      highlight=lambda r: r.get("role") == "primary")

@@ -22,6 +22,7 @@ from ..atomic import write_text
 __all__ = ["Report", "check_report", "linked_number"]
 
 _PLAIN_NUMBER = re.compile(r"^[+\-\u2212]?\d[\d,]*(\.\d+)?%?$")
+_ENTITY = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 _CSS = """
 body{font-family:Georgia,serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5;color:#222}
@@ -34,16 +35,24 @@ a.num{color:#0645ad;text-decoration:none;border-bottom:1px dotted #0645ad}.src{f
 @media print{.linked .srcs{display:inline}}label[for=show-sources]{font-size:.85rem;color:#444}
 .note{background:#fff8e1;border-left:4px solid #f0b400;padding:.5rem 1rem}nav li{margin:.1rem 0}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;max-width:100%}
+tr.primary td{background:#e3f1e3;font-weight:bold}tr.primary td:first-child{border-left:4px solid #2e7d32}
+.abstract{background:#f4f7fb;border-left:4px solid #1f5fa8;padding:.5rem 1rem}.legend{font-size:.85rem}
+dl.verdicts dt{font-weight:bold;margin-top:.4rem}dl.verdicts dd{margin-left:1.2rem}
+@media (max-width:600px){body{margin:1rem auto;font-size:.95rem}table{font-size:.78rem}}
 """
 
 
 def linked_number(text: str, links: dict[str, str]) -> str:
     """HTML for a number whose first link is the number itself and the others follow as [label].
 
+    ``text`` is plain text (escaped here; HTML entities in it are refused with ``ValueError``).
     ``links`` maps a label (e.g. ``"spec"``) to a relative URL. The other links are shown when
     the reader hovers over or tabs to the number (and always in print), so that a paragraph of
     numbers stays readable.
     """
+    if _ENTITY.search(text):
+        # the text is escaped here; an already-escaped "&lt; 0.001" would print as "&lt; 0.001" on the page
+        raise ValueError(f"linked_number takes plain text, got HTML {text!r}: pass '< 0.001', not '&lt; 0.001'")
     items = list(links.items())
     if not items:
         return html.escape(text)
@@ -119,8 +128,9 @@ class Report:
             f"{self.link('image file', image)} {links}</span></figcaption></figure>"
         )
 
-    def table(self, df: Any, caption: str, *targets: tuple[str, str | Path], digits: int = 3, cell_link=None) -> None:
-        """Insert a table with links to the files that made it."""
+    def table(self, df: Any, caption: str, *targets: tuple[str, str | Path], digits: int = 3, cell_link=None,
+              highlight=None) -> None:
+        """Insert a table with links to the files that made it; ``highlight(row)`` marks the primary row(s)."""
         from .tables import to_html
 
         if cell_link is None and targets:
@@ -136,7 +146,7 @@ class Report:
                 return None
 
         # wide tables scroll sideways inside their own box (phones) instead of widening the page
-        self._body.append('<div class="scroll">' + to_html(df, digits=digits, caption=caption, cell_link=cell_link) + "</div>")
+        self._body.append('<div class="scroll">' + to_html(df, digits=digits, caption=caption, cell_link=cell_link, highlight=highlight) + "</div>")
         if targets:
             links = " ".join(self.link(label, p) for label, p in targets)
             self._body.append(f'<p class="src">Made by: {links}</p>')
@@ -146,6 +156,7 @@ class Report:
         toc = "".join(f'<li><a href="#{html.escape(a)}">{html.escape(t)}</a></li>' for a, t in self._toc)
         return (
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{html.escape(self.title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
             f"<h1>{html.escape(self.title)}</h1>\n"
             '<input type="checkbox" id="show-sources"><label for="show-sources"> show the source links of every number '

@@ -81,3 +81,29 @@ def test_map_reads_polygons_and_multipolygons(tmp_path):
     assert sm.norm.vmin == 1.0 and sm.norm.vmax == 3.0
     assert len(ax.collections) == 2  # fills + highlight outlines
     plt.close(fig)
+
+
+def test_numbers_are_escaped_once_and_the_page_fits_a_phone(tmp_path):
+    """The entity bug: 'p = &lt; 0.001' printed literally came from escaping an already-escaped p-value."""
+    import pytest
+
+    from sosek_impact.report.html import Report, linked_number
+
+    out = linked_number("< 0.001", {"spec": "a.toml", "script": "b.py"})
+    assert "&lt; 0.001" in out and "&amp;lt;" not in out
+    with pytest.raises(ValueError, match="plain text"):
+        linked_number("&lt; 0.001", {"spec": "a.toml"})
+    rep = Report("t", tmp_path / "r.html", tmp_path)
+    page = rep.render()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert ".scroll{overflow-x:auto" in page
+
+
+def test_primary_row_is_marked(tmp_path):
+    import pandas as pd
+
+    from sosek_impact.report.tables import to_html
+
+    df = pd.DataFrame({"role": ["primary", "robustness"], "estimate": [0.1, 0.2]})
+    html = to_html(df, highlight=lambda r: r["role"] == "primary")
+    assert html.count('<tr class="primary">') == 1 and html.index('class="primary"') < html.index("robustness")

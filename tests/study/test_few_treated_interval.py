@@ -73,3 +73,14 @@ def test_mde_matches_normal_theory():
 def test_mde_of_too_few_placebos_is_missing():
     m = minimum_detectable_effect([0.3])
     assert math.isnan(m["mde"]) and m["n_placebos"] == 1
+
+
+def test_mde_is_infinite_when_the_rank_test_cannot_reject():
+    """8 assignments (7 placebos): the smallest rank p is 1/8 > 0.05, so no effect is detectable at 5 %."""
+    rng = np.random.default_rng(3)
+    m = minimum_detectable_effect(rng.normal(size=7), alpha=0.05)
+    assert math.isinf(m["mde"]) and math.isinf(m["critical"])
+    # 19 placebos (20 assignments): p = 1/20 = 0.05 is attainable, the MDE is finite
+    assert math.isfinite(minimum_detectable_effect(rng.normal(size=19), alpha=0.05)["mde"])
+    # at 10 % the 8 assignments still cannot reject (1/8 > 0.10)
+    assert math.isinf(minimum_detectable_effect(rng.normal(size=7), alpha=0.10)["mde"])
