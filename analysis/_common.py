@@ -184,7 +184,7 @@ FEW_TREATED_METHOD = "randomisation inference over adoption timing, inverted for
 
 def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, estimator: str = "cs",
                          aggregate: str = "simple", control: str | None = None, n_draws: int = 999,
-                         alpha: float = 0.05, seed: int = 0) -> dict[str, Any]:
+                         alpha: float = 0.05, seed: int = 0, power: float = 0.8) -> dict[str, Any]:
     """Estimate, p-value and interval valid with few treated units, for one overall estimate.
 
     The one place the study obtains few-treated intervals: randomisation inference over adoption
@@ -228,9 +228,13 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
         g_obs = data.groupby(unit)[group].first().sort_index().to_numpy(float)
         g_obs[~(g_obs > 0) | (g_obs > float(data[time].max()))] = 0.0
         dist = dist[~np.all(np.asarray(r.assignments, float) == g_obs[None, :], axis=1)]
+    crit = float(r.critical_values[k]) if r.critical_values is not None else math.nan
+    mde = {"critical": crit, "mde": float(r.mde(power)[k]), "n_placebos": int(dist.size), "alpha": alpha, "power": power,
+           "reason": str(getattr(r, "mde_reason", "") or ""),
+           "method": "FewTreatedResult.mde: the test's own critical value and noise (studentised for unequal noise)"}
     return {"estimate": float(r.estimate[k]), "conf_low": float(r.conf_low[k]), "conf_high": float(r.conf_high[k]),
             "p_value": float(r.p_value[k]), "method": FEW_TREATED_METHOD, "n_draws": int(r.n_draws),
-            "exact": bool(r.exact), "library": "few_treated_inference", "distribution_placebo": dist}
+            "exact": bool(r.exact), "library": "few_treated_inference", "mde": mde, "distribution_placebo": dist}
 
 
 def p_text(p: Any) -> str:

@@ -15,7 +15,6 @@ from _common import (
     TABLES,
     attempt,
     few_treated_interval,
-    minimum_detectable_effect,
     load_spec,
     method,
     provenance,
@@ -166,9 +165,9 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                     extras["cs_dynamic"] = dyn.to_frame().to_dict(orient="records")
                     extras["cs_treated_by_event_time"] = treated_by_event_time(d)
                     extras["cs_pretest_supt"] = sup_t_pretest(dyn.to_frame(), dyn.crit_val)
-                    # MERGE HOOK (few-treated lead tests): when sosek_impact.inference provides few_treated_pretest,
-                    # store its result here as extras["few_treated_pretest"] = {"p_value": ..., "method": ..., "n_draws": ...};
-                    # the report (analysis/report_lead.assumptions) prints it in place of its placeholder.
+                    pre = attempt(f"{label}: few_treated_pretest", lambda: lead_tests(d, control, spec), failures)
+                    if pre is not None:
+                        extras["few_treated_pretest"] = pre
                     extras["cs_dynamic_overall"] = {"att": dyn.estimate, "se": dyn.std_error, "crit_val": dyn.crit_val}
                 if res.pretest is not None and res.pretest.W is not None:
                     extras["cs_pretest"] = {"W": res.pretest.W, "df": res.pretest.df, "pvalue": res.pretest.pvalue}
@@ -190,15 +189,44 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
     return rows, extras
 
 
+def lead_tests(d, control: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Joint few-treated test of the CS leads (``few_treated_pretest``), randomisation and Conley-Taber, scaled.
+
+    The leads are the event times ``-(k+1)..-2`` against the base ``-1``, with ``k`` the event study's
+    number of leads (``estimators.event_study.leads``) or fewer when the earliest cohort has fewer
+    pre-periods.
+    """
+    import warnings
+
+    from sosek_impact.inference import few_treated_pretest
+
+    conf = spec["inference"]["few_treated"]
+    first = int(d.loc[d["group"] > 0, "group"].min())
+    k = int(min(spec["estimators"]["event_study"]["leads"], first - int(d["year"].min()) - 1))
+    out: dict[str, Any] = {"leads": k, "estimator": "cs", "scale": "pre_period"}
+    for name in ("randomization", "conley_taber"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = few_treated_pretest(d, "y", "bps_code", "year", "group", estimator="cs", method=name, leads=k, control=control,
+                                    n_draws=int(conf["n_draws"]), seed=int(spec["seeds"]["randomization"]))
+        key = "p_value" if name == "randomization" else "conley_taber_p_value"
+        out[key] = float(r.p_value)
+        out["statistic"] = float(r.statistic)
+        out[f"{name}_n_draws"] = int(r.n_draws)
+    out["method"] = "joint lead test, studentised randomisation over adoption timing (p_value) and rescaled Conley-Taber"
+    out["n_draws"] = out["randomization_n_draws"]
+    return out
+
+
 def _few_treated(d, estimator: str, control: str, spec: dict[str, Any], failures: list, label: str) -> dict[str, Any] | None:
     """The few-treated interval of an overall CS / SA estimate (``None``, recorded, when not available)."""
     conf = spec["inference"]["few_treated"]
     out = attempt(f"{label}: {estimator} few-treated interval", lambda: few_treated_interval(
         d, "y", "bps_code", "year", "group", estimator=estimator, control=control, n_draws=int(conf["n_draws"]),
-        alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"])), failures)
+        alpha=float(conf["alpha"]), seed=int(spec["seeds"]["randomization"]),
+        power=float(spec["inference"].get("mde", {}).get("power", 0.8))), failures)
     if out is not None:
-        m = spec["inference"].get("mde", {"alpha": 0.05, "power": 0.8})
-        out["mde"] = minimum_detectable_effect(out.pop("distribution_placebo"), m["alpha"], m["power"])
+        out.pop("distribution_placebo")  # the MDE is the test's own (few_treated_interval)
     return out
 
 

@@ -29,7 +29,6 @@ from _common import (
     data_path,
     few_treated_interval,
     load_spec,
-    minimum_detectable_effect,
     provenance,
     read_panel,
     write_results,
@@ -196,10 +195,10 @@ def did_rows(d: pd.DataFrame, spec: dict[str, Any], label: str, failures: list) 
     for est, name in ESTIMATORS.items():
         ri = attempt(f"{label}: {est} randomisation", lambda: few_treated_interval(
             d, "y", "bps_code", "year", "group", estimator=est, n_draws=int(inf["few_treated"]["n_draws"]),
-            alpha=float(inf["few_treated"]["alpha"]), seed=seed), failures)
+            alpha=float(inf["few_treated"]["alpha"]), seed=seed, power=float(inf["mde"]["power"])), failures)
         if ri is None:
             continue
-        ri["mde"] = minimum_detectable_effect(ri.pop("distribution_placebo"), inf["mde"]["alpha"], inf["mde"]["power"])
+        ri.pop("distribution_placebo")  # the MDE is the test's own (few_treated_interval)
         ct = attempt(f"{label}: {est} Conley-Taber", lambda: _ct(few_treated_inference, d, est, inf, seed), failures)
         rows.append({"estimator": name, "estimate": ri["estimate"], "randomization": ri, "conley_taber": ct,
                      "n_treated": int((d.groupby("bps_code")["group"].first() > 0).sum()),

@@ -98,9 +98,9 @@ def assumptions(rep, bp: dict, num: Callable[[str], str]) -> None:
         parts.append(f"{html.escape(s)}: sup-t {num(t)} vs 95 % critical value {num(c)}" + (" (rejects)" if v["rejects"] else ""))
     sup_txt = "; ".join(parts)
     pretests = {s: r.get("few_treated_pretest") for s, r in res.items() if r.get("few_treated_pretest")}
-    ft_pre = ("; ".join(f"{html.escape(s)}: p = {num(p_text(v.get('p_value')))}" for s, v in pretests.items()) if pretests else
-              "<b>[placeholder: few-treated lead tests (<code>few_treated_pretest</code>, randomisation inference on the "
-              "pre-period effects) are being added to the library; they will be reported here]</b>")
+    ft_pre = ("; ".join(f"{html.escape(s)}: p = {num(p_text(v.get('p_value')))} (randomisation), "
+                        f"{num(p_text(v.get('conley_taber_p_value')))} (Conley&ndash;Taber), {int(v.get('leads', 0))} leads"
+                        for s, v in pretests.items()) if pretests else "not available (see the failures of border_posts.json)")
     rep.paragraph(
         "<ul><li><b>Parallel trends.</b> Without the posts, the post regencies' outcomes would have moved like the controls'. "
         "Evidence: the Callaway&ndash;Sant'Anna pre-period sup-t test " + (sup_txt or "n/a") + ". It rejects with every control "

@@ -171,17 +171,16 @@ def estimate_row(d, name: str, fn, spec, sample: str, label: str, failures: list
     inf = spec["inference"]["few_treated"]
     ft = attempt(f"{label}: {name} few-treated interval", lambda: few_treated_interval(
         d, "y", "bps_code", "year", "group", estimator=name, n_draws=int(inf["n_draws"][sample]),
-        alpha=float(inf["alpha"]), seed=int(spec["seeds"]["randomization"])),
+        alpha=float(inf["alpha"]), seed=int(spec["seeds"]["randomization"]),
+        power=float(spec["inference"]["mde"]["power"])),
         failures)
     row = base | {"estimate": att, "analytical_se": se, "analytical_conf_low": att - z * se,
                   "analytical_conf_high": att + z * se,
                   "analytical_p_value": 2 * stats.norm.sf(abs(att / se)) if se else None,
                   "analytical_valid": n_treated >= 2}
     if ft is not None:
-        m = spec["inference"]["mde"]
         placebo = ft.pop("distribution_placebo")
-        row |= {"few_treated": ft, "mde": minimum_detectable_effect(placebo, m["alpha"], m["power"]),
-                "placebo_estimates": placebo.tolist()}
+        row |= {"few_treated": ft, "mde": ft["mde"], "placebo_estimates": placebo.tolist()}
     return row
 
 
