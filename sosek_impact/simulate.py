@@ -14,7 +14,12 @@ suites use to check that an estimator recovers a known effect::
   parallel trends hold only *conditional* on ``x`` (unconditionally when
   ``covariate_shift == 0``);
 * ``e_it`` is a stationary AR(1): its marginal standard deviation is ``sigma`` whatever
-  ``rho`` is, so "bias in units of sigma" has one meaning across designs;
+  ``rho`` is, so "bias in units of sigma" has one meaning across designs. Unequal noise
+  (optional): every error path of an ever-treated unit is multiplied by
+  ``treated_noise_ratio``, and with a ``population`` vector unit ``i``'s by
+  ``sqrt((1 / population_i) / mean(1 / population))`` (SD proportional to
+  ``1 / sqrt(population)``, mean variance ``sigma^2``), the treated units then being the
+  smallest ones with ``treated="smallest"``;
 * ``D_it = 1{t >= G_i}`` with ``G_i`` the first treated period (0 = never treated);
   treatment is absorbing and there is no anticipation.
 
@@ -26,7 +31,7 @@ effects ATT(g, t) are known exactly; :func:`true_att_gt`, :func:`true_aggregate`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -148,6 +153,9 @@ def simulate_staggered_panel(
     covariate_trend: float = 0.0,
     covariate_shift: float = 0.0,
     start: int = 2000,
+    treated_noise_ratio: float = 1.0,
+    population: Sequence[float] | np.ndarray | None = None,
+    treated: Literal["random", "smallest"] = "random",
     seed: int | np.random.Generator | None = 0,
 ) -> pd.DataFrame:
     """Simulate a balanced staggered-adoption panel with a known effect.
@@ -189,16 +197,30 @@ def simulate_staggered_panel(
         Mean shift of the covariates of ever-treated units.
     start
         First period.
+    treated_noise_ratio
+        Standard deviation of the ever-treated units' errors relative to the others' (1: equal
+        noise; 2 or 3: the few treated units are noisier than the controls, the case in which an
+        equal-variance few-treated method over-rejects).
+    population
+        Optional unit sizes (one per unit, positive; ``n_units`` must equal their number). The
+        error SD of unit ``i`` is then proportional to ``1 / sqrt(population_i)`` (the sampling
+        noise of a survey-based mean), scaled so that the mean error variance over units is
+        ``sigma^2``; the output gains a ``population`` column.
+    treated
+        ``"random"``: treated units are a random draw. ``"smallest"`` (needs ``population``):
+        the ``sum(cohorts)`` smallest units are the treated ones, their cohorts in random order.
     seed
-        Seed or ``numpy.random.Generator``; the same seed gives the same panel.
+        Seed or ``numpy.random.Generator``; the same seed gives the same panel. The defaults of
+        the three noise arguments leave every draw of earlier designs unchanged, seed for seed.
 
     Returns
     -------
     pandas.DataFrame
         Sorted by ``unit, time``, columns ``unit`` (1..n_units), ``time``, ``y``, ``group``
         (first treated period, 0 never treated), ``treat`` (0/1), ``true_effect``
-        (``tau_it``, 0 in untreated cells) and ``x1..xk``. ``attrs`` carries the design
-        (``cohorts``, ``sigma``, ``rho``) and the true simple ATT (``true_att``).
+        (``tau_it``, 0 in untreated cells), ``x1..xk`` and (with ``population``) ``population``.
+        ``attrs`` carries the design (``cohorts``, ``sigma``, ``rho``) and the true simple ATT
+        (``true_att``).
     """
     if n_units < 2 or n_periods < 2:
         raise ValueError(f"need n_units >= 2 and n_periods >= 2, got {n_units}, {n_periods}")
@@ -206,6 +228,9 @@ def simulate_staggered_panel(
         raise ValueError(f"rho must lie in (-1, 1) for a stationary AR(1), got {rho}")
     if sigma < 0 or unit_fe_sd < 0 or time_fe_sd < 0 or effect_sd < 0:
         raise ValueError("standard deviations must be non-negative")
+    if not (np.isfinite(treated_noise_ratio) and treated_noise_ratio > 0):
+        raise ValueError(f"treated_noise_ratio must be positive and finite, got {treated_noise_ratio}")
+    pop = _check_population(population, n_units, treated)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     periods = np.arange(start, start + n_periods)
     if cohorts is None:
@@ -225,6 +250,12 @@ def simulate_staggered_panel(
         [np.repeat(list(cohorts), list(cohorts.values())), np.zeros(n_units - total_treated, dtype=int)]
     ).astype(int)
     group = rng.permutation(group_of_slot)
+    if treated == "smallest":
+        # the smallest units take the treated cohorts, in the (random) order the permutation gave them
+        order = np.argsort(pop, kind="stable")
+        labels = group[group > 0]
+        group = np.zeros(n_units, dtype=int)
+        group[order[: len(labels)]] = labels
     ever = group > 0
 
     alpha = rng.normal(0.0, unit_fe_sd, n_units) + treated_fe_shift * ever
@@ -238,6 +269,16 @@ def simulate_staggered_panel(
     u = rng.normal(0.0, innov_sd, (n_units, n_periods))
     for t in range(1, n_periods):
         e[:, t] = rho * e[:, t - 1] + u[:, t]
+    # Unequal noise rescales whole (linear, stationary) error paths after the draws, so the random
+    # stream -- and every panel of the equal-noise designs -- is unchanged.
+    noise_scale = np.ones(n_units)
+    if pop is not None:
+        inv = 1.0 / pop
+        noise_scale *= np.sqrt(inv / inv.mean())
+    if treated_noise_ratio != 1.0:
+        noise_scale = noise_scale * np.where(ever, float(treated_noise_ratio), 1.0)
+    if pop is not None or treated_noise_ratio != 1.0:
+        e = e * noise_scale[:, None]
 
     unit_dev = rng.normal(0.0, effect_sd, n_units) * ever if effect_sd > 0 else np.zeros(n_units)
 
@@ -265,10 +306,30 @@ def simulate_staggered_panel(
     )
     for k in range(covariates):
         out[f"x{k + 1}"] = np.repeat(X[:, k], n_periods)
+    if pop is not None:
+        out["population"] = np.repeat(pop, n_periods)
     out.attrs.update(
         {"cohorts": dict(cohorts), "sigma": float(sigma), "rho": float(rho), "true_att": true_simple_att(out)}
     )
+    if pop is not None or treated_noise_ratio != 1.0:
+        out.attrs["noise_sd"] = tuple(float(v) for v in sigma * noise_scale)  # per unit, in unit order
     return out
+
+
+def _check_population(population: Sequence[float] | np.ndarray | None, n_units: int, treated: str) -> np.ndarray | None:
+    if treated not in ("random", "smallest"):
+        raise ValueError(f"treated must be 'random' or 'smallest', got {treated!r}")
+    if population is None:
+        if treated == "smallest":
+            raise ValueError("treated='smallest' needs a population vector")
+        return None
+    pop = np.asarray(population, dtype=float).ravel()
+    if pop.size != n_units:
+        raise ValueError(f"population has {pop.size} values but the panel has n_units={n_units}")
+    bad = np.flatnonzero(~np.isfinite(pop) | (pop <= 0))
+    if bad.size:
+        raise ValueError(f"population must be positive and finite; unit {int(bad[0]) + 1} has {pop[bad[0]]!r}")
+    return pop
 
 
 def true_att_gt(

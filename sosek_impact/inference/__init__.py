@@ -16,6 +16,7 @@ _LAZY = {
     "FewTreatedWarning": "sosek_impact.inference.few_treated",
     "FewAssignmentsWarning": "sosek_impact.inference.few_treated",
     "FewControlsWarning": "sosek_impact.inference.few_treated",
+    "placebo_study": "sosek_impact.inference.placebo_study",
 }
 
 __all__ = list(_LAZY)

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from sosek_impact.montecarlo import Estimate, Method, coverage_band, run_monte_carlo, standard_methods, summarise
-from sosek_impact.montecarlo_methods import fit_cs_conley_taber, fit_cs_randomization, few_treated_methods
+from sosek_impact.montecarlo.methods_few_treated import fit_cs_conley_taber, fit_cs_randomization, few_treated_methods
 
 JOBS = 2
 R = 300

@@ -1,7 +1,7 @@
 """Monte Carlo fits of the imputation estimator and of the wild bootstrap for SA and imputation.
 
 Each ``fit_*`` has the ``fit(data, seed) -> Estimate`` signature of
-:class:`sosek_impact.montecarlo.Method` and uses the simulator's column names. Their target is
+:class:`~sosek_impact.montecarlo.method.Method` and uses the simulator's column names. Their target is
 the default one, the simple ATT (mean true effect over treated observations), which is what the
 imputation estimator's overall ATT and Sun–Abraham's count-weighted post-period average estimate.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sosek_impact.montecarlo import Estimate
+from sosek_impact.montecarlo.method import Estimate
 
 __all__ = ["fit_imputation_analytical", "fit_imputation_wild", "fit_sa_wild"]
 
