@@ -103,6 +103,11 @@ def tasks() -> list[Task]:
                         f"{tab}/welfare_synthetic_control.md", f"{tab}/welfare_comparability_2019.md"], depends=["panel"]),
         _study("welfare_first_wave", PANEL, REGISTRY, "analysis/welfare.py", f"{LIB}/estimators", f"{LIB}/inference",
                f"{LIB}/registry", outputs=[], depends=["panel", "welfare"]),
+        _study("placebo", PANEL, REGISTRY, "analysis/placebo_methods.py", "analysis/placebo_summary.py",
+               "analysis/border_posts.py", "analysis/welfare.py", "analysis/specs/border_posts.toml",
+               "analysis/specs/welfare.toml", f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/montecarlo",
+               f"{LIB}/registry", f"{LIB}/simulate.py", outputs=[f"{tab}/placebo.md", f"{tab}/placebo.html", f"{tab}/placebo.tex"],
+               depends=["panel"]),
         _study("map", "data/raw/district_map.geojson", "reports/results/border_posts.json", REGISTRY, f"{LIB}/registry",
                outputs=[f"{fig}/map_border_regencies.png"], depends=["border_posts"]),
         _study("claims", "analysis/claims.csv", PANEL, PROVINCE_PANEL, REGISTRY, f"{LIB}/registry",
@@ -112,7 +117,7 @@ def tasks() -> list[Task]:
         Task("report", _script("report"),
              inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
-             outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "map", "claims"]),
+             outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "placebo", "map", "claims"]),
     ]
 
 

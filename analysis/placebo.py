@@ -16,7 +16,8 @@ rejection of "no effect" is false. Fake adopters are drawn
   among the smallest third (``eligible=``): the check of whether restricting re-assignment is needed.
 
 A design with one fake adopter (the welfare design: Bengkayang 2024) has as many distinct designs
-as candidate regencies, so it is enumerated (every candidate once) instead of drawn. Results:
+as candidate regencies, so it is enumerated (every candidate once) instead of drawn, when there
+are no more candidates than the draws the spec allows. Results:
 ``reports/results/placebo.json`` and ``reports/tables/placebo.{md,html,tex}``.
 """
 
@@ -193,10 +194,12 @@ def run_mode(design: Design, mode: str, specs: list, alpha: float, seed: int, sm
     from sosek_impact.inference.placebo_study import placebo_study
 
     treated = design.treated
+    cand = None
     if len(treated) == 1:
         (t_unit,) = treated
         cand = {"random": design.pool, "smallest_third": small, "restricted": small,
                 "matched": nearest(design.size, design.pool, float(design.size[t_unit]), n_nearest)}[mode]
+    if cand is not None and len(cand) <= int(design.draws[mode]):
         res, enumerated = _enumerate(design, cand, specs, alpha, seed, mode), True
     else:
         kw: dict[str, Any] = {"draw": "random"}
