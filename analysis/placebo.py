@@ -138,7 +138,8 @@ def main(spec_path: str = SPEC) -> None:
         design = builders[dconf["kind"]](panel, did, dconf, size)
         out[did] = run_design(design, conf, base_seed + 100 * i)
         print(f"placebo: {did} done, {time.process_time() - t0:.0f} s CPU", file=sys.stderr, flush=True)
-    rec = recommendation(out, default_scale=conf["specs"]["default_scale"], limit=float(conf["specs"]["level_limit"]))
+    rec = recommendation(out, default_scale=conf["specs"]["default_scale"], limit=float(conf["specs"]["level_limit"]),
+                         alpha=float(conf["specs"]["alpha"]))
     names = dict(zip(panel["bps_code"].astype(int), panel["regency"].astype(str)))
     write_table(table_frame(out), TABLES / "placebo",
                 caption="Placebo study on the study panel: share of fake designs in which 'no effect' is rejected "

@@ -83,18 +83,29 @@ def _verdict_ri(row: dict, restricted: dict | None, limit: float) -> str:
     return f"does not fix it: with eligible=smallest third the rate is still {restricted['rate']:.4f}"
 
 
-def recommendation(designs: dict[str, Any], *, default_scale: str, limit: float) -> dict[str, Any]:
+def _conclusive(row: dict, holds: bool, limit: float, alpha: float) -> bool:
+    """Whether the count settles the verdict: the Clopper--Pearson interval lies below ``limit`` (holds)
+    or above ``alpha`` (does not)."""
+    if row["rate"] is None:
+        return False
+    return row["cp_high"] <= limit if holds else row["cp_low"] > alpha
+
+
+def recommendation(designs: dict[str, Any], *, default_scale: str, limit: float, alpha: float = 0.05) -> dict[str, Any]:
     """Per design: does the default scale hold its level under the small-regency draw, and is restriction needed?
 
     Parameters
     ----------
     designs
         ``{design: {"runs": {mode: {"specs": [row, ...]}}}}`` as :func:`summarise` makes them
-        (a row needs ``spec, estimator, method, scale, restricted, rate, share_infinite``).
+        (a row needs ``spec, estimator, method, scale, restricted, rate, n, cp_low, cp_high, share_infinite``).
     default_scale
         The library default (``"pre_period"``).
     limit
         Largest rejection rate that still "holds the level" (0.075 at alpha 0.05).
+    alpha
+        Level of the tests; a verdict is ``conclusive`` when the rate's 95 % Clopper--Pearson
+        interval lies below ``limit`` (holds) or above ``alpha`` (over-rejects).
     """
     out = {}
     for did, d in designs.items():
@@ -105,24 +116,35 @@ def recommendation(designs: dict[str, Any], *, default_scale: str, limit: float)
         per_spec = {}
         for r in small:
             holds = r["rate"] is not None and r["rate"] <= limit
+            entry = {"rate": r["rate"], "n": r["n"], "cp_low": r["cp_low"], "cp_high": r["cp_high"], "holds_level": holds,
+                     "conclusive": _conclusive(r, holds, limit, alpha)}
             if r["method"] == "randomization":
-                verdict = _verdict_ri(r, restricted.get(r["estimator"]), limit)
+                rr = restricted.get(r["estimator"])
+                entry["restriction"] = _verdict_ri(r, rr, limit)
+                if rr is not None:
+                    entry["restricted_rate"], entry["restricted_share_infinite"] = rr["rate"], rr["share_infinite"]
             else:
-                verdict = ("not needed: the default holds its level" if holds else
-                           "not available: Conley-Taber has no re-assignment to restrict (few_treated_inference "
-                           "refuses eligible/strata for it)")
-            per_spec[r["spec"]] = {"rate": r["rate"], "holds_level": holds, "restriction": verdict}
+                entry["restriction"] = ("not needed: the default holds its level" if holds else
+                                        "not available: Conley-Taber has no re-assignment to restrict "
+                                        "(few_treated_inference refuses eligible/strata for it)")
+            per_spec[r["spec"]] = entry
         by_draw = {m: all(r["rate"] is not None and r["rate"] <= limit for r in runs[m]["specs"]
                           if r["scale"] == default_scale and not r["restricted"]) for m in runs if m != "restricted"}
         holds_all = all(v["holds_level"] for v in per_spec.values())
         needed = any(v["restriction"].startswith("needed") for v in per_spec.values())
         if holds_all:
             text = (f"scale={default_scale} holds its level under the small-regency draw for every estimator x "
-                    "inference method; no restriction of re-assignment is needed")
+                    "inference method; no restriction of re-assignment is needed.")
         else:
             bad = [k for k, v in per_spec.items() if not v["holds_level"]]
-            text = (f"scale={default_scale} over-rejects under the small-regency draw for: {'; '.join(bad)}. "
+            text = (f"scale={default_scale} rejects more often than {limit:g} under the small-regency draw for: "
+                    f"{'; '.join(bad)}. "
                     + ("Restricting re-assignment to the smallest third fixes randomisation inference. " if needed else ""))
+        vague = [k for k, v in per_spec.items() if not v["conclusive"]]
+        if vague:
+            n_min = min(v["n"] for v in per_spec.values())
+            text += (f" Inconclusive with {n_min} designs (the 95 % Clopper-Pearson interval of the rate contains both "
+                     f"{alpha:g} and {limit:g}) for: {'; '.join(vague)}.")
         out[did] = {"default_scale": default_scale, "limit": limit,
                     "default_holds_level_smallest_third": holds_all, "restriction_needed": needed,
                     "default_holds_level_by_draw": by_draw, "specs": per_spec, "verdict": text.strip()}

@@ -14,6 +14,7 @@ from _common import clean, load_spec
 from placebo_summary import MODES, payload, recommendation, round_sig, summarise, table_frame
 
 from sosek_impact.errors import MissingValueError
+from sosek_impact.inference.few_treated_result import FewAssignmentsWarning
 from sosek_impact.simulate import simulate_staggered_panel
 
 DRAWS = {"random": 40, "smallest_third": 24, "matched": 8, "restricted": 24}
@@ -134,25 +135,36 @@ def test_sizes_and_smallest_third():
     assert P.nearest(size, [3, 7], 5.0, 1) == [3]  # a tie goes to the first unit, as in placebo_study
 
 
-def _rows(rates: dict[tuple[str, str, str], float], restricted: dict[tuple[str, str], tuple[float, float]] | None = None):
-    specs = [{"spec": f"{e} {m} {s}", "estimator": e, "method": m, "scale": s, "restricted": None, "rate": r,
-              "share_infinite": 0.0} for (e, m, s), r in rates.items()]
+def _rows(rates: dict[tuple[str, str, str], float], restricted: dict[tuple[str, str], tuple[float, float]] | None = None,
+          n: int = 500):
+    """Constructed draw-mode summaries: the same rates in every draw mode, ``n`` designs each."""
+    from scipy import stats
+
+    def row(rate, **kw):
+        ci = stats.binomtest(round(rate * n), n, 0.05).proportion_ci(method="exact")
+        return {"rate": rate, "n": n, "cp_low": ci.low, "cp_high": ci.high, **kw}
+
+    specs = [row(r, spec=f"{e} {m} {s}", estimator=e, method=m, scale=s, restricted=None, share_infinite=0.0)
+             for (e, m, s), r in rates.items()]
     runs = {mode: {"specs": copy.deepcopy(specs)} for mode in ("random", "smallest_third", "matched")}
-    runs["restricted"] = {"specs": [{"spec": f"{e} r {s}", "estimator": e, "method": "randomization", "scale": s,
-                                     "restricted": "eligible=smallest third", "rate": r, "share_infinite": inf}
+    runs["restricted"] = {"specs": [row(r, spec=f"{e} r {s}", estimator=e, method="randomization", scale=s,
+                                        restricted="eligible=smallest third", share_infinite=inf)
                                     for (e, s), (r, inf) in (restricted or {}).items()]}
     return {"d": {"runs": runs}}
 
 
 def test_recommendation_flips_with_the_rates():
-    ok = {("cs", "randomization", "pre_period"): 0.05, ("cs", "conley_taber", "pre_period"): 0.075,
+    ok = {("cs", "randomization", "pre_period"): 0.05, ("cs", "conley_taber", "pre_period"): 0.074,
           ("cs", "randomization", "none"): 0.30}
     rec = recommendation(_rows(ok, {("cs", "pre_period"): (0.05, 0.0)}), default_scale="pre_period", limit=0.075)["d"]
     assert rec["default_holds_level_smallest_third"] and not rec["restriction_needed"]
     assert set(rec["specs"]) == {"cs randomization pre_period", "cs conley_taber pre_period"}  # scale=none is not judged
     assert all(v["restriction"].startswith("not needed") for v in rec["specs"].values())
 
-    bad_ri = ok | {("cs", "randomization", "pre_period"): 0.0751}
+    boundary = recommendation(_rows(ok | {("cs", "conley_taber", "pre_period"): 0.075}), default_scale="pre_period",
+                              limit=0.075)["d"]
+    assert boundary["specs"]["cs conley_taber pre_period"]["holds_level"]  # 0.075 holds; above it does not
+    bad_ri = ok | {("cs", "randomization", "pre_period"): 0.076}
     rec = recommendation(_rows(bad_ri, {("cs", "pre_period"): (0.05, 0.0)}), default_scale="pre_period", limit=0.075)["d"]
     assert not rec["default_holds_level_smallest_third"] and rec["restriction_needed"]
     assert rec["specs"]["cs randomization pre_period"]["restriction"].startswith("needed")
@@ -168,3 +180,53 @@ def test_recommendation_flips_with_the_rates():
     assert not rec["default_holds_level_smallest_third"] and not rec["restriction_needed"]
     assert rec["specs"]["cs conley_taber pre_period"]["restriction"].startswith("not available")
     assert "cs conley_taber pre_period" in rec["verdict"]
+    assert rec["specs"]["cs conley_taber pre_period"]["conclusive"]  # 60/500: the interval lies above 0.05
+    assert "Inconclusive" not in rec["verdict"]
+
+
+def test_recommendation_says_when_few_designs_cannot_decide():
+    few = {("cs", "randomization", "pre_period"): 2 / 15, ("cs", "conley_taber", "pre_period"): 1 / 15}
+    rec = recommendation(_rows(few, n=15), default_scale="pre_period", limit=0.075)["d"]
+    spec = rec["specs"]["cs randomization pre_period"]
+    assert not spec["holds_level"] and not spec["conclusive"]
+    assert not rec["specs"]["cs conley_taber pre_period"]["conclusive"]
+    assert "Inconclusive with 15 designs" in rec["verdict"]
+
+
+def test_randomisation_inference_is_exact_on_a_census():
+    """One fake adopter, every untreated unit once: unstudentised RI rejects in floor(alpha * n) designs."""
+    d = _design({2007: 1}, seed=4, draws={"random": 40})
+    specs, info = P.study_specs(["cs", "imputation"], ["randomization"], ["none"], n_draws=199, alpha=0.05)
+    res, enumerated = P.run_mode(d, "random", specs, 0.05, 1, [], 3)
+    out = summarise(res, info, enumerated=enumerated, planned=40)
+    assert enumerated and out["draws"] == 29
+    for r in out["specs"]:
+        assert r["rejections"] == int(0.05 * 29) and r["rate_p_value"] == r["rate"]
+
+
+@pytest.mark.filterwarnings("ignore:only 30 distinct")
+def test_fits_pass_eligible_and_control():
+    from sosek_impact.inference.few_treated import few_treated_inference
+
+    d = _design({2007: 1}, seed=4)
+    (t,) = d.treated
+    frame = d.frame.rename(columns={"bps_code": "unit", "year": "time"})
+    full, _ = P.study_specs(["cs"], ["randomization"], ["pre_period"], n_draws=199, alpha=0.05)
+    free = full[0].fit(frame, 1)
+    assert np.isfinite(free.ci_low) and np.isfinite(free.ci_high)
+    # re-assignment among 5 units: 5 assignments cannot reach 5 %, so the interval is the whole line
+    five, info = P.restricted_specs(["cs"], ["pre_period"], [t] + d.pool[:4], "five units", n_draws=199, alpha=0.05)
+    with pytest.warns(FewAssignmentsWarning, match="only 5 distinct"):
+        tied = five[0].fit(frame, 1)
+    assert tied.ci_low == -np.inf and tied.ci_high == np.inf and tied.estimate == pytest.approx(free.estimate)
+    assert info[five[0].name].restricted == "eligible=five units"
+    # control= reaches the estimator: imputation with never-treated controls, as the primary specification
+    d2 = _design({2005: 1, 2006: 1})
+    f2 = d2.frame.rename(columns={"bps_code": "unit", "year": "time"})
+    never, _ = P.study_specs(["imputation"], ["randomization"], ["pre_period"], n_draws=199, alpha=0.05, control="never")
+    ref = few_treated_inference(f2, "y", "unit", "time", "group", estimator="imputation", control="never", n_draws=199,
+                                seed=1)
+    default = few_treated_inference(f2, "y", "unit", "time", "group", estimator="imputation", n_draws=199, seed=1)
+    got = never[0].fit(f2, 1)
+    assert got.estimate == pytest.approx(float(ref.estimate[0]), abs=1e-12)
+    assert abs(float(default.estimate[0]) - float(ref.estimate[0])) > 1e-6  # the option matters on this panel
