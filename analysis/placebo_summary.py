@@ -128,8 +128,10 @@ def recommendation(designs: dict[str, Any], *, default_scale: str, limit: float,
                                         "not available: Conley-Taber has no re-assignment to restrict "
                                         "(few_treated_inference refuses eligible/strata for it)")
             per_spec[r["spec"]] = entry
-        by_draw = {m: all(r["rate"] is not None and r["rate"] <= limit for r in runs[m]["specs"]
-                          if r["scale"] == default_scale and not r["restricted"]) for m in runs if m != "restricted"}
+        above = {m: [f"{r['spec']} ({r['rejections']}/{r['n']})" for r in runs[m]["specs"]
+                     if r["scale"] == default_scale and not r["restricted"] and not (r["rate"] is not None and r["rate"] <= limit)]
+                 for m in runs if m != "restricted"}
+        by_draw = {m: not v for m, v in above.items()}
         holds_all = all(v["holds_level"] for v in per_spec.values())
         needed = any(v["restriction"].startswith("needed") for v in per_spec.values())
         if holds_all:
@@ -140,6 +142,10 @@ def recommendation(designs: dict[str, Any], *, default_scale: str, limit: float,
             text = (f"scale={default_scale} rejects more often than {limit:g} under the small-regency draw for: "
                     f"{'; '.join(bad)}. "
                     + ("Restricting re-assignment to the smallest third fixes randomisation inference. " if needed else ""))
+        for m, v in above.items():
+            if m != "smallest_third" and v:
+                text += (f" Under the {MODE_LABELS[m]} draw ({runs[m]['distinct_designs']} distinct designs) the default "
+                         f"exceeds {limit:g} for: {'; '.join(v)}.")
         vague = [k for k, v in per_spec.items() if not v["conclusive"]]
         if vague:
             n_min = min(v["n"] for v in per_spec.values())

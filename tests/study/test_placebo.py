@@ -144,9 +144,9 @@ def _rows(rates: dict[tuple[str, str, str], float], restricted: dict[tuple[str, 
         ci = stats.binomtest(round(rate * n), n, 0.05).proportion_ci(method="exact")
         return {"rate": rate, "n": n, "cp_low": ci.low, "cp_high": ci.high, **kw}
 
-    specs = [row(r, spec=f"{e} {m} {s}", estimator=e, method=m, scale=s, restricted=None, share_infinite=0.0)
-             for (e, m, s), r in rates.items()]
-    runs = {mode: {"specs": copy.deepcopy(specs)} for mode in ("random", "smallest_third", "matched")}
+    specs = [row(r, spec=f"{e} {m} {s}", estimator=e, method=m, scale=s, restricted=None, share_infinite=0.0,
+                 rejections=round(r * n)) for (e, m, s), r in rates.items()]
+    runs = {mode: {"specs": copy.deepcopy(specs), "distinct_designs": n} for mode in ("random", "smallest_third", "matched")}
     runs["restricted"] = {"specs": [row(r, spec=f"{e} r {s}", estimator=e, method="randomization", scale=s,
                                         restricted="eligible=smallest third", share_infinite=inf)
                                     for (e, s), (r, inf) in (restricted or {}).items()]}
@@ -169,6 +169,7 @@ def test_recommendation_flips_with_the_rates():
     assert not rec["default_holds_level_smallest_third"] and rec["restriction_needed"]
     assert rec["specs"]["cs randomization pre_period"]["restriction"].startswith("needed")
     assert rec["default_holds_level_by_draw"] == {"random": False, "smallest_third": False, "matched": False}
+    assert "Under the matched by population (nearest 3) draw (500 distinct designs)" in rec["verdict"]
 
     rec = recommendation(_rows(bad_ri, {("cs", "pre_period"): (0.2, 0.0)}), default_scale="pre_period", limit=0.075)["d"]
     assert not rec["restriction_needed"] and "does not fix" in rec["specs"]["cs randomization pre_period"]["restriction"]
