@@ -141,7 +141,8 @@ def recommendation(designs: dict[str, Any], *, default_scale: str, limit: float,
             bad = [k for k, v in per_spec.items() if not v["holds_level"]]
             text = (f"scale={default_scale} rejects more often than {limit:g} under the small-regency draw for: "
                     f"{'; '.join(bad)}. "
-                    + ("Restricting re-assignment to the smallest third fixes randomisation inference. " if needed else ""))
+                    + ("Restricting re-assignment to the smallest third fixes randomisation inference." if needed else ""))
+        text = text.rstrip()
         for m, v in above.items():
             if m != "smallest_third" and v:
                 text += (f" Under the {MODE_LABELS[m]} draw ({runs[m]['distinct_designs']} distinct designs) the default "

@@ -191,7 +191,7 @@ def test_recommendation_says_when_few_designs_cannot_decide():
     spec = rec["specs"]["cs randomization pre_period"]
     assert not spec["holds_level"] and not spec["conclusive"]
     assert not rec["specs"]["cs conley_taber pre_period"]["conclusive"]
-    assert "Inconclusive with 15 designs" in rec["verdict"]
+    assert "Inconclusive with 15 designs" in rec["verdict"] and "  " not in rec["verdict"]
 
 
 def test_randomisation_inference_is_exact_on_a_census():
