@@ -113,6 +113,11 @@ def tasks() -> list[Task]:
                         f"{tab}/night_lights_validation.md", f"{tab}/night_lights_effects.md"], depends=["panel"]),
         _study("design_diagnostics", PANEL, "analysis/border_posts.py", REGISTRY, f"{LIB}/diagnostics", f"{LIB}/estimators",
                f"{LIB}/registry", outputs=[f"{fig}/design_bacon.png"], depends=["panel"]),
+        _study("placebo", PANEL, REGISTRY, "analysis/placebo_methods.py", "analysis/placebo_summary.py",
+               "analysis/border_posts.py", "analysis/welfare.py", "analysis/specs/border_posts.toml",
+               "analysis/specs/welfare.toml", f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/montecarlo",
+               f"{LIB}/registry", f"{LIB}/simulate.py", outputs=[f"{tab}/placebo.md", f"{tab}/placebo.html", f"{tab}/placebo.tex"],
+               depends=["panel"]),
         _study("map", "data/raw/kalimantan_map.geojson", "data/raw/geography_neighbours.csv", "reports/results/border_posts.json",
                REGISTRY, f"{LIB}/registry", f"{LIB}/report/maps.py",
                outputs=[f"{fig}/map_border_regencies.png"], depends=["border_posts"]),
@@ -133,7 +138,7 @@ def tasks() -> list[Task]:
                      "analysis/claims_base.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
              outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "spillovers",
-                                                   "night_lights", "design_diagnostics", "cross_border", "map", "claims"]),
+                                                   "night_lights", "design_diagnostics", "placebo", "cross_border", "map", "claims"]),
     ]
 
 
