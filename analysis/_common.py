@@ -228,7 +228,8 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
         g_obs = data.groupby(unit)[group].first().sort_index().to_numpy(float)
         g_obs[~(g_obs > 0) | (g_obs > float(data[time].max()))] = 0.0
         dist = dist[~np.all(np.asarray(r.assignments, float) == g_obs[None, :], axis=1)]
-    crit = float(r.critical_values[k]) if r.critical_values is not None else math.nan
+    # critical values are (lower, upper) of the estimate's rejection region under the null; the symmetric RI one is (-c, c)
+    crit = float(np.max(np.abs(np.asarray(r.critical_values[k], float)))) if r.critical_values is not None else math.nan
     mde = {"critical": crit, "mde": float(r.mde(power)[k]), "n_placebos": int(dist.size), "alpha": alpha, "power": power,
            "reason": str(getattr(r, "mde_reason", "") or ""),
            "method": "FewTreatedResult.mde: the test's own critical value and noise (studentised for unequal noise)"}

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import claims_effects  # noqa: F401  (registers its rules)
+import claims_cross_border  # noqa: F401  (registers its rules)
+import claims_effects  # noqa: F401
 import claims_growth  # noqa: F401
 import claims_levels  # noqa: F401
 import claims_records  # noqa: F401
@@ -21,7 +22,7 @@ from _common import ROOT, TABLES, load_spec, read_panel, read_results, write_res
 from claims_base import DEFINITIONS, NOT_TESTABLE, RULES, VERDICTS, ev
 
 SPEC = "analysis/specs/claims.toml"
-RESULT_NAMES = ("border_posts", "forums", "gaps", "engel", "welfare", "welfare_first_wave")
+RESULT_NAMES = ("border_posts", "forums", "gaps", "engel", "welfare", "welfare_first_wave", "cross_border", "spillovers", "night_lights")
 
 
 def legend() -> list[str]:

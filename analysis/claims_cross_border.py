@@ -135,3 +135,28 @@ def c22_kalbar_sarawak_income(res: dict[str, Any]) -> dict[str, Any]:
         return _out("C22", "inconclusive", ev, unc, cannot + "; the 2019 ratio is only bounded from below")
     return _out("C22", "not testable", f"{seed}; {c['year']}: no ratio in comparable units ({missing or 'no data'})", unc,
                 cannot + "; no comparable 2019 ratio either")
+
+
+# ---- registration as claims rules (analysis/claims.py) -----------------------------------------
+
+
+def _as_evidence(out: dict[str, Any]):
+    from claims_base import ev
+
+    return ev(out["evidence"], out["uncertainty"], out["label"], out["why"], ["reports/results/cross_border.json", *out.get("sources", [])])
+
+
+def _register() -> None:
+    from claims_base import rule
+
+    def neighbour_welfare(ctx):
+        return _as_evidence(c15_neighbour_welfare(ctx["cross_border"]))
+
+    def kalbar_sarawak_income(ctx):
+        return _as_evidence(c22_kalbar_sarawak_income(ctx["cross_border"]))
+
+    rule(neighbour_welfare)
+    rule(kalbar_sarawak_income)
+
+
+_register()

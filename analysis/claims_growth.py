@@ -64,27 +64,6 @@ def border_grdp_share(ctx) -> Evidence:
                ["data/processed/panel.parquet", "data/raw/regency_series.csv"])
 
 
-@rule
-def kalbar_sarawak_income(ctx) -> Evidence:
-    # Seed 002 (Haryatie 2015), lines 1498-1506: "pendapatan rata-rata masyarakat atau komunitas antara Kalimantan Barat dan daerah
-    # perbatasan Sarawak berbeda, US $ 700: US $ 4.000 (Badan Perencanaan Pembangunan Daerah, 2007)".
-    p, conf = ctx["panel"], cfg(ctx)
-    y = conf["income_year"]
-    d = p.loc[(p["year"] == y) & (p["province_code"] == 61)].dropna(subset=["grdp", "population"])
-    b = d.loc[d["border"].astype(bool)]
-    pc = 1e6 * b["grdp"].sum() / b["population"].sum()  # billion IDR / persons -> thousand IDR per person
-    per = ", ".join(f"{ctx['names'].get(int(c), c)} {rp(v, 0):,.0f}" for c, v in zip(b["bps_code"], b["grdp_pc"]))
-    fx_cols = [c for c in list(p.columns) + list(ctx["province_panel"].columns) if any(k in c.lower() for k in ("usd", "exchange", "kurs", "fx"))]
-    verdict = NOT_TESTABLE
-    return ev(f"West Kalimantan border regencies {y}: GRDP per capita {rp(pc, 0):,.0f} thousand IDR per person per year (constant 2010 prices; "
-               f"{per}); no Sarawak data",
-               "GRDP per capita is output per resident, not household income", verdict,
-               ("the Sarawak side needs Malaysian data, which are not bundled; the West Kalimantan side is in IDR at constant 2010 prices and "
-                "no exchange rate (or current-price series) is bundled to turn it into the seed's US$ 700, so we do not convert it"
-                if not fx_cols else f"exchange-rate columns found: {fx_cols}"),
-               ["data/processed/panel.parquet"])
-
-
 def _annual_growth(ctx, var: str, y0: int, y1: int):
     """Annual log growth (% per year) of ``var`` by regency, with the regency's flags in ``y1``."""
     import numpy as np

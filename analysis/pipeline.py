@@ -113,7 +113,7 @@ def tasks() -> list[Task]:
                         f"{tab}/night_lights_validation.md", f"{tab}/night_lights_effects.md"], depends=["panel"]),
         _study("design_diagnostics", PANEL, "analysis/border_posts.py", REGISTRY, f"{LIB}/diagnostics", f"{LIB}/estimators",
                f"{LIB}/registry", outputs=[f"{fig}/design_bacon.png"], depends=["panel"]),
-        _study("placebo", PANEL, REGISTRY, "analysis/placebo_methods.py", "analysis/placebo_summary.py",
+        _study("placebo", PANEL, REGISTRY, "analysis/placebo_design.py", "analysis/placebo_methods.py", "analysis/placebo_summary.py",
                "analysis/border_posts.py", "analysis/welfare.py", "analysis/specs/border_posts.toml",
                "analysis/specs/welfare.toml", f"{LIB}/estimators", f"{LIB}/inference", f"{LIB}/montecarlo",
                f"{LIB}/registry", f"{LIB}/simulate.py", outputs=[f"{tab}/placebo.md", f"{tab}/placebo.html", f"{tab}/placebo.tex"],
