@@ -231,7 +231,7 @@ def dynamic(d: pd.DataFrame, spec: dict[str, Any], failures: list, label: str) -
             r = few_treated_inference(d, "y", "bps_code", "year", "group", estimator="cs", aggregate="dynamic",
                                       n_draws=int(inf["n_draws"]), alpha=float(inf["alpha"]),
                                       seed=int(spec["seeds"]["randomization"]))
-        return [{"event_time": int(t), "estimate": float(e), "conf_low": float(lo), "conf_high": float(hi), "p_value": float(p)}
+        return [{"event_time": int(str(t).removeprefix("e=")), "estimate": float(e), "conf_low": float(lo), "conf_high": float(hi), "p_value": float(p)}
                 for t, e, lo, hi, p in zip(r.terms, r.estimate, r.conf_low, r.conf_high, r.p_value)]
 
     return attempt(f"{label}: dynamic", run, failures)

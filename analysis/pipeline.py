@@ -135,6 +135,7 @@ def tasks() -> list[Task]:
                                                         "cross_border", "spillovers", "night_lights"]),
         Task("report", _script("report"),
              inputs=["analysis/report.py", "analysis/report_welfare.py", "analysis/report_border.py", "analysis/report_lead.py", "analysis/report_results.py",
+                     "analysis/report_geography.py",
                      "analysis/claims_base.py", "analysis/specs", "analysis/claims.csv", *REPORT_LIB, *CORE, "reports/results/*.json",
                      "reports/figures", "reports/tables", "data/raw/sources.csv", "data/processed/validation.md", "docs/monte_carlo.md"],
              outputs=["reports/report.html"], depends=["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "spillovers",

@@ -210,6 +210,14 @@ def main() -> None:
 
     report_results.other_results(rep, fo, gaps, en, num, src, _md_rows)
 
+    import report_geography
+
+    report_geography.placebo(rep, src, _md_rows)
+    report_geography.spillovers(rep, src, _md_rows)
+    report_geography.night_lights(rep, src, _md_rows)
+    report_geography.malaysian_side(rep, src, _md_rows)
+    report_geography.design_diagnostics(rep, src)
+
     # ---------------------------------------------------------------- robustness
     rep.section("Robustness: the source break, COVID and the 2000-2017 source", "robustness")
     rl = []

@@ -64,8 +64,13 @@ def abstract(rep, bp: dict, wf: dict, fw: dict, fo: dict, cl: dict, nums: dict[s
         ft = row.get("few_treated") or {}
         items.append(f"<li><b>Log GRDP per capita</b> (primary specification: four post regencies vs non-border Kalimantan, "
                      f"Callaway&ndash;Sant'Anna): {nums['border_posts'](_s(row['estimate']))} log points, {ci(nums['border_posts'], ft)}; "
-                     f"MDE {nums['border_posts'](_s((ft.get('mde') or {}).get('mde')).lstrip('+'))}. The pre-period test rejects parallel "
-                     "trends (CS sup-t, all three control groups), so even this interval rests on an assumption the data question.</li>")
+                     f"MDE {nums['border_posts'](_s((ft.get('mde') or {}).get('mde')).lstrip('+'))}. The analytical pre-period test rejects "
+                     "parallel trends (CS sup-t, all three control groups) while the few-treated joint lead test"
+                     + ((" does not" if r["few_treated_pretest"]["p_value"] >= 0.05 else " also rejects")
+                        + f" (randomisation p = {nums['border_posts'](p_text(r['few_treated_pretest'].get('p_value')))})"
+                        if r.get("few_treated_pretest") else " is not available")
+                     + "; the analytical test is not valid with so few treated units, and the pre-trends remain a question "
+                     "(Identifying assumptions).</li>")
     f61 = fo.get("results", {}).get("61", {})
     sd = f61.get("sdid") or {}
     if sd:
@@ -113,7 +118,9 @@ def assumptions(rep, bp: dict, num: Callable[[str], str]) -> None:
         "<li><b>No spillovers to the controls.</b> Cross-border trade that moves from one crossing to another, or traffic "
         "through neighbouring regencies, changes the controls too. The border-regency control group is the most exposed "
         "(its members share the border economy); non-border Kalimantan regencies include neighbours on the roads to the posts "
-        "(e.g. the Pontianak&ndash;Entikong road). Spillovers towards the controls bias the estimates towards zero.</li>"
+        "(e.g. the Pontianak&ndash;Entikong road). Spillovers towards the controls bias the estimates towards zero. The section "
+        "<i>Spillovers to neighbouring regencies</i> estimates the direct effect against controls that exclude the neighbours, "
+        "and the neighbours' own effect, with few-treated intervals.</li>"
         "<li><b>Why these sites.</b> The posts were placed at the existing main crossings (Entikong is the road to Kuching, Aruk "
         "and Badau the next busiest), chosen for traffic, security and the national programme of seven PLBN, not at random. The "
         "comparison is therefore with regencies the planners did not choose, whose paths may differ for the same reasons.</li></ul>")
