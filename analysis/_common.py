@@ -184,7 +184,7 @@ FEW_TREATED_METHOD = "randomisation inference over adoption timing, inverted for
 
 def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, estimator: str = "cs",
                          aggregate: str = "simple", control: str | None = None, n_draws: int = 999,
-                         alpha: float = 0.05, seed: int = 0, power: float = 0.8) -> dict[str, Any]:
+                         alpha: float = 0.05, seed: int = 0, power: float = 0.8, scale: str = "pre_period") -> dict[str, Any]:
     """Estimate, p-value and interval valid with few treated units, for one overall estimate.
 
     The one place the study obtains few-treated intervals: randomisation inference over adoption
@@ -203,6 +203,9 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
         the comparison group (``None``: the estimator's standard one).
     n_draws, alpha, seed
         Permutations (or fewer assignments, enumerated), one minus the level, seed.
+    power, scale
+        Power of the minimum detectable effect; the noise scaling of the test (``"pre_period"``, the
+        library default that holds with noisier treated units, or ``"none"``, the equal-variance test).
 
     Returns
     -------
@@ -221,7 +224,8 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
         # single-unit cohorts and coarse attainable levels: stated in the report, noise here
         warnings.simplefilter("ignore")
         r = few_treated_inference(data, y, unit, time, group, estimator=estimator, aggregate=aggregate,
-                                  method="randomization", control=control, n_draws=n_draws, alpha=alpha, seed=seed)
+                                  method="randomization", control=control, n_draws=n_draws, alpha=alpha, seed=seed,
+                                  scale=scale)
     k = 0
     dist = np.asarray(r.distribution[r.terms[k]], float)
     if r.exact and getattr(r, "assignments", None) is not None:

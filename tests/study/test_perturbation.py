@@ -39,7 +39,8 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TASKS = ["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "claims"]
+TASKS = ["gaps", "grdp_break", "border_posts", "forums", "engel", "welfare", "welfare_first_wave", "spillovers", "night_lights",
+         "design_diagnostics", "cross_border", "claims"]
 
 _RUNNER = """
 import sys
@@ -66,11 +67,10 @@ def perturb_panels(dest: Path, rel_noise: float = 1e-10, seed: int = 20261204) -
         out = dest / "data" / "processed" / f"{name}.parquet"
         out.parent.mkdir(parents=True, exist_ok=True)
         d.to_parquet(out, index=False)
-    # files the scripts read through the data root besides the panels
-    user = ROOT / "data" / "raw" / "user"
-    if user.exists():
-        (dest / "data" / "raw").mkdir(parents=True, exist_ok=True)
-        os.symlink(user, dest / "data" / "raw" / "user")
+    # files the scripts read through the data root besides the panels: every raw extract, unperturbed
+    (dest / "data" / "raw").mkdir(parents=True, exist_ok=True)
+    for src in (ROOT / "data" / "raw").iterdir():
+        os.symlink(src, dest / "data" / "raw" / src.name)
 
 
 def run_tasks(out: Path, data_root: Path | None, threads: int) -> None:
@@ -82,6 +82,10 @@ def run_tasks(out: Path, data_root: Path | None, threads: int) -> None:
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
 
+
+# tables of tasks not rerun here: the placebo study takes about 2 min per run; its printed numbers are
+# counts of rejections over draws and their ratios, and test_reproducible checks them byte for byte
+NOT_RERUN = {"placebo"}
 
 SOLVER_ATOL = 1e-3
 EXACT_PREFIT = 1e-6
@@ -123,6 +127,8 @@ def table_differences(out: Path, masked: bool = False) -> list[str]:
     """
     bad = []
     for p in sorted((ROOT / "reports" / "tables").glob("*")):
+        if p.stem in NOT_RERUN:
+            continue
         if masked and p.stem in PENDING_LIBRARY:
             if p.suffix == ".md":
                 q = out / "reports" / "tables" / p.name
