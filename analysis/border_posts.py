@@ -22,7 +22,7 @@ from _common import (
     write_results,
 )
 from border_posts_figures import fig_cs_dynamic, fig_event_study, fig_synthetic
-from border_posts_inference import _row, _sa_average, honest, sup_t_pretest, treated_by_event_time, twfe_inference
+from border_posts_inference import _row, _sa_average, honest, honest_cs, sup_t_pretest, treated_by_event_time, twfe_inference
 from border_posts_table import _ratio, is_primary, table_row
 
 SPEC = "analysis/specs/border_posts.toml"
@@ -165,6 +165,10 @@ def estimate_all(d, spec: dict[str, Any], control: str, full: bool, failures: li
                     extras["cs_dynamic"] = dyn.to_frame().to_dict(orient="records")
                     extras["cs_treated_by_event_time"] = treated_by_event_time(d)
                     extras["cs_pretest_supt"] = sup_t_pretest(dyn.to_frame(), dyn.crit_val)
+                    hd = spec.get("sensitivity", {}).get("honest_did")
+                    if hd and est.get("event_study"):
+                        extras["honest_did_cs"] = attempt(f"{label}: honest_did (CS event study)", lambda: honest_cs(
+                            d, control, hd, est["event_study"], label), failures)
                     pre = attempt(f"{label}: few_treated_pretest", lambda: lead_tests(d, control, spec), failures)
                     if pre is not None:
                         extras["few_treated_pretest"] = pre

@@ -120,3 +120,39 @@ def _inference_row(r, estimator: str, method: str, base) -> dict[str, Any]:
     if est is None:
         est = float(base.params["treat"])
     return _row(estimator, method, float(est), pick("std_error", "se"), lo, hi, pick("p_value", "pvalue"))
+
+
+def honest_cs(d, control: str, conf: dict[str, Any], es_conf: dict[str, Any], label: str) -> dict[str, Any]:
+    """Rambachan-Roth intervals for the average post-period effect of the Callaway-Sant'Anna event study.
+
+    The CS event study with a universal base period (``e = -1``), event times ``-leads..lags`` of the
+    spec's event study, never- or not-yet-treated controls as the row's; the covariance is the
+    influence-function covariance of the dynamic aggregate (``honest_did`` reads it from the result),
+    which with few treated regencies is too small, so the bounds are too narrow.
+    """
+    import warnings
+
+    r_att = method("att_gt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # single-unit cohorts: the covariance caveat is stated with the result
+        res = r_att(d, "y", "bps_code", "year", "group", control=control, base_period="universal")
+        dyn = res.aggregate("dynamic", min_e=-int(es_conf["leads"]), max_e=int(es_conf["lags"]), na_rm=True)
+    out: dict[str, Any] = {"target": "average of post-period Callaway-Sant'Anna event-time effects (universal base period e = -1)",
+                           "covariance": "influence-function covariance of the CS dynamic aggregate (analytical; too small with "
+                                         "few treated regencies, so the bounds are too narrow)",
+                           "event_times": [int(e) for e in dyn.to_frame()["egt"]]}
+    import numpy as np
+
+    n_post = int((dyn.to_frame()["egt"] >= 0).sum())
+    l_vec = np.full(n_post, 1.0 / n_post)  # the average post-period effect, as the TWFE rows
+    hd = method("honest_did")
+    if conf.get("smoothness"):
+        r = hd(dyn, method="smoothness", l_vec=l_vec)
+        out["original"] = list(r.original)
+        out["smoothness"] = {"table": r.table[["M", "lb", "ub"]].to_dict(orient="records"), "breakdown": r.breakdown}
+    sample = label.split(" / ")[-1]
+    if conf.get("relative_magnitude") and sample in conf.get("relative_magnitude_samples", []):
+        r = hd(dyn, method="relative_magnitude", Mbar=conf["relative_magnitude"], l_vec=l_vec)
+        out["original"] = list(r.original)
+        out["relative_magnitude"] = {"table": r.table[["M", "lb", "ub"]].to_dict(orient="records"), "breakdown": r.breakdown}
+    return out

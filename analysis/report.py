@@ -240,11 +240,13 @@ def main() -> None:
                                 (*src(gb), ("result", "reports/results/grdp_break.json")), _md_rows)
 
     hrows = []
-    for smp, r in res.items():
-        h = r.get("honest_did") or {}
+    for smp, r, key, what in [(smp, r, key, what) for smp, r in res.items()
+                              for key, what in (("honest_did_cs", "Callaway-Sant'Anna (universal base)"), ("honest_did", "TWFE event study"))]:
+        h = r.get(key) or {}
         if not h:
             continue
-        row = {"control group": smp, "original 95% CI": f"[{f(h['original'][0], 3, True)}, {f(h['original'][1], 3, True)}]"}
+        row = {"control group": smp, "event study": what,
+               "original 95% CI": f"[{f(h['original'][0], 3, True)}, {f(h['original'][1], 3, True)}]"}
         sm = (h.get("smoothness") or {}).get("table") or []
         if sm:
             row["smoothness, M = 0"] = f"[{f(sm[0]['lb'], 3, True)}, {f(sm[0]['ub'], 3, True)}]"
@@ -262,7 +264,9 @@ def main() -> None:
                       "the differential trend) and relative magnitudes (post-period violations at most Mbar times the largest pre-period "
                       "one). The Callaway&ndash;Sant'Anna sup-t pre-test rejects with "
                       + (", ".join(html.escape(k) for k in rejected) or "no control group")
-                      + " (Identifying assumptions). The bounds are built on the event study's cluster-robust covariance, which "
+                      + " (Identifying assumptions). Rows marked Callaway-Sant'Anna run on the primary estimator's event study "
+                      "(universal base period, influence-function covariance); the TWFE rows on the regression event study. The bounds "
+                      "are built on each event study's analytical covariance, which "
                       "under-covers with 4 treated regencies: read them for how far a violation moves the estimate, not as "
                       "valid intervals. Where the pre-trend test rejects, the unadjusted intervals are not credible and the sensitivity bounds matter. "
                       "M = 0 extrapolates the pre-period trend linearly; an interval that excludes zero there but contains it "
