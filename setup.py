@@ -18,7 +18,7 @@ BUNDLED = {
     "sosek_impact._data.processed": ("data/processed", ["panel.parquet", "province_panel.parquet"]),
     "sosek_impact._data.raw": ("data/raw", ["regencies.csv", "provinces.csv", "registry_*.csv", "sources.csv",
                                           "geography_*.csv", "cross_border_pairs.csv", "kalimantan_map.geojson",
-                                          "mys_hies_districts.csv"]),
+                                          "mys_hies_districts.csv", "night_lights.csv"]),
 }
 
 setup(
