@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import peak_memory_mb  # noqa: E402
+from _harness import peak_memory_mb, wall_and_cpu_time  # noqa: E402
 
 #: agreement tolerances (both programs compute the same closed-form estimator and influence function)
 ATT_ABS_TOL = 1e-9
@@ -92,17 +91,6 @@ def agreement(df: pd.DataFrame) -> str:
             f"SE max rel diff {worst_se:.1e}")
 
 
-def timed(fn, repeat: int) -> tuple[float, float]:
-    """Minimum wall and minimum CPU seconds of ``repeat`` calls after one warm-up call."""
-    fn()
-    wall, cpu = np.inf, np.inf
-    for _ in range(repeat):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall, cpu = min(wall, time.perf_counter() - w0), min(cpu, time.process_time() - c0)
-    return wall, cpu
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=40_000)
@@ -113,8 +101,8 @@ def main(argv: list[str] | None = None) -> None:
     with threadpool_limits(1):
         agree = agreement(df)
         load0 = os.getloadavg()
-        w_ours, c_ours = timed(lambda: ours(df), args.repeat)
-        w_peer, c_peer = timed(lambda: peer(df), args.repeat)
+        w_ours, c_ours = wall_and_cpu_time(lambda: ours(df), args.repeat)
+        w_peer, c_peer = wall_and_cpu_time(lambda: peer(df), args.repeat)
         load1 = os.getloadavg()
         m_ours, m_peer = peak_memory_mb(lambda: ours(df)), peak_memory_mb(lambda: peer(df))
     print(f"rows {len(df):,}; load average (1 min) {load0[0]:.1f} before, {load1[0]:.1f} after timing; "

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -26,7 +25,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import peak_memory_mb  # noqa: E402
+from _harness import peak_memory_mb, wall_and_cpu_time  # noqa: E402
 
 REL_TOL = 1e-4
 
@@ -61,16 +60,6 @@ def peer(d: pd.DataFrame) -> float:
     return float(fit.coef().iloc[0])
 
 
-def timed(fn, repeat: int) -> tuple[float, float]:
-    fn()
-    wall, cpu = np.inf, np.inf
-    for _ in range(repeat):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall, cpu = min(wall, time.perf_counter() - w0), min(cpu, time.process_time() - c0)
-    return wall, cpu
-
-
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--units", type=int, default=10_000)
@@ -84,8 +73,8 @@ def main(argv: list[str] | None = None) -> None:
         if not rel <= REL_TOL:
             raise AssertionError(f"ATT {att} vs did2s {patt}: rel diff {rel:.2e} > {REL_TOL:.0e}")
         load0 = os.getloadavg()[0]
-        w_o, c_o = timed(lambda: ours(d), args.repeat)
-        w_p, c_p = timed(lambda: peer(d), args.repeat)
+        w_o, c_o = wall_and_cpu_time(lambda: ours(d), args.repeat)
+        w_p, c_p = wall_and_cpu_time(lambda: peer(d), args.repeat)
         m_o, m_p = peak_memory_mb(lambda: ours(d)), peak_memory_mb(lambda: peer(d))
     print(f"rows {len(d):,}; load average (1 min) {load0:.1f}; ATT {att:.6f} (SE {se:.6f}) vs did2s {patt:.6f}, "
           f"rel diff {rel:.1e}")
