@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["display_name", "gap_plot", "path_plot"]
+__all__ = ["SynthPathPlot", "display_name", "gap_plot", "path_plot"]
 
 TREATED_COLOR = "black"
 SYNTH_COLOR = "C0"
@@ -160,3 +160,38 @@ def gap_plot(
     ax.axhline(0.0, color="grey", linewidth=0.6)
     _finish(ax, gaps.index, treatment_time, xlabel, ylabel, title)
     return fig
+
+
+class SynthPathPlot:
+    """Mixin giving a synthetic-comparison result its :meth:`plot` (treated path against the synthetic one).
+
+    The result class draws the figure in ``_draw_path(ax, unit_names, ylabel, title)``; it has an
+    ``outcome`` attribute, the default y-axis label.
+    """
+
+    outcome: str
+
+    def _draw_path(self, ax: Any, unit_names: Mapping[Any, Any] | None, ylabel: str, title: str | None) -> Any:
+        raise NotImplementedError  # pragma: no cover - implemented by the result class
+
+    def plot(self, ax: Any = None, *, unit_names: Mapping[Any, Any] | None = None, ylabel: str | None = None,
+             title: str | None = None) -> Any:
+        """Treated path against its synthetic comparison; returns the matplotlib Figure (not shown).
+
+        What is drawn, and how ``unit_names`` labels the treated unit(s), is said by the result
+        class's ``_draw_path``.
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on (new Figure when ``None``).
+        unit_names
+            Mapping unit -> display name for the legend.
+        ylabel, title
+            Y-axis label (default: the outcome column) and title.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        return self._draw_path(ax, unit_names, ylabel or self.outcome, title)

@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import EstimationError
-from sosek_impact.estimators.synth_plot import display_name, gap_plot, path_plot
+from sosek_impact.estimators.synth_plot import SynthPathPlot, display_name, gap_plot, path_plot
 from sosek_impact.results_protocol import ResultsProtocol, as_event_times, format_number, format_pvalue, plain
 
 __all__ = ["MultiSyntheticControlResult", "SyntheticControlResult"]
 
 
 @dataclass(repr=False, eq=False)
-class SyntheticControlResult(ResultsProtocol):
+class SyntheticControlResult(SynthPathPlot, ResultsProtocol):
     """Outcome of :func:`synthetic_control` for one treated unit.
 
     In the package's results protocol: ``tidy()`` has the post-period average effect (term
@@ -161,24 +161,13 @@ class SyntheticControlResult(ResultsProtocol):
     def _name(self, unit_names: Mapping[Any, Any] | None) -> str:
         return display_name(self.treated_unit, unit_names, None if unit_names else self.unit_name)
 
-    def plot(self, ax: Any = None, *, unit_names: Mapping[Any, Any] | None = None, ylabel: str | None = None,
-             title: str | None = None) -> Any:
-        """Treated path against its synthetic control; returns the matplotlib Figure (not shown).
-
-        Parameters
-        ----------
-        ax
-            Axes to draw on (new Figure when ``None``).
-        unit_names
-            Mapping unit -> display name for the legend (default: the ``unit_names`` given to the fit,
-            else the unit's code).
-        ylabel, title
-            Y-axis label (default: the outcome column) and title.
-        """
+    def _draw_path(self, ax: Any, unit_names: Mapping[Any, Any] | None, ylabel: str, title: str | None) -> Any:
+        """Treated path against its synthetic control (:meth:`plot`); ``unit_names`` defaults to the
+        ``unit_names`` given to the fit, else the unit's code."""
         p = self.path
         return path_plot(p.index, p["treated"], p["synthetic"], treatment_time=self.treatment_time,
                          treated_label=self._name(unit_names), xlabel=str(p.index.name or "period"),
-                         ylabel=ylabel or self.outcome, title=title, ax=ax)
+                         ylabel=ylabel, title=title, ax=ax)
 
     def plot_path(self, ax: Any = None, **kwargs: Any) -> Any:
         """Same as :meth:`plot` (kept for earlier callers)."""

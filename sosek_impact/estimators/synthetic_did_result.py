@@ -10,14 +10,14 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sosek_impact.estimators.synth_plot import display_name, path_plot
+from sosek_impact.estimators.synth_plot import SynthPathPlot, display_name, path_plot
 from sosek_impact.results_protocol import ResultsProtocol, deprecated_alias, legacy_conf_int, normal_tidy, plain
 
 __all__ = ["SyntheticDiDResult"]
 
 
 @dataclass(repr=False, eq=False)
-class SyntheticDiDResult(ResultsProtocol):
+class SyntheticDiDResult(SynthPathPlot, ResultsProtocol):
     """Outcome of :func:`synthetic_did`, in the package's results protocol.
 
     ``tidy()`` has one row (term ``"ATT"``) with a normal-approximation interval and p-value from
@@ -122,30 +122,16 @@ class SyntheticDiDResult(ResultsProtocol):
     def _summary_footer(self) -> list[str]:
         return [f"note: {n}" for n in self.notes]
 
-    def plot(self, ax: Any = None, *, unit_names: Mapping[Any, Any] | None = None, ylabel: str | None = None,
-             title: str | None = None) -> Any:
-        """Treated (mean) path against the weighted controls shifted by SDID's level, time weights as bars.
-
-        Parameters
-        ----------
-        ax
-            Axes to draw on (new Figure when ``None``).
-        unit_names
-            Mapping unit -> display name for the legend (one treated unit); several treated
-            units are labelled "treated (mean of N)".
-        ylabel, title
-            Y-axis label (default: the outcome column) and title.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-        """
+    def _draw_path(self, ax: Any, unit_names: Mapping[Any, Any] | None, ylabel: str, title: str | None) -> Any:
+        """Treated (mean) path against the weighted controls shifted by SDID's level, time weights as
+        bars (:meth:`plot`); ``unit_names`` names one treated unit, several are labelled "treated
+        (mean of N)"."""
         p = self.paths
         label = (display_name(self.treated_units[0], unit_names) if len(self.treated_units) == 1
                  else f"treated (mean of {len(self.treated_units)})")
         fig = path_plot(p.index, p["treated"], p["synthetic_control"], treatment_time=self.treatment_time,
                         treated_label=label, synthetic_label="weighted controls (shifted)",
-                        xlabel=str(p.index.name or "period"), ylabel=ylabel or self.outcome, title=title, ax=ax)
+                        xlabel=str(p.index.name or "period"), ylabel=ylabel, title=title, ax=ax)
         ax_ = fig.axes[0] if ax is None else ax
         lam = self.time_weights
         if len(lam) and lam.max() > 0:

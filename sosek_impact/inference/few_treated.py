@@ -66,6 +66,12 @@ import pandas as pd
 from sosek_impact.estimators._options import check_choice
 from sosek_impact.errors import GroupColumnError
 from sosek_impact.estimators._checks import check_panel, never_treated_mask
+from sosek_impact.inference.few_treated_args import (
+    check_options,
+    check_randomization_only,
+    default_control,
+    randomization_blocks,
+)
 from sosek_impact.inference.few_treated_core import infer_linear, linear_design
 from sosek_impact.inference.few_treated_result import (
     FewAssignmentsWarning,
@@ -94,34 +100,6 @@ __all__ = [
 
 METHODS = ("randomization", "conley_taber", "wild_bootstrap")
 ESTIMATORS = ("cs", "sa", "imputation")
-
-def _unit_column(data: pd.DataFrame, unit: str, col: str, units: np.ndarray, what: str) -> np.ndarray:
-    if col not in data.columns:
-        raise GroupColumnError(f"{what} column {col!r} is not in the data")
-    s = data.groupby(unit, sort=False)[col].agg(["first", "nunique"]).reindex(units)
-    if (s["nunique"] > 1).any():
-        u = s.index[s["nunique"] > 1][0]
-        raise GroupColumnError(f"{what} column {col!r} must be constant within a unit; {unit}={u!r} has several values")
-    if s["first"].isna().any():
-        u = s.index[s["first"].isna()][0]
-        raise GroupColumnError(f"{what} column {col!r} is missing for {unit}={u!r}")
-    return s["first"].to_numpy()
-
-
-def _eligible_mask(data: pd.DataFrame, unit: str, eligible: Any, units: np.ndarray) -> np.ndarray:
-    if eligible is None:
-        return np.ones(len(units), dtype=bool)
-    if isinstance(eligible, str):
-        v = _unit_column(data, unit, eligible, units, "eligible")
-        if not np.isin(v, [0, 1, True, False]).all():
-            raise GroupColumnError(f"eligible column {eligible!r} must be boolean (0/1)")
-        return v.astype(bool)
-    ids = list(eligible)
-    unknown = [x for x in ids if x not in set(units.tolist())]
-    if unknown:
-        raise GroupColumnError(f"eligible lists unit(s) not in the data: {unknown[:5]}")
-    return np.isin(units, ids)
-
 
 def _panel(data: pd.DataFrame, y: str, unit: str, time: str, group: str, need_never: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     # check_panel recodes groups after the last period as never treated and warns about it (once)
@@ -239,20 +217,14 @@ def few_treated_inference(
         ``scale`` not in :data:`SCALES` (a ``ValueError``; the message lists the choices).
     ValueError, NotImplementedError, EstimationError and the panel checks' typed errors.
     """
-    check_choice("estimator", estimator, ESTIMATORS)
-    check_choice("aggregate", aggregate, AGGREGATES)
-    check_choice("method", method, METHODS)
-    if scale not in SCALES:
-        raise UnknownScaleError(scale, SCALES)
-    if control is None:
-        control = "not_yet" if estimator == "imputation" else "never"
+    check_options(estimator, ESTIMATORS, method, METHODS, scale, aggregate=aggregate, aggregates=AGGREGATES)
+    control = default_control(estimator, control)
     check_choice("control", control, ("never", "not_yet"))
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
     if int(n_draws) != n_draws or n_draws < 1:
         raise ValueError(f"n_draws must be a positive integer, got {n_draws!r}")
-    if method != "randomization" and (eligible is not None or strata is not None):
-        raise ValueError("eligible and strata apply to method='randomization' only")
+    check_randomization_only(method, eligible, strata)
     if method == "wild_bootstrap":
         if estimator == "cs":
             raise ValueError("method='wild_bootstrap' needs a regression form of the estimator: Callaway-Sant'Anna has "
@@ -271,13 +243,7 @@ def few_treated_inference(
     terms, W, X = linear_design(g, periods, estimator, aggregate, control, min_e, max_e)
     blocks = None
     if method == "randomization":
-        elig = _eligible_mask(data, unit, eligible, units)
-        if strata is None:
-            blocks = [np.flatnonzero(elig)]
-        else:
-            s = _unit_column(data, unit, strata, units, "strata")
-            blocks = [np.flatnonzero(elig & (s == v)) for v in pd.unique(s[elig])]
-        blocks = [b for b in blocks if len(b) > 1]
+        blocks = randomization_blocks(data, unit, units, eligible, strata)
     res = infer_linear(Y, g, periods, terms, W, X, method=method, scale=scale, n_draws=int(n_draws), alpha=alpha,
                        seed=seed, blocks=blocks, units=units, estimator=estimator, aggregate=aggregate)
     for msg, cls in res.pop("notes"):

@@ -46,17 +46,22 @@ import pandas as pd
 
 from sosek_impact.estimators._options import check_choice
 from sosek_impact.errors import EstimationError
-from sosek_impact.inference.few_treated import _eligible_mask, _panel, _unit_column
+from sosek_impact.inference.few_treated import _panel
+from sosek_impact.inference.few_treated_args import (
+    check_options,
+    check_randomization_only,
+    default_control,
+    randomization_blocks,
+)
 from sosek_impact.inference.few_treated_core import _WARNING_OF, linear_design
 from sosek_impact.inference.few_treated_ct import control_residual_paths, pairing_sums
 from sosek_impact.inference.few_treated_result import (
     FewAssignmentsWarning,
     FewControlsWarning,
-    UnknownScaleError,
     event_label,
 )
 from sosek_impact.inference.few_treated_ri import draw_assignments, permuted_statistics, permuted_sums
-from sosek_impact.inference.few_treated_scale import SCALES, noise_scales, variance_weights
+from sosek_impact.inference.few_treated_scale import noise_scales, variance_weights
 from sosek_impact.inference.few_treated_weights import _cell_matrix, cohort_weights
 from sosek_impact.results_protocol import ResultsProtocol, format_number, format_pvalue
 
@@ -254,13 +259,9 @@ def few_treated_pretest(
     EstimationError
         Leads not identified, or the panel's typed errors.
     """
-    check_choice("estimator", estimator, ESTIMATORS)
-    check_choice("method", method, METHODS)
-    if scale not in SCALES:
-        raise UnknownScaleError(scale, SCALES)
-    if method != "randomization" and (eligible is not None or strata is not None):
-        raise ValueError("eligible and strata apply to method='randomization' only")
-    control = ("not_yet" if estimator == "imputation" else "never") if control is None else control
+    check_options(estimator, ESTIMATORS, method, METHODS, scale)
+    check_randomization_only(method, eligible, strata)
+    control = default_control(estimator, control)
     Y, g, periods, units = _panel(data, y, unit, time, group, need_never=(control == "never" or method == "conley_taber"))
     first = int(np.searchsorted(periods, g[g > 0].min())) if (g > 0).any() else 0
     if first < 2:
@@ -271,7 +272,7 @@ def few_treated_pretest(
     terms, W = lead_weights(g, periods, estimator, control, k)
     blocks, post = None, None
     if method == "randomization":
-        blocks = _blocks(data, unit, units, eligible, strata)
+        blocks = randomization_blocks(data, unit, units, eligible, strata)
         post = linear_design(g, periods, estimator, "simple", control)[1][0]
     out = pretest_arrays(Y, g, periods, W, method=method, scale=scale, n_draws=int(n_draws), seed=seed,
                          blocks=blocks, post_effects=post, units=units)
@@ -366,13 +367,3 @@ def pretest_arrays(
     return dict(scale=sc.effective, estimate=estimate, std_error=np.sqrt(V0), statistic=S_obs, p_value=float(p),
                 n_draws=int(dist.size), exact=bool(exact), distribution=dist, warnings=tuple(m for m, _ in notes),
                 notes=notes)
-
-
-def _blocks(data, unit, units, eligible, strata) -> list[np.ndarray]:
-    elig = _eligible_mask(data, unit, eligible, units)
-    if strata is None:
-        blocks = [np.flatnonzero(elig)]
-    else:
-        s = _unit_column(data, unit, strata, units, "strata")
-        blocks = [np.flatnonzero(elig & (s == v)) for v in pd.unique(s[elig])]
-    return [b for b in blocks if len(b) > 1]

@@ -32,7 +32,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,7 @@ from threadpoolctl import threadpool_limits
 from sosek_impact.montecarlo.method import Estimate, Method
 from sosek_impact.simulate import simulate_staggered_panel
 
-__all__ = ["SimulatedPanels", "progress_reporter", "replication_seeds", "run_monte_carlo", "run_replications"]
+__all__ = ["RunOptions", "SimulatedPanels", "progress_reporter", "replication_seeds", "run_monte_carlo", "run_replications"]
 
 #: Columns of the draws, in order.
 DRAW_COLUMNS = ["rep", "method", "estimate", "se", "ci_low", "ci_high", "p_value", "truth", "seconds", "error"]
@@ -255,16 +255,22 @@ def _collect(executor: cf.Executor, job: _Job | None, chunks: list[list[int]], n
     return rows
 
 
+class RunOptions(TypedDict, total=False):
+    """Where and how :func:`run_monte_carlo` runs: the keywords it passes to :func:`run_replications`."""
+
+    n_jobs: int
+    executor: cf.Executor | None
+    chunksize: int | None
+    progress: bool | Callable[[int, int], None]
+
+
 def run_monte_carlo(
     methods: Sequence[Method],
     n_reps: int,
     *,
     design: Mapping[str, Any] | None = None,
     seed: int = 20240101,
-    n_jobs: int = 1,
-    executor: cf.Executor | None = None,
-    chunksize: int | None = None,
-    progress: bool | Callable[[int, int], None] = False,
+    **options: Unpack[RunOptions],
 ) -> pd.DataFrame:
     """Apply every method to ``n_reps`` simulated panels.
 
@@ -279,18 +285,16 @@ def run_monte_carlo(
         (except ``seed``); default: the study-shaped design.
     seed
         Master seed.
-    n_jobs
-        Worker processes (``fork``) when no ``executor`` is given; 1 runs in this process.
-        Results do not depend on it.
-    executor
-        Any :class:`concurrent.futures.Executor`, e.g. ``distributed.Client(...).get_executor()``
-        for a Dask cluster (``docs/monte_carlo.md``). The draws are identical to a local run with
-        the same seed. Methods must then be picklable (module-level functions or class instances).
-    chunksize
-        Replications per submitted task (default about 1 % of ``n_reps`` on an executor).
-    progress
-        ``True`` prints a line to stderr every 5 % of replications; a callable receives
-        ``(done, n_reps)`` as chunks finish.
+    **options
+        Keywords of :class:`RunOptions`, passed to :func:`run_replications`: ``n_jobs``, worker
+        processes (``fork``) when no ``executor`` is given, 1 (default) runs in this process, and
+        results do not depend on it; ``executor``, any :class:`concurrent.futures.Executor`, e.g.
+        ``distributed.Client(...).get_executor()`` for a Dask cluster (``docs/monte_carlo.md``),
+        the draws identical to a local run with the same seed (methods must then be picklable:
+        module-level functions or class instances); ``chunksize``, replications per submitted
+        task (default about 1 % of ``n_reps`` on an executor); ``progress``, ``True`` prints a
+        line to stderr every 5 % of replications, a callable receives ``(done, n_reps)`` as
+        chunks finish.
 
     Returns
     -------
@@ -301,7 +305,6 @@ def run_monte_carlo(
     """
     design = dict(design or {})
     design.pop("seed", None)
-    out = run_replications(methods, SimulatedPanels(design), n_reps, seed=seed, n_jobs=n_jobs, executor=executor,
-                           chunksize=chunksize, progress=progress)
+    out = run_replications(methods, SimulatedPanels(design), n_reps, seed=seed, **options)
     out.attrs["design"] = design
     return out

@@ -87,6 +87,8 @@ def test_sdrm_widens_with_mbar_and_contains_the_original_at_large_mbar(medicaid_
 def test_sdrm_needs_two_pre_periods():
     with pytest.raises(InputError, match="two pre-period"):
         honest_did([0.1, 0.2], np.eye(2) * 0.01, num_pre=1, num_post=1, method="sdrm")
+    with pytest.raises(InputError, match="two pre-period"):
+        sdrm_confidence_set([0.1, 0.2], np.eye(2) * 0.01, num_pre=1, num_post=1, Mbar=1.0)
 
 
 def test_honest_did_takes_event_time_results_directly():
