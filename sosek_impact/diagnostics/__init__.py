@@ -11,8 +11,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from sosek_impact._lazy import lazy_exports
 
 _LAZY = {
     "bacon_decomposition": "sosek_impact.diagnostics.bacon",
@@ -28,14 +27,4 @@ _LAZY = {
 
 __all__ = list(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        obj = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = obj
-        return obj
-    raise AttributeError(f"module 'sosek_impact.diagnostics' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -3,21 +3,23 @@
 Every output row is one value with its region as published, the enclosing province block,
 year, variable, value, footnote flag, the original cell text and the file line it came
 from. Every input line is accounted for: it produced values, or it is listed in
-``df.attrs["skipped"]`` with the reason (title, header, note, blank).
+``df.attrs["skipped"]`` with the reason (title, header, note, blank). The regions of the rows
+are read in :mod:`.bps_regions`, the variable and year of the columns in :mod:`.bps_columns`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DuplicateKeyError, HeaderError, InputError, SchemaError, ValueRangeError
-from .layout import Layout, analyse_layout, cell_text, header_year, normalise_header
+from ..errors import DuplicateKeyError, InputError, SchemaError, ValueRangeError
+from .bps_columns import column_meta, long_years, resolve_year
+from .bps_regions import body_regions, header_regions
+from .layout import Layout, analyse_layout, cell_text, header_year
 from .numbers import MIXED, detect_decimal, parse_number
 from .textfile import Record, read_text_table
 from .xlsx import is_xlsx, read_xlsx_records
@@ -29,13 +31,6 @@ OUTPUT_COLUMNS: tuple[str, ...] = (
     "region", "province_block", "is_province", "is_national", "year", "variable", "value", "flag",
     "raw", "source_file", "source_row", "source_column",
 )
-# "Jumlah"/"Total" rows are not national: in a one-province table they are the province total.
-_NATIONAL = {"indonesia", "nasional", "national"}
-_PROVINCE_LEVEL = {"provinsi", "province", "prov", "prov."}
-# "Pengeluaran 2019", "Persentase Penduduk Miskin 2020*": a variable name, a space and a year.
-_JOINED_YEAR = re.compile(r"^(?=.*[A-Za-z])(.*\S)\s+((?:19|20)[0-9]{2})\s*(\*{1,3}|\(r\))?$")
-_YEAR_SUFFIX = re.compile(r"^(.*?[^0-9_ -])[_ -]?((?:19|20)[0-9]{2})$")
-_FILENAME_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?![0-9])")
 
 
 class SkippedRows(pd.DataFrame):
@@ -59,131 +54,11 @@ class SkippedRows(pd.DataFrame):
     __hash__ = None  # type: ignore[assignment]
 
 
-def _is_national(label: str) -> bool:
-    return normalise_header(label) in _NATIONAL
-
-
-def _is_capitals(label: str) -> bool:
-    letters = [ch for ch in label if ch.isalpha()]
-    return bool(letters) and all(ch.isupper() for ch in letters)
-
-
 def _row_text(rec: Record, sep: str | None = ",") -> str:
     cells = [cell_text(c) for c in rec.cells]
     while cells and not cells[-1].strip():
         cells.pop()
     return (sep or ",").join(cells)
-
-
-def _regions(records: Sequence[Record], lay: Layout) -> list[tuple[str, str | None, bool, bool]]:
-    """``(region, province_block, is_province, is_national)`` of every body row.
-
-    Without a province column, province rows are those written in CAPITALS in a table that
-    also has rows that are not (the BPS export convention), and each regency row belongs to
-    the last province row above it. When the region column is headed "Provinsi"/"Province",
-    or every row is in capitals, every row is a province.
-    """
-    labels = [cell_text(records[i].cells[lay.region_column]).strip() for i in lay.body]
-    provinces = [
-        cell_text(records[i].cells[lay.province_column]).strip() if lay.province_column is not None else ""
-        for i in lay.body
-    ]
-    return _blocks(labels, provinces, lay)
-
-
-def _header_regions(lay: Layout) -> dict[int, tuple[str, str | None, bool, bool]]:
-    """The same for a table with years down the rows and regions across the header."""
-    labels = [" - ".join(lay.column_labels.get(j, [])) or lay.column_names.get(j, "") for j in lay.value_columns]
-    return dict(zip(lay.value_columns, _blocks(labels, [""] * len(labels), lay)))
-
-
-def _blocks(labels: list[str], provinces: list[str], lay: Layout) -> list[tuple[str, str | None, bool, bool]]:
-    province_level = normalise_header(lay.region_header) in _PROVINCE_LEVEL
-    named = [lab for lab in labels if lab and not _is_national(lab)]
-    all_capitals = bool(named) and all(_is_capitals(lab) for lab in named)
-    out = []
-    block: str | None = None
-    for label, prov in zip(labels, provinces):
-        if lay.province_column is not None:
-            if not label and prov:
-                out.append((prov, prov, True, False))
-            elif _is_national(label) or _is_national(prov):
-                out.append((label or prov, None, False, True))
-            else:
-                out.append((label, prov or None, province_level, False))
-            continue
-        if _is_national(label):
-            block = None
-            out.append((label, None, False, True))
-        elif province_level or all_capitals or _is_capitals(label):
-            block = label
-            out.append((label, label, True, False))
-        else:
-            out.append((label, block, False, False))
-    return out
-
-
-def _column_meta(
-    lay: Layout, j: int, variable: str | Mapping[str, str] | None, split_year_suffix: bool = False,
-    file: Any = None,
-) -> tuple[str | None, int | None, str, str]:
-    """``(variable, year, year_flag, source_column)`` of value column ``j`` from its header."""
-    labels = lay.column_labels.get(j, [])
-    year, flag = None, ""
-    words: list[str] = []
-    for text in labels:
-        found = header_year(text)
-        joined = _JOINED_YEAR.match(text) if found is None else None
-        if joined is not None:  # "Pengeluaran 2019": the variable and the year in one cell
-            text, found = joined.group(1), header_year(f"{joined.group(2)}{joined.group(3) or ''}")
-        if found is not None:
-            if year is not None and found[0] != year:
-                raise HeaderError(f"column header names two years ({year} and {found[0]})", file=file,
-                                  column=lay.column_names.get(j) or f"column {j + 1}", value=" - ".join(labels))
-            year, flag = found
-        if joined is not None or found is None:
-            if not words or words[-1] != text:
-                words.append(text)
-    published = " - ".join(words) if words else None
-    if split_year_suffix and year is None and published is not None:
-        match = _YEAR_SUFFIX.match(published)
-        if match:
-            published, year = match.group(1), int(match.group(2))
-    if isinstance(variable, Mapping):
-        # the label as written ("Miskin 2020") or as split into variable and year ("Miskin")
-        as_written = " - ".join(t for t in labels if header_year(t) is None) or None
-        name = variable.get(as_written, variable.get(published, published)) if published is not None else None
-    elif isinstance(variable, str):
-        name = variable
-    else:
-        name = published
-    source_column = lay.column_names.get(j) or f"column {j + 1}"
-    return name, year, flag, source_column
-
-
-def _resolve_year(
-    header: int | None, lay: Layout, year: int | str | None, path: Path, file: Any, line: int | None, column: str,
-) -> tuple[int | None, str]:
-    """Year of a column: header > title line > ``year=``; a ``year=`` that contradicts the file is refused."""
-    from_file = header if header is not None else lay.title_year
-    where = line if header is not None else lay.title_year_row
-    if isinstance(year, int) and not isinstance(year, bool):
-        if from_file is not None and from_file != year:
-            raise HeaderError(
-                f"year={year} was passed but the table says {from_file}", file=file, row=where, column=column,
-                value=from_file,
-            )
-        return year, ""
-    if from_file is not None:
-        return from_file, ""
-    if year == "filename":
-        found = _FILENAME_YEAR.findall(path.stem)
-        if len(set(found)) == 1:
-            return int(found[0]), "year_inferred"
-        raise InputError("year='filename' but the file name holds no single year", file=file, value=path.name)
-    if year is not None:
-        raise ValueError(f"year must be an int, 'filename' or None, not {year!r}")
-    return None, ""
 
 
 def _join_flags(*flags: str) -> str:
@@ -310,8 +185,8 @@ def read_bps_table(
     body = [records[i] for i in lay.body]
     lines = [r.line for r in body]
     header_line = records[lay.header_rows[-1]].line if lay.header_rows else None
-    column_regions = _header_regions(lay) if lay.regions_in_header else {}
-    regions = [] if lay.regions_in_header else _regions(records, lay)
+    column_regions = header_regions(lay) if lay.regions_in_header else {}
+    regions = [] if lay.regions_in_header else body_regions(records, lay)
 
     for rec, (region, *_rest) in zip(body, regions):
         if not region:
@@ -324,7 +199,7 @@ def read_bps_table(
     frames = []
     extra_labels = [j for j in lay.label_columns if j not in (lay.region_column, lay.province_column)]
     for j in lay.value_columns:
-        name, head_year, head_flag, source_column = _column_meta(lay, j, variable, split_year_suffix, file)
+        name, head_year, head_flag, source_column = column_meta(lay, j, variable, split_year_suffix, file)
         if lay.regions_in_header:
             # The header names regions, not variables: the variable is variable= or the title.
             head_year, head_flag = None, ""
@@ -342,7 +217,7 @@ def read_bps_table(
                                 column=source_column)
             values[k] = v
             flags.append(f)
-        col_year, year_flag = _resolve_year(head_year, lay, year, path, file, header_line, source_column)
+        col_year, year_flag = resolve_year(head_year, lay, year, path, file, header_line, source_column)
         if col_year is not None and year_range is not None and not year_range[0] <= col_year <= year_range[1]:
             line = header_line if head_year is not None else lay.title_year_row if lay.title_year else None
             raise ValueRangeError(
@@ -364,7 +239,7 @@ def read_bps_table(
             "source_column": source_column,
         })
         if lay.year_column is not None:
-            years, year_flags = _long_years(body, lay, file, year_range)
+            years, year_flags = long_years(body, lay, file, year_range)
             frame["year"] = years
             frame["flag"] = [_join_flags(f, g) for f, g in zip(year_flags, frame["flag"])]
         if lay.variable_column is not None:
@@ -415,29 +290,6 @@ def read_bps_table(
         "rows_read": len(records),
     }
     return out
-
-
-def _long_years(
-    body: Sequence[Record], lay: Layout, file: Any, year_range: tuple[int, int] | None,
-) -> tuple[pd.array, list[str]]:
-    """Years (Int64) and their flags (``2024*`` is provisional) from the year column."""
-    column = lay.column_names.get(lay.year_column) or f"column {lay.year_column + 1}"
-    years, flags = [], []
-    for rec in body:
-        text = cell_text(rec.cells[lay.year_column]).strip()
-        if not text:
-            years.append(None)
-            flags.append("")
-            continue
-        found = header_year(text)
-        if found is None:
-            raise SchemaError("not a year", file=file, row=rec.line, column=column, value=text)
-        if year_range is not None and not year_range[0] <= found[0] <= year_range[1]:
-            raise ValueRangeError(f"year {found[0]} outside {year_range[0]}–{year_range[1]}",
-                                  file=file, row=rec.line, column=column, value=text)
-        years.append(found[0])
-        flags.append(found[1])
-    return pd.array(years, dtype="Int64"), flags
 
 
 def _check_values(out: pd.DataFrame, nonnegative: bool, value_range: tuple[float, float] | None) -> None:

@@ -79,6 +79,9 @@ def test_true_aggregates_by_hand():
     assert dyn[0] == pytest.approx((3 * 1.5 + 5 * 0.5) / 8)  # both cohorts at e = 0
     assert dyn[10] == pytest.approx(1.5 * 2.0)  # only the 2010 cohort is observed at e = 10
     assert dyn[-3] == 0.0
+    # overall: mean over e = 0..14 only; e = 0..9 both cohorts, 0.875 (1 + 0.1 e); e = 10..14 the 2010 one
+    by_hand = (0.875 * sum(1 + 0.1 * e for e in range(10)) + 1.5 * sum(1 + 0.1 * e for e in range(10, 15))) / 15
+    assert true_aggregate(d, "dynamic").attrs["overall_att"] == pytest.approx(by_hand)
     cal = true_aggregate(d, "calendar").set_index("egt")["att"]
     assert cal[2016] == pytest.approx((3 * 1.5 * 1.6 + 5 * 0.5 * 1.1) / 8)
     assert true_aggregate(d, "group").attrs["overall_att"] == pytest.approx((3 * 2.55 + 5 * 0.725) / 8)
