@@ -185,6 +185,35 @@ def _studentiser(L: np.ndarray, cohorts: np.ndarray, sc: NoiseScales, groups: np
     return np.sqrt(V), np.sqrt(V0)
 
 
+def _mde_draws(dist: np.ndarray, sv: np.ndarray, groups: np.ndarray, g: np.ndarray, blocks: list[np.ndarray],
+               drop: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Noise draws behind the MDE: the placebo estimates of assignments that treat no observed-treated unit.
+
+    At the null of the point estimate the outcomes of the treated units are imputed as
+    ``Y - estimate * D``, which removes part of their own noise; an assignment that treats one of
+    them therefore draws a placebo estimate that is too quiet, and the MDE built on all draws
+    would be too small. The MDE uses the other draws (all draws but the observed one when fewer
+    than 20 remain).
+
+    Studentised: the test divides by an estimated scale ``sqrt(V)``, which in a new panel would be
+    estimated anew. Draw ``j`` stands for a panel whose treated units' scale is estimated as
+    ``r sqrt(V_j)``, ``r`` the observed scale over the draws' mean scale; an effect ``tau`` then
+    moves its statistic (on the observed scale) by ``tau * gain_j``, ``gain_j = mean(sqrt(V)) /
+    sqrt(V_j)``. Returns ``(K, B')`` noise, ``(B', n)`` treated-unit indicators and ``(K, B')`` gains.
+    """
+    treated = groups > 0
+    moving = np.zeros(g.size, dtype=bool)
+    for b in blocks:
+        moving[b] = True
+    clean = ~treated[:, (g > 0) & moving].any(axis=1)
+    if clean.sum() < 20:
+        clean = np.ones(len(groups), dtype=bool)
+        if drop is not None:
+            clean[drop] = False
+    s = sv[:, clean]
+    return dist[:, clean], treated[clean], s.mean(axis=1, keepdims=True) / s
+
+
 def _randomization(Y, g, W, X, estimate, n_draws, alpha, seed, blocks, sc, scale, terms) -> dict[str, Any]:
     assign = draw_assignments(g, blocks, n_draws, seed)
     cohorts, L = cohort_weights(W, g)
@@ -233,10 +262,11 @@ def _randomization(Y, g, W, X, estimate, n_draws, alpha, seed, blocks, sc, scale
     if holes:
         notes.append((f"the accepted set of term(s) {holes[:5]} has holes; the interval reported is its hull",
                       FewTreatedWarning))
-    noise = dist if drop is None else np.delete(dist, drop, axis=1)
+    noise, members, gain = _mde_draws(dist, sv, assign.groups, g, blocks, drop)
     return dict(conf_low=lo, conf_high=hi, p_value=p, std_error=se, dist=dist, exact=assign.exact,
                 n_draws=len(assign.groups), notes=notes, assignments=assign.groups, critical_values=crit,
-                mde_reason=reason, mde_noise=noise)
+                mde_reason=reason, mde_noise=noise, mde_members=members, mde_gain=gain,
+                mde_reference=len(assign.groups) - (drop is not None))
 
 
 def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed, sc, scale) -> dict[str, Any]:
