@@ -130,14 +130,9 @@ class FewTreatedResult(ResultsProtocol):
         (K, B) the noise draws behind :meth:`mde` (placebo estimates; Conley–Taber error draws).
     mde_noise_sd
         Conley–Taber: (K,) SD of the normal comparison-unit part of the error.
-    mde_members
-        Randomisation: (B, n) which units are treated under each placebo assignment behind
-        :attr:`mde_noise`, for the unit-level variance of the critical value.
-    mde_reference
-        Randomisation: number of placebo statistics the test compares the estimate with.
-    mde_gain
-        Randomisation: (K, B) how much of an effect reaches each draw's studentised statistic
-        (ones when unscaled; :func:`~sosek_impact.inference.few_treated_power.rank_test_power`).
+    mde_design
+        Randomisation: the :class:`~sosek_impact.inference.few_treated_power.RankDesign` behind
+        the MDE's design-based power.
     """
 
     estimator: str
@@ -164,9 +159,7 @@ class FewTreatedResult(ResultsProtocol):
     mde_reason: str = ""
     mde_noise: np.ndarray | None = field(default=None, repr=False)
     mde_noise_sd: np.ndarray | None = field(default=None, repr=False)
-    mde_members: np.ndarray | None = field(default=None, repr=False)
-    mde_reference: int | None = None
-    mde_gain: np.ndarray | None = field(default=None, repr=False)
+    mde_design: Any = field(default=None, repr=False)
 
     def mde(self, power: float = 0.8) -> np.ndarray:
         """Minimum detectable effect of each term at the stored ``alpha`` with probability ``power``.
@@ -175,10 +168,12 @@ class FewTreatedResult(ResultsProtocol):
         detected with probability at least ``power`` when the estimate's noise is a draw from
         :attr:`mde_noise` (:mod:`~sosek_impact.inference.few_treated_power`).
 
-        - Randomisation: the placebo estimates are the noise draws and the reference set; the
-          power counts that a new panel brings a new reference set, so a new critical value: its
-          variance comes from the Monte Carlo draws and, through :attr:`mde_members`, from the
-          units' own noise. Found by a scan and bisection to machine precision.
+        - Randomisation: design-based power. Each placebo assignment that treats none of the
+          observed treated units plays the treated once, with the effect planted on its units
+          (and carried into every other assignment's estimate through the estimator's weights),
+          and is tested against the other assignments by the test's own rule; a new panel's
+          critical value and the effect leaking into assignments that re-use the treated units
+          are both in it. Found by a scan and bisection to a relative 1e-12.
         - Conley–Taber: the critical values are held at :attr:`critical_values` (quantiles of an
           error distribution built from many comparison units), the noise is a simulated error
           draw plus the normal comparison-unit part of SD :attr:`mde_noise_sd`.
@@ -197,10 +192,11 @@ class FewTreatedResult(ResultsProtocol):
         from sosek_impact.inference.few_treated_power import minimum_detectable_effect, rank_test_mde
 
         if self.method == "randomization":
+            d = self.mde_design
             return np.array([math.inf if not np.all(np.isfinite(self.critical_values[k]))
-                             else rank_test_mde(self.mde_noise[k], self.alpha, power, members=self.mde_members,
-                                                exact=self.exact, n_reference=self.mde_reference,
-                                                gain=None if self.mde_gain is None else self.mde_gain[k])
+                             else rank_test_mde(self.mde_noise[k], self.alpha, power,
+                                                truths=None if d is None else d.truths,
+                                                cross=None if d is None else d.cross(k))
                              for k in range(K)])
         sd = np.zeros(K) if self.mde_noise_sd is None else np.asarray(self.mde_noise_sd, float)
         return np.array([minimum_detectable_effect(self.mde_noise[k], self.critical_values[k], power, sd[k])
