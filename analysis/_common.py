@@ -236,7 +236,8 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
     crit = float(np.max(np.abs(np.asarray(r.critical_values[k], float)))) if r.critical_values is not None else math.nan
     mde = {"critical": crit, "mde": float(r.mde(power)[k]), "n_placebos": int(dist.size), "alpha": alpha, "power": power,
            "reason": str(getattr(r, "mde_reason", "") or ""),
-           "method": "FewTreatedResult.mde: design-based power of the randomisation test (each clean placebo assignment plays the treated)"}
+           "method": "FewTreatedResult.mde: design-based power of the randomisation test "
+                     "(each clean placebo assignment plays the treated)"}
     return {"estimate": float(r.estimate[k]), "conf_low": float(r.conf_low[k]), "conf_high": float(r.conf_high[k]),
             "p_value": float(r.p_value[k]), "method": FEW_TREATED_METHOD, "n_draws": int(r.n_draws),
             "exact": bool(r.exact), "library": "few_treated_inference", "mde": mde, "distribution_placebo": dist}
