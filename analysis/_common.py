@@ -236,7 +236,8 @@ def few_treated_interval(data, y: str, unit: str, time: str, group: str, *, esti
     crit = float(np.max(np.abs(np.asarray(r.critical_values[k], float)))) if r.critical_values is not None else math.nan
     mde = {"critical": crit, "mde": float(r.mde(power)[k]), "n_placebos": int(dist.size), "alpha": alpha, "power": power,
            "reason": str(getattr(r, "mde_reason", "") or ""),
-           "method": "FewTreatedResult.mde: the test's own critical value and noise (studentised for unequal noise)"}
+           "method": "FewTreatedResult.mde: design-based power of the randomisation test "
+                     "(each clean placebo assignment plays the treated)"}
     return {"estimate": float(r.estimate[k]), "conf_low": float(r.conf_low[k]), "conf_high": float(r.conf_high[k]),
             "p_value": float(r.p_value[k]), "method": FEW_TREATED_METHOD, "n_draws": int(r.n_draws),
             "exact": bool(r.exact), "library": "few_treated_inference", "mde": mde, "distribution_placebo": dist}
@@ -259,36 +260,25 @@ def p_html(p: Any) -> str:
 
 
 def minimum_detectable_effect(placebo, alpha: float = 0.05, power: float = 0.8) -> dict[str, float]:
-    """What effect a placebo-in-space distribution could detect, in the statistic's units.
+    """What effect a placebo-in-space rank test could detect, in the statistic's units.
 
-    ``critical``: the size a two-sided rank test at ``alpha`` needs, the ``1 - alpha``
-    quantile of the absolute placebo estimates (an effect of exactly this size on a unit with
-    no noise would be detected). ``mde``: the smallest effect ``tau >= 0`` detected with
-    probability ``power`` when the treated unit's own noise is a draw from the placebo
-    distribution: ``mean_j 1{|tau + e_j| > critical} >= power`` (searched on a fine grid).
-    With fewer than ``1 / alpha - 1`` placebos the rank test cannot reject at level ``alpha`` at
-    all: ``critical`` and ``mde`` are then infinite (stored as missing, printed "none (cannot reject)").
+    ``critical``: the smallest ``|estimate|`` the two-sided rank test at ``alpha`` rejects (it
+    rejects when at most ``floor(alpha (n + 1)) - 1`` of the ``n`` placebos are at least as
+    extreme). ``mde``: the smallest effect ``tau >= 0`` detected with probability ``power`` when
+    the treated unit's noise is a draw from the placebo distribution and a new panel brings new
+    placebos (the library's :func:`~sosek_impact.inference.few_treated_power.rank_test_mde`,
+    which also serves the few-treated randomisation test). With fewer than ``1 / alpha - 1``
+    placebos the test cannot reject at all: ``critical`` and ``mde`` are then infinite (stored as
+    missing, printed "none (cannot reject)").
     """
     import numpy as np
 
+    from sosek_impact.inference.few_treated_power import rank_test_mde
+    from sosek_impact.inference.few_treated_ri import critical_value
+
     e = np.asarray(placebo, float)
     e = e[np.isfinite(e)]
+    out = {"n_placebos": int(e.size), "alpha": alpha, "power": power}
     if e.size < 2:
-        return {"critical": math.nan, "mde": math.nan, "n_placebos": int(e.size), "alpha": alpha, "power": power}
-    if 1.0 / (e.size + 1) > alpha:
-        # the smallest attainable rank p-value (observed value most extreme of n + 1) exceeds alpha: the
-        # test cannot reject at any effect size, so no effect is detectable
-        return {"critical": math.inf, "mde": math.inf, "n_placebos": int(e.size), "alpha": alpha, "power": power}
-    crit = float(np.quantile(np.abs(e), 1 - alpha, method="higher"))
-    taus = np.linspace(0.0, crit + 4 * float(np.abs(e).max()), 4001)
-    s = np.sort(e)
-    n = s.size
-
-    def detected(shift):  # share of j with |shift + e_j| > crit, for each shift
-        above = n - np.searchsorted(s, crit - shift, side="right")
-        below = np.searchsorted(s, -crit - shift, side="left")
-        return (above + below) / n
-
-    ok = np.minimum(detected(taus), detected(-taus)) >= power
-    mde = float(taus[int(np.argmax(ok))]) if ok.any() else math.nan
-    return {"critical": crit, "mde": mde, "n_placebos": int(e.size), "alpha": alpha, "power": power}
+        return {"critical": math.nan, "mde": math.nan, **out}
+    return {"critical": critical_value(e, alpha, exact=False), "mde": rank_test_mde(e, alpha, power), **out}

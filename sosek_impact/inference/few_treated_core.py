@@ -31,6 +31,7 @@ from sosek_impact.inference.few_treated_result import (
     UnknownScaleError,
     event_label,
 )
+from sosek_impact.inference.few_treated_power import RankDesign
 from sosek_impact.inference.few_treated_ri import (
     critical_value,
     draw_assignments,
@@ -185,6 +186,42 @@ def _studentiser(L: np.ndarray, cohorts: np.ndarray, sc: NoiseScales, groups: np
     return np.sqrt(V), np.sqrt(V0)
 
 
+def _mde_design(dist: np.ndarray, sv: np.ndarray, L: np.ndarray, X: np.ndarray, cohorts: np.ndarray,
+                groups: np.ndarray, g: np.ndarray, blocks: list[np.ndarray], drop: int | None,
+                scale: str) -> tuple[np.ndarray, RankDesign]:
+    """Placebo statistics and design behind the MDE's design-based power (:mod:`few_treated_power`).
+
+    The draws are the test's reference set (all draws but the observed assignment). The draws
+    that play the treated are those treating no observed-treated unit: at the null of the point
+    estimate the treated units' outcomes are imputed as ``Y - estimate * D``, which removes part
+    of their own noise, so a draw treating one of them would be too quiet a stand-in (all draws
+    play when fewer than 20 are clean). Studentised, each draw's statistic is put on the scale
+    ``mean(sqrt(V)) / sqrt(V_pi)``: the stand-in's effect is as large relative to the noise as
+    the observed units' effect is to theirs, and its scale is estimated anew, as in a new panel.
+    """
+    keep = np.ones(len(groups), dtype=bool)
+    if drop is not None:
+        keep[drop] = False
+    groups, sv = groups[keep], sv[:, keep]
+    treated = groups > 0
+    moving = np.zeros(g.size, dtype=bool)
+    for b in blocks:
+        moving[b] = True
+    clean = ~treated[:, (g > 0) & moving].any(axis=1)
+    truths = np.flatnonzero(clean) if clean.sum() >= 20 else np.arange(len(groups))
+    idx_obs = np.searchsorted(cohorts, g)
+    rows = np.array([np.flatnonzero(idx_obs == c)[0] for c in range(len(cohorts))])
+    Xc = X[:, rows, :]  # (K, C, T): exposure of a unit of each cohort
+    P = np.einsum("kct,kdt->kcd", L, Xc)
+    never = int(np.searchsorted(cohorts, 0.0)) if cohorts.size and cohorts[0] == 0 else None
+    factor = None
+    if scale != "none":
+        factor = np.median(sv[:, truths], axis=1, keepdims=True) / sv
+    design = RankDesign(truths=truths, cohort_index=np.searchsorted(cohorts, groups), weights=P, never=never,
+                        scale=factor)
+    return dist[:, keep], design
+
+
 def _randomization(Y, g, W, X, estimate, n_draws, alpha, seed, blocks, sc, scale, terms) -> dict[str, Any]:
     assign = draw_assignments(g, blocks, n_draws, seed)
     cohorts, L = cohort_weights(W, g)
@@ -233,10 +270,10 @@ def _randomization(Y, g, W, X, estimate, n_draws, alpha, seed, blocks, sc, scale
     if holes:
         notes.append((f"the accepted set of term(s) {holes[:5]} has holes; the interval reported is its hull",
                       FewTreatedWarning))
-    noise = dist if drop is None else np.delete(dist, drop, axis=1)
+    noise, design = _mde_design(dist, sv, L, X, cohorts, assign.groups, g, blocks, drop, scale)
     return dict(conf_low=lo, conf_high=hi, p_value=p, std_error=se, dist=dist, exact=assign.exact,
                 n_draws=len(assign.groups), notes=notes, assignments=assign.groups, critical_values=crit,
-                mde_reason=reason, mde_noise=noise)
+                mde_reason=reason, mde_noise=noise, mde_design=design)
 
 
 def _conley_taber(Y, g, W, estimate, n_draws, alpha, seed, sc, scale) -> dict[str, Any]:

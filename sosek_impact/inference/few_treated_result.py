@@ -7,6 +7,7 @@ estimator all return a :class:`FewTreatedResult`, so a study can put any of them
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +128,11 @@ class FewTreatedResult(ResultsProtocol):
         Why :meth:`mde` is infinite or absent, when it is.
     mde_noise
         (K, B) the noise draws behind :meth:`mde` (placebo estimates; Conley–Taber error draws).
+    mde_noise_sd
+        Conley–Taber: (K,) SD of the normal comparison-unit part of the error.
+    mde_design
+        Randomisation: the :class:`~sosek_impact.inference.few_treated_power.RankDesign` behind
+        the MDE's design-based power.
     """
 
     estimator: str
@@ -153,16 +159,27 @@ class FewTreatedResult(ResultsProtocol):
     mde_reason: str = ""
     mde_noise: np.ndarray | None = field(default=None, repr=False)
     mde_noise_sd: np.ndarray | None = field(default=None, repr=False)
+    mde_design: Any = field(default=None, repr=False)
 
     def mde(self, power: float = 0.8) -> np.ndarray:
         """Minimum detectable effect of each term at the stored ``alpha`` with probability ``power``.
 
         The smallest ``tau >= 0`` such that an effect ``+tau`` and an effect ``-tau`` are each
-        detected (the estimate falls beyond :attr:`critical_values`) with probability at least
-        ``power``, when the estimate's noise is a draw from :attr:`mde_noise` (plus, for
-        Conley–Taber, the normal comparison-unit part of SD :attr:`mde_noise_sd`). Randomisation:
-        found exactly among the jump points of the detection share; Conley–Taber: bisection on the
-        smooth detection probability (which rises with ``tau`` on the bracket searched).
+        detected with probability at least ``power`` when the estimate's noise is a draw from
+        :attr:`mde_noise` (:mod:`~sosek_impact.inference.few_treated_power`).
+
+        - Randomisation: design-based power. Each placebo assignment that treats none of the
+          observed treated units plays the treated once, with the effect planted on its units
+          (and carried into every other assignment's estimate through the estimator's weights),
+          and is tested against the other assignments by the test's own rule; a new panel's
+          critical value and the effect leaking into assignments that re-use the treated units
+          are both in it. Found by a scan and bisection to a relative 1e-12.
+        - Conley–Taber: the critical values are held at :attr:`critical_values` (quantiles of an
+          error distribution built from many comparison units), the noise is a simulated error
+          draw plus the normal comparison-unit part of SD :attr:`mde_noise_sd`.
+
+        How close the stated power comes in simulation: docs/few_treated.md, "Minimum detectable
+        effect".
 
         Returns ``inf`` for a term whose test cannot reject at ``alpha`` (``mde_reason`` says why)
         and NaN where the method gives no critical values.
@@ -172,8 +189,15 @@ class FewTreatedResult(ResultsProtocol):
         K = len(self.terms)
         if self.critical_values is None or self.mde_noise is None:
             return np.full(K, np.nan)
-        from sosek_impact.inference.few_treated_power import minimum_detectable_effect
+        from sosek_impact.inference.few_treated_power import minimum_detectable_effect, rank_test_mde
 
+        if self.method == "randomization":
+            d = self.mde_design
+            return np.array([math.inf if not np.all(np.isfinite(self.critical_values[k]))
+                             else rank_test_mde(self.mde_noise[k], self.alpha, power,
+                                                truths=None if d is None else d.truths,
+                                                cross=None if d is None else d.cross(k))
+                             for k in range(K)])
         sd = np.zeros(K) if self.mde_noise_sd is None else np.asarray(self.mde_noise_sd, float)
         return np.array([minimum_detectable_effect(self.mde_noise[k], self.critical_values[k], power, sd[k])
                          for k in range(K)])

@@ -31,7 +31,11 @@ def test_event_study_terms_and_covariance(fits):
     terms = [f"e={e}" for e in x.event_times]
     assert list(x.event_times) == sorted(es.event_times)
     assert np.array_equal(x.betas, es.params[terms].to_numpy())
-    assert np.allclose(x.sigma, es.cov.loc[terms, terms].to_numpy(), rtol=1e-14, atol=0)  # symmetrised
+    raw = es.cov.loc[terms, terms].to_numpy()
+    assert np.array_equal(x.sigma, x.sigma.T)  # symmetrised exactly
+    # equal to the estimator's covariance up to its own asymmetry (rounding of the sandwich product)
+    assert np.allclose(x.sigma, (raw + raw.T) / 2, rtol=1e-14, atol=0)
+    assert np.allclose(x.sigma, raw, rtol=1e-10, atol=0)
 
 
 def test_sun_abraham_and_cs_rows_align_with_their_tables(fits):
