@@ -297,12 +297,13 @@ def invert_permutation_test(
     Returns
     -------
     lower, upper : float
-        Ends of the hull (``-inf``/``inf`` when unbounded; NaN if no ``tau`` is accepted).
+        Ends of the hull (``-inf``/``inf`` when unbounded; NaN if no ``tau`` is accepted); an end on
+        a cluster of tied roots is the cluster's outer edge.
     connected : bool
         False when the accepted set has holes (the hull is reported).
     """
     st = _steps(a0, c0, a, c)
-    b, pts, gaps, m = st.points, st.at_points, st.in_gaps, len(st.points)
+    pts, gaps, m = st.at_points, st.in_gaps, len(st.points)
     if exact:
         p_pts, p_gaps = pts / a.size, gaps / a.size
     else:
@@ -310,8 +311,9 @@ def invert_permutation_test(
     acc_pts, acc_gaps = p_pts > alpha, p_gaps > alpha
     if not acc_pts.any() and not acc_gaps.any():
         return math.nan, math.nan, True
-    lower = -math.inf if acc_gaps[0] else float(b[np.argmax(acc_pts)])
-    upper = math.inf if acc_gaps[-1] else float(b[m - 1 - np.argmax(acc_pts[::-1])])
+    # an end on a cluster of tied roots is the cluster's outer edge (the accepted set covers the cluster)
+    lower = -math.inf if acc_gaps[0] else float(st.edges[np.argmax(acc_pts), 0])
+    upper = math.inf if acc_gaps[-1] else float(st.edges[m - 1 - np.argmax(acc_pts[::-1]), 1])
     # connected: every point and gap between the ends accepted
     seq = np.empty(2 * m + 1, dtype=bool)
     seq[0::2], seq[1::2] = acc_gaps, acc_pts

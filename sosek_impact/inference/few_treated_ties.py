@@ -17,8 +17,9 @@ data at a stated resolution:
    ``|c_pi| == |c_0|`` are decided by ``==``.
 3. **Breakpoints.** The effects ``tau`` at which an assignment's statistic becomes as extreme as the
    observed one (roots) that lie within ``TIE_RTOL * S_a / S_c`` of each other (chained) are one
-   breakpoint, the smallest of its cluster; an effect tested within that distance of a cluster is
-   tested at the breakpoint.
+   breakpoint, spanning its cluster; an effect tested within that distance of a cluster is tested
+   at the breakpoint, and an interval end on it is the cluster's outer edge (so a test whose every
+   root is one cluster, an outcome without noise, reports the cluster, the estimate inside).
 
 :data:`TIE_RTOL` is 1e-8, measured on the study's few-treated tests (175 terms, input noise of
 1e-10 relative): tied statistics split by at most 3e-13 of ``S``, a margin of 30,000. Distinct

@@ -119,3 +119,17 @@ def test_printed_p_and_interval_survive_relative_input_noise(seed, scale):
             other = few_treated_inference(e, "y", "unit", "time", "group", scale=scale)
             assert _printed(other) == _printed(base)
             assert other.p_value[0] == base.p_value[0]
+
+
+def test_outcome_without_noise_reports_an_interval_that_holds_the_estimate():
+    """Every statistic is ``-0.02 c`` up to rounding: all roots are one tied cluster around the estimate,
+    and the interval reported is that cluster, the estimate inside (not the cluster's smallest root)."""
+    rng = np.random.default_rng(3)
+    c = rng.choice([-1.0, -0.5, 0.5, 1.5], size=199)
+    a = -0.02 * c * (1 + 1e-14 * rng.standard_normal(c.size))
+    c0 = 2.0
+    a0 = -0.02 * c0 * (1 + 1e-14)
+    lo, hi, _ = invert_permutation_test(a0, c0, a, c, 0.05, exact=False)
+    assert lo <= a0 / c0 <= hi
+    assert hi - lo < 1e-12
+    assert permutation_pvalue(a0 / c0, a0, c0, a, c, exact=False)[0] == 1.0
