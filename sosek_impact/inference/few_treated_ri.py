@@ -13,6 +13,16 @@ known, and the statistic of assignment ``pi`` is ``a_pi - tau c_pi`` with ``a_pi
 "as extreme" when ``|a_pi - tau c_pi| >= |a_0 - tau c_0|``, a quadratic inequality in ``tau``, so the
 p-value is a step function of ``tau`` whose steps sit at the roots of these quadratics. The
 interval is found exactly by a sweep over the sorted roots (no grid search).
+
+Ties. Tied statistics count as extreme, and ties are decided by one rule
+(:mod:`~sosek_impact.inference.few_treated_ties`): statistics within ``TIE_RTOL = 1e-8`` of the
+largest one's magnitude of each other are equal, and so are roots within ``TIE_RTOL`` times the
+ratio of the two statistics' scales; an effect tested that close to a root is tested at it. The
+p-value (:func:`permutation_pvalue`) and the interval (:func:`invert_permutation_test`) are read
+off one step function built under that rule, so an interval end is always where the p-value
+crosses ``alpha``, and exact ties of 2-decimal data (the enumerated copy of the observed
+assignment; two regencies with the same change; a repeated random draw) stay ties when the inputs
+carry relative noise of 1e-10.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sosek_impact.inference.few_treated_ties import TIE_RTOL, cluster_sorted, snap_magnitudes, tie_scale
 from sosek_impact.inference.randomization import distinct_permutations, n_assignments
 
 __all__ = ["Assignments", "draw_assignments", "permuted_statistics", "permuted_sums", "permutation_pvalue",
@@ -130,54 +141,140 @@ def permuted_sums(H: np.ndarray, cohorts: np.ndarray, groups: np.ndarray, *, chu
     return out
 
 
-def permutation_pvalue(tau: np.ndarray | float, a0: float, c0: float, a: np.ndarray, c: np.ndarray, exact: bool) -> np.ndarray:
-    """Two-sided p-value of ``H0(tau)`` by direct counting (ties count as extreme).
+def _snapped(a0: float, c0: float, a: np.ndarray, c: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray, float]:
+    """Statistics with ties made exact (rule 2 of :mod:`few_treated_ties`) and the breakpoint tolerance (rule 3)."""
+    sa, sc = tie_scale(a0, a), tie_scale(c0, c)
+    av = snap_magnitudes(np.concatenate([[a0], np.asarray(a, dtype=float)]), TIE_RTOL * sa)
+    cv = snap_magnitudes(np.concatenate([[c0], np.asarray(c, dtype=float)]), TIE_RTOL * sc)
+    tol_tau = TIE_RTOL * sa / sc if sc > 0 else 0.0
+    return float(av[0]), float(cv[0]), av[1:], cv[1:], tol_tau
 
-    Exact enumeration: share of assignments at least as extreme; random draws:
-    ``(1 + #extreme) / (1 + B)`` (the observed assignment counted once).
+
+def _extreme_sets(a0: float, c0: float, a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where ``|a - tau c| >= |a0 - tau c0|``, per assignment: a closed interval, or the outside of one.
+
+    Expects statistics whose ties are exact (:func:`_snapped`): equal magnitudes are decided by
+    ``==``. The roots are those of ``a - tau c = -(a0 - tau c0)`` and ``a - tau c = a0 - tau c0``,
+    ``(a + a0) / (c + c0)`` and ``(a - a0) / (c - c0)``.
+
+    Returns
+    -------
+    lo, hi
+        Ends of the closed intervals ``[lo, hi]`` (``-inf``/``inf`` for half-lines and the whole
+        line; empty sets omitted).
+    out_lo, out_hi
+        Assignments with ``|c| > |c0|``: the set is ``(-inf, out_lo] U [out_hi, inf)``.
     """
-    tau = np.atleast_1d(np.asarray(tau, dtype=float))
-    obs = np.abs(a0 - tau * c0)
-    tol = 1e-10 * np.maximum(1.0, np.abs(a0) + np.abs(tau * c0))
-    hits = (np.abs(a[None, :] - tau[:, None] * c[None, :]) >= (obs - tol)[:, None]).sum(axis=1)
-    return hits / a.size if exact else (1.0 + hits) / (1.0 + a.size)
-
-
-def _extreme_sets(a0: float, c0: float, a: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Closed intervals ``[lo, hi]`` (up to two per draw) where ``|a - tau c| >= |a0 - tau c0|``.
-
-    Returns arrays of lower and upper ends (``-inf``/``inf`` for half-lines; empty sets omitted).
-    """
-    A = c**2 - c0**2
-    B = a * c - a0 * c0
-    C = a**2 - a0**2
-    scale_a = np.maximum(c**2 + c0**2, 1e-300)
-    lin = np.abs(A) <= 1e-12 * scale_a
+    a, c = np.asarray(a, dtype=float), np.asarray(c, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_plus = (a + a0) / (c + c0)
+        r_minus = (a - a0) / (c - c0)
     los: list[np.ndarray] = []
     his: list[np.ndarray] = []
-    # linear: -2 B tau + C >= 0
-    scale_b = np.maximum(np.abs(a * c) + np.abs(a0 * c0), 1e-300)
-    flat = lin & (np.abs(B) <= 1e-12 * scale_b)
-    whole = flat & (C >= -1e-12 * np.maximum(a**2 + a0**2, 1e-300))
-    los.append(np.full(int(whole.sum()), -np.inf)), his.append(np.full(int(whole.sum()), np.inf))
-    up = lin & ~flat & (B < 0)  # tau >= C / (2B)
-    los.append(C[up] / (2 * B[up])), his.append(np.full(int(up.sum()), np.inf))
-    down = lin & ~flat & (B > 0)  # tau <= C / (2B)
-    los.append(np.full(int(down.sum()), -np.inf)), his.append(C[down] / (2 * B[down]))
-    quad = ~lin
-    disc = B**2 - A * C
-    sq = np.sqrt(np.maximum(disc, 0.0))
-    r1, r2 = (B - sq) / np.where(quad, A, 1.0), (B + sq) / np.where(quad, A, 1.0)
-    rlo, rhi = np.minimum(r1, r2), np.maximum(r1, r2)
-    pos = quad & (A > 0)
-    pos_all = pos & (disc <= 0)
-    los.append(np.full(int(pos_all.sum()), -np.inf)), his.append(np.full(int(pos_all.sum()), np.inf))
-    pos_two = pos & (disc > 0)
-    los.append(np.full(int(pos_two.sum()), -np.inf)), his.append(rlo[pos_two])
-    los.append(rhi[pos_two]), his.append(np.full(int(pos_two.sum()), np.inf))
-    neg = quad & (A < 0) & (disc >= 0)
-    los.append(rlo[neg]), his.append(rhi[neg])
-    return np.concatenate(los), np.concatenate(his)
+
+    def add(lo: np.ndarray, hi: np.ndarray) -> None:
+        los.append(np.asarray(lo, dtype=float)), his.append(np.asarray(hi, dtype=float))
+
+    inf = np.inf
+    both = (c == 0) & (c0 == 0)  # the statistics do not depend on tau
+    k = int((both & (np.abs(a) >= abs(a0))).sum())
+    add(np.full(k, -inf), np.full(k, inf))
+    same = (c == c0) & ~both  # (a - a0) (a + a0 - 2 tau c0) >= 0
+    whole = same & (a == a0)
+    k = int(whole.sum())
+    add(np.full(k, -inf), np.full(k, inf))
+    below = same & ~whole & ((a - a0) * c0 > 0)
+    add(np.full(int(below.sum()), -inf), r_plus[below])
+    above = same & ~whole & ~below
+    add(r_plus[above], np.full(int(above.sum()), inf))
+    flip = (c == -c0) & ~both  # (a + a0) (a - a0 + 2 tau c0) >= 0
+    whole = flip & (a == -a0)
+    k = int(whole.sum())
+    add(np.full(k, -inf), np.full(k, inf))
+    above = flip & ~whole & ((a + a0) * c0 > 0)
+    add(r_minus[above], np.full(int(above.sum()), inf))
+    below = flip & ~whole & ~above
+    add(np.full(int(below.sum()), -inf), r_minus[below])
+    rlo, rhi = np.minimum(r_plus, r_minus), np.maximum(r_plus, r_minus)
+    out = np.abs(c) > abs(c0)  # outside the roots
+    inside = np.abs(c) < abs(c0)  # between the roots
+    add(rlo[inside], rhi[inside])
+    return np.concatenate(los), np.concatenate(his), rlo[out], rhi[out]
+
+
+@dataclass(frozen=True)
+class _Steps:
+    """The count of assignments as extreme as the observed one, a step function of ``tau``.
+
+    ``points`` are the breakpoints (ascending, one per cluster of roots), ``edges`` the (m, 2) extent of
+    each cluster, ``at_points`` the count at each breakpoint and ``in_gaps`` the count in each open
+    gap (gap ``j`` between points ``j - 1`` and ``j``).
+    """
+
+    points: np.ndarray
+    edges: np.ndarray
+    tol: float
+    at_points: np.ndarray
+    in_gaps: np.ndarray
+
+    def count(self, tau: np.ndarray) -> np.ndarray:
+        """The count at each ``tau``; within ``tol`` of a cluster of roots, the count at its breakpoint."""
+        tau = np.atleast_1d(np.asarray(tau, dtype=float))
+        m = len(self.points)
+        if m == 0:
+            return np.full(tau.shape, self.in_gaps[0])
+        j = np.clip(np.searchsorted(self.edges[:, 0] - self.tol, tau, side="right") - 1, 0, m - 1)
+        at = (tau >= self.edges[j, 0] - self.tol) & (tau <= self.edges[j, 1] + self.tol)
+        gap = np.searchsorted(self.points, tau, side="left")
+        return np.where(at, self.at_points[j], self.in_gaps[gap])
+
+
+def _steps(a0: float, c0: float, a: np.ndarray, c: np.ndarray) -> _Steps:
+    """The step function of ``tau`` behind both the p-value and the interval (one test, one tie rule)."""
+    a0, c0, a, c, tol = _snapped(a0, c0, a, c)
+    lo, hi, out_lo, out_hi = _extreme_sets(a0, c0, a, c)
+    roots = np.unique(np.concatenate([lo[np.isfinite(lo)], hi[np.isfinite(hi)], out_lo, out_hi]))
+    labels = cluster_sorted(roots, tol)
+    m = int(labels[-1]) + 1 if roots.size else 0
+    first = np.flatnonzero(np.concatenate([[True], np.diff(labels) > 0])) if m else np.zeros(0, dtype=int)
+    last = np.concatenate([first[1:] - 1, [roots.size - 1]]) if m else np.zeros(0, dtype=int)
+
+    def index(v: np.ndarray, infinite: int) -> np.ndarray:
+        """Breakpoint index of each end (``infinite`` for -inf/inf: -1 or m)."""
+        fin = np.isfinite(v)
+        out = np.full(v.shape, infinite, dtype=int)
+        out[fin] = labels[np.searchsorted(roots, v[fin])]
+        return out
+
+    # sets as breakpoint indices [P, Q], -1 standing for -inf and m for inf; the outside of an
+    # interval whose two ends fall on one breakpoint is the whole line
+    o_lo, o_hi = index(out_lo, -1), index(out_hi, m)
+    two = o_lo != o_hi
+    n_meet, n_two = int((~two).sum()), int(two.sum())
+    P = np.concatenate([index(lo, -1), np.full(n_meet, -1), np.full(n_two, -1), o_hi[two]])
+    Q = np.concatenate([index(hi, m), np.full(n_meet, m), o_lo[two], np.full(n_two, m)])
+    # points P..Q (within 0..m-1) and gaps P+1..Q (gap j lies between points j-1 and j)
+    pt = np.zeros(m + 1)
+    gp = np.zeros(m + 2)
+    np.add.at(pt, np.maximum(P, 0), 1.0)
+    np.add.at(pt, np.minimum(Q, m - 1) + 1, -1.0)
+    ok = Q >= P + 1
+    np.add.at(gp, P[ok] + 1, 1.0)
+    np.add.at(gp, Q[ok] + 1, -1.0)
+    edges = np.column_stack([roots[first], roots[last]]) if m else np.zeros((0, 2))
+    return _Steps(roots[first], edges, tol, np.cumsum(pt)[:m], np.cumsum(gp)[: m + 1])
+
+
+def permutation_pvalue(tau: np.ndarray | float, a0: float, c0: float, a: np.ndarray, c: np.ndarray, exact: bool) -> np.ndarray:
+    """Two-sided p-value of ``H0(tau)`` (ties count as extreme, under the tie rule of the module docstring).
+
+    Exact enumeration: share of assignments at least as extreme; random draws:
+    ``(1 + #extreme) / (1 + B)`` (the observed assignment counted once). The count is read off the
+    same step function as the interval of :func:`invert_permutation_test`.
+    """
+    hits = _steps(a0, c0, a, c).count(tau)
+    size = np.asarray(a).size
+    return hits / size if exact else (1.0 + hits) / (1.0 + size)
 
 
 def invert_permutation_test(
@@ -200,28 +297,13 @@ def invert_permutation_test(
     Returns
     -------
     lower, upper : float
-        Ends of the hull (``-inf``/``inf`` when unbounded; NaN if no ``tau`` is accepted).
+        Ends of the hull (``-inf``/``inf`` when unbounded; NaN if no ``tau`` is accepted); an end on
+        a cluster of tied roots is the cluster's outer edge.
     connected : bool
         False when the accepted set has holes (the hull is reported).
     """
-    lo, hi = _extreme_sets(a0, c0, a, c)
-    finite = np.concatenate([lo[np.isfinite(lo)], hi[np.isfinite(hi)]])
-    b = np.unique(finite)
-    m = len(b)
-    # points 0..m-1; gaps 0..m (gap j between b[j-1] and b[j])
-    pt = np.zeros(m + 1)
-    gp = np.zeros(m + 2)
-    p_idx = np.where(np.isfinite(lo), np.searchsorted(b, lo), 0)
-    q_idx = np.where(np.isfinite(hi), np.searchsorted(b, hi), m - 1)
-    np.add.at(pt, p_idx, 1.0)
-    np.add.at(pt, q_idx + 1, -1.0)
-    g_start = np.where(np.isfinite(lo), p_idx + 1, 0)
-    g_end = np.where(np.isfinite(hi), q_idx, m)  # inclusive
-    ok = g_end >= g_start
-    np.add.at(gp, g_start[ok], 1.0)
-    np.add.at(gp, g_end[ok] + 1, -1.0)
-    pts = np.cumsum(pt)[:m]
-    gaps = np.cumsum(gp)[: m + 1]
+    st = _steps(a0, c0, a, c)
+    pts, gaps, m = st.at_points, st.in_gaps, len(st.points)
     if exact:
         p_pts, p_gaps = pts / a.size, gaps / a.size
     else:
@@ -229,8 +311,9 @@ def invert_permutation_test(
     acc_pts, acc_gaps = p_pts > alpha, p_gaps > alpha
     if not acc_pts.any() and not acc_gaps.any():
         return math.nan, math.nan, True
-    lower = -math.inf if acc_gaps[0] else float(b[np.argmax(acc_pts)])
-    upper = math.inf if acc_gaps[-1] else float(b[m - 1 - np.argmax(acc_pts[::-1])])
+    # an end on a cluster of tied roots is the cluster's outer edge (the accepted set covers the cluster)
+    lower = -math.inf if acc_gaps[0] else float(st.edges[np.argmax(acc_pts), 0])
+    upper = math.inf if acc_gaps[-1] else float(st.edges[m - 1 - np.argmax(acc_pts[::-1]), 1])
     # connected: every point and gap between the ends accepted
     seq = np.empty(2 * m + 1, dtype=bool)
     seq[0::2], seq[1::2] = acc_gaps, acc_pts
@@ -257,9 +340,12 @@ def critical_value(t: np.ndarray, alpha: float, exact: bool, drop: int | None = 
     Returns
     -------
     float
-        ``c``, or ``inf`` when no statistic can reach ``p <= alpha``.
+        ``c``, or ``inf`` when no statistic can reach ``p <= alpha``. Statistics tied under the tie
+        rule of :mod:`~sosek_impact.inference.few_treated_ties` (scale: the largest ``|t|``) are
+        one value here, as in the p-value.
     """
     u = np.abs(np.asarray(t, dtype=float))
+    u = snap_magnitudes(u, TIE_RTOL * tie_scale(u))
     if exact:
         if drop is not None:
             u = np.delete(u, drop)

@@ -16,13 +16,13 @@ within the noise of a rounding boundary may round the other way; the committed t
 Two kinds of stored numbers are not stable to their stored digits, by rule (README, "What is
 identical where"): synthetic-control solver outputs (weights, paths, placebo gaps), accurate to the
 solver's tolerance (compared to ``SOLVER_ATOL``), and the RMSPE ratio of an exact pre-period fit
-(noise over noise; never printed, not compared). Two library rules still let 1e-10 input noise
-change printed numbers (``PENDING_LIBRARY``; the inference engineers own both): the few-treated
-p-value and interval ends count ties with an absolute tolerance of 1e-10
-(``sosek_impact/inference/few_treated_ri.py``), below the noise, so exact ties of published
-2-decimal data (two regencies with the same change) break either way; and the synthetic-control
-RMSPE-ratio p of an exact pre-fit (forums table). Case (a) masks exactly those cells; a strict
-xfail records that the unmasked tables still differ, and fails (XPASS) once the library is fixed.
+(noise over noise; never printed, not compared). Nothing printed is masked. The few-treated
+p-values and interval ends count ties under the library's stated tie rule
+(``sosek_impact/inference/few_treated_ties.py``: statistics and breakpoints within 1e-8 relative are
+equal), so exact ties of the published 2-decimal data stay ties under the noise; the forums'
+synthetic-control p of an exact pre-period fit is the rank under the exact-fit rule
+(``sosek_impact/estimators/synth_rank.py``: exact fits ranked by post-RMSPE, minimum-norm weights),
+a function of the data, not of the rounding noise of the pre-RMSPE.
 """
 
 from __future__ import annotations
@@ -92,50 +92,11 @@ EXACT_PREFIT = 1e-6
 SOLVER_KEYS = {"placebo_gaps", "path", "weights", "top_weights", "placebo_post_gap", "leave_one_out_att", "leave_one_out_range",
                "placebo_pre_rmspe", "post_rmspe", "att_avg", "placebo_estimates_sc"}
 RATIO_KEYS = {"rmspe_ratio", "pre_rmspe", "p_value", "p_value_filtered", "p_value_rmspe_ratio", "placebo_pre_rmspe"}
-# printed cells that wait for a library fix (see the module docstring): table stem -> Markdown columns masked
-PENDING_LIBRARY = {
-    "welfare_effects": ["few-treated p", "few-treated 95% CI"],
-    "welfare_first_wave_effects": ["few-treated p", "few-treated 95% CI"],
-    "border_posts_effects": ["few-treated p", "few-treated 95% CI"],
-    "forums_effects": ["p_value"],
-    "claims": [],
-}
-PENDING_TEXT = re.compile(r"(p = |p-value |CI \[|interval \[|\[)[-+]?\d+\.\d+(, [-+]?\d+\.\d+\])?")
-
-
-def _masked_markdown(path: Path, stem: str) -> list[str]:
-    """A Markdown table's lines with the pending-library cells (and, for the claims, quoted p-values and intervals) masked."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    rows = [i for i, ln in enumerate(lines) if ln.startswith("|")]
-    if not rows:
-        return lines
-    head = [c.strip() for c in lines[rows[0]].strip("|").split("|")]
-    cols = {head.index(c) for c in PENDING_LIBRARY.get(stem, []) if c in head}
-    out = list(lines)
-    for i in rows[2:]:
-        cells = [c.strip() for c in lines[i].strip("|").split("|")]
-        cells = ["#" if j in cols else c for j, c in enumerate(cells)]
-        text = " | ".join(cells)
-        out[i] = PENDING_TEXT.sub("#", text) if stem == "claims" else text
-    return out
-
-
-def table_differences(out: Path, masked: bool = False) -> list[str]:
-    """Committed tables that the run in ``out`` did not reproduce byte for byte.
-
-    ``masked``: the tables of ``PENDING_LIBRARY`` are compared as Markdown with their pending cells masked.
-    """
+def table_differences(out: Path) -> list[str]:
+    """Committed tables that the run in ``out`` did not reproduce byte for byte."""
     bad = []
     for p in sorted((ROOT / "reports" / "tables").glob("*")):
         if p.stem in NOT_RERUN:
-            continue
-        if masked and p.stem in PENDING_LIBRARY:
-            if p.suffix == ".md":
-                q = out / "reports" / "tables" / p.name
-                a, b = _masked_markdown(p, p.stem), _masked_markdown(q, p.stem) if q.exists() else []
-                if a != b:
-                    first = next((f"{x!r} -> {y!r}" for x, y in zip(a, b, strict=False) if x != y), "length differs")
-                    bad.append(f"{p.name} (masked): {first[:300]}")
             continue
         q = out / "reports" / "tables" / p.name
         if not q.exists():
@@ -159,19 +120,17 @@ def _floats(obj, path=""):
 
 
 def _rule(path: str, exact_fits: set[str]) -> str:
-    """How a stored float is compared: ``digits`` (stored precision), ``solver`` (SOLVER_ATOL), ``skip`` or ``pending``."""
+    """How a stored float is compared: ``digits`` (stored precision), ``solver`` (SOLVER_ATOL) or ``skip``."""
     parts = path.split("/")
     in_sc = "synthetic_control" in parts or "sc" in parts
     if in_sc and any(k in RATIO_KEYS for k in parts) and any(path.startswith(f) for f in exact_fits):
         return "skip"  # a ratio (or its rank) over an exact pre-fit's RMSPE: noise over noise
     if in_sc and any(k in SOLVER_KEYS for k in parts):
         return "solver"
-    if "few_treated" in parts and parts[-1] in {"p_value", "conf_low", "conf_high"}:
-        return "pending"
     return "digits"
 
 
-def result_differences(out: Path, names: list[str], include_pending: bool = False) -> list[str]:
+def result_differences(out: Path, names: list[str]) -> list[str]:
     """Stored floats that differ by more than their rule allows (one unit in the last stored digit by default)."""
     from sosek_impact.report.tables import STORED_P_SIGNIFICANT, STORED_RESOLUTION, STORED_SIGNIFICANT
 
@@ -187,7 +146,7 @@ def result_differences(out: Path, names: list[str], include_pending: bool = Fals
         for k, x in a.items():
             y = b[k]
             rule = _rule(k, exact)
-            if rule == "skip" or (rule == "pending" and not include_pending):
+            if rule == "skip":
                 continue
             if rule == "solver":
                 if abs(x - y) > SOLVER_ATOL:
@@ -211,16 +170,8 @@ def perturbed_run(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_committed_tables_survive_input_noise(perturbed_run):
-    assert table_differences(perturbed_run, masked=True) == []
-    assert result_differences(perturbed_run, TASKS) == []
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="few-treated tie tolerance (1e-10, few_treated_ri.py) and the exact-pre-fit RMSPE-ratio p "
-                   "of the forums' synthetic control: library fixes pending; remove PENDING_LIBRARY when this passes")
-def test_committed_tables_survive_input_noise_unmasked(perturbed_run):
     assert table_differences(perturbed_run) == []
-    assert result_differences(perturbed_run, TASKS, include_pending=True) == []
+    assert result_differences(perturbed_run, TASKS) == []
 
 
 @pytest.mark.slow
@@ -228,7 +179,7 @@ def test_committed_tables_survive_another_blas_thread_count(tmp_path):
     out = tmp_path / "out"
     run_tasks(out, None, threads=2)
     assert table_differences(out) == []
-    assert result_differences(out, TASKS, include_pending=True) == []
+    assert result_differences(out, TASKS) == []
 
 
 def test_perturbation_really_changes_the_inputs(tmp_path):
