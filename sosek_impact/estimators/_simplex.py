@@ -37,6 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import nnls
 
+from sosek_impact.estimators._simplex_active_set import simplex_active_set
+
 __all__ = ["min_norm_exact_fit", "project_to_simplex", "simplex_least_squares"]
 
 
@@ -161,10 +163,14 @@ def simplex_least_squares(
     big = 1e4 * max(1.0, np.sqrt(n_rows))
     rows.append(big * np.ones((1, n_cols)))
     rhs.append(np.array([big]))
-    try:
-        w_nnls, _ = nnls(np.vstack(rows), np.concatenate(rhs), maxiter=50 * n_cols)
-    except RuntimeError:
-        w_nnls = np.full(n_cols, 1.0 / n_cols)
+    w_as = simplex_active_set(As, bs, ridge / scale**2)
+    if w_as is not None:
+        w_nnls = w_as
+    else:  # the active-set method hit its limit (not seen in practice): the NNLS route
+        try:
+            w_nnls, _ = nnls(np.vstack(rows), np.concatenate(rhs), maxiter=50 * n_cols)
+        except RuntimeError:
+            w_nnls = np.full(n_cols, 1.0 / n_cols)
     w_best = project_to_simplex(w_nnls)
     ridge_s = ridge / scale**2
     support = np.flatnonzero(w_nnls > 1e-12)
