@@ -8,13 +8,15 @@ Solves
     \\quad \\text{s.t.} \\quad w_j \\ge 0, \\; \\textstyle\\sum_j w_j = 1,
 
 for a tall or wide ``A`` (rows: matched characteristics, columns: donors). With hundreds of
-donors, SciPy's SLSQP is slow and inexact; instead the problem is handed to the Lawson–Hanson
-active-set NNLS (:func:`scipy.optimize.nnls`) with the adding-up constraint appended as a
-heavily weighted extra row, and the support it finds is then polished exactly: on the support
-the equality-constrained least-squares problem is solved from its KKT system and the KKT
-conditions of the full problem are checked. If they fail (a rare degenerate case), an
-accelerated projected-gradient method (FISTA with Euclidean projection onto the simplex,
-Duchi et al. 2008) finishes the job from the best point so far.
+donors, SciPy's SLSQP is slow and inexact; the problem is solved by the package's own primal
+active-set method (:func:`sosek_impact.estimators._simplex_active_set.simplex_active_set`: exact
+KKT solves on the support, a fixed sequence of NumPy operations, so that the support found does
+not depend on the SciPy version). Only if it hits its iteration limit does the older route run:
+SciPy's Lawson–Hanson NNLS with the adding-up constraint appended as a heavily weighted extra
+row. The support found is then polished exactly (the equality-constrained least-squares problem
+solved from its KKT system) and the KKT conditions of the full problem are checked. If they fail
+(a rare degenerate case), an accelerated projected-gradient method (FISTA with Euclidean
+projection onto the simplex, Duchi et al. 2008) finishes the job from the best point so far.
 
 The solution is deterministic: no random starts are involved.
 

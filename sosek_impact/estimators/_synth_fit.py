@@ -1,7 +1,7 @@
 """The synthetic-control weight fit on matrices: donor weights given ``V``, and the nested ``V`` search.
 
 The inner problem is solved by :func:`sosek_impact.estimators._simplex.simplex_least_squares`
-(active-set NNLS with an exact KKT polish); weights at or below
+(a primal active-set method with exact KKT solves); weights at or below
 :data:`~sosek_impact.estimators.synth_rank.WEIGHT_ZERO` are then set to exactly 0
 (:func:`~sosek_impact.estimators.synth_rank.clean_weights`), so that which donors carry weight,
 and the printed weights, do not depend on the machine's rounding. When the treated unit can be
