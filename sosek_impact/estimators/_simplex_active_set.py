@@ -82,11 +82,12 @@ def simplex_active_set(A: NDArray[np.float64], b: NDArray[np.float64], ridge: fl
                 w[P] = z
                 break
             wp = w[P]
-            neg = z <= 0
-            step = float(np.min(wp[neg] / (wp[neg] - z[neg])))
+            neg = np.flatnonzero(z <= 0)
+            ratios = wp[neg] / (wp[neg] - z[neg])
+            step = float(ratios.min())
             wp = wp + step * (z - wp)
             keep = wp > eps * 8
-            keep[np.flatnonzero(neg)[np.argmin((w[P][neg] / (w[P][neg] - z[neg])))]] = False  # the blocking one
+            keep[neg[np.argmin(ratios)]] = False  # the blocking coordinate leaves the support
             w = np.zeros(J)
             P = [p for p, k in zip(P, keep) if k]
             if not P:

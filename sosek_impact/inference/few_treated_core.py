@@ -196,7 +196,7 @@ def _mde_design(dist: np.ndarray, sv: np.ndarray, L: np.ndarray, X: np.ndarray, 
     estimate the treated units' outcomes are imputed as ``Y - estimate * D``, which removes part
     of their own noise, so a draw treating one of them would be too quiet a stand-in (all draws
     play when fewer than 20 are clean). Studentised, each draw's statistic is put on the scale
-    ``mean(sqrt(V)) / sqrt(V_pi)``: the stand-in's effect is as large relative to the noise as
+    ``median(sqrt(V)) / sqrt(V_pi)``: the stand-in's effect is as large relative to the noise as
     the observed units' effect is to theirs, and its scale is estimated anew, as in a new panel.
     """
     keep = np.ones(len(groups), dtype=bool)
@@ -209,9 +209,7 @@ def _mde_design(dist: np.ndarray, sv: np.ndarray, L: np.ndarray, X: np.ndarray, 
         moving[b] = True
     clean = ~treated[:, (g > 0) & moving].any(axis=1)
     truths = np.flatnonzero(clean) if clean.sum() >= 20 else np.arange(len(groups))
-    idx_obs = np.searchsorted(cohorts, g)
-    rows = np.array([np.flatnonzero(idx_obs == c)[0] for c in range(len(cohorts))])
-    Xc = X[:, rows, :]  # (K, C, T): exposure of a unit of each cohort
+    _, Xc = cohort_weights(X, g)  # (K, C, T): exposure of a unit of each cohort (same cohorts as L)
     P = np.einsum("kct,kdt->kcd", L, Xc)
     never = int(np.searchsorted(cohorts, 0.0)) if cohorts.size and cohorts[0] == 0 else None
     factor = None

@@ -207,11 +207,11 @@ def rank_test_mde(noise: np.ndarray, alpha: float, power: float = 0.8, *, truths
         kw = dict(truths=truths, cross=cross, n_reference=n_reference)
         return np.minimum(rank_test_power(t, e, alpha, **kw), rank_test_power(-t, e, alpha, **kw))
 
-    spread = float(np.abs(e).max())
-    H = None if cross is None else np.asarray(cross, dtype=float)
-    own = 1.0 if H is None else float(np.min(np.abs(H[np.asarray(truths if truths is not None else np.arange(e.size)),
-                                                        np.arange(H.shape[1])])))
-    top = 4.0 * spread / max(own, 1e-12)
+    # beyond tau = 4 max|e| / (smallest share of its own effect a stand-in takes up) every stand-in's
+    # statistic exceeds every placebo's: the power is 1 there
+    rows = np.arange(e.size) if truths is None else np.asarray(truths, dtype=int)
+    own = 1.0 if cross is None else float(np.abs(np.asarray(cross, dtype=float)[rows, np.arange(rows.size)]).min())
+    top = 4.0 * float(np.abs(e).max()) / max(own, 1e-12)
     taus = np.linspace(0.0, top, grid)
     ok = both(taus) >= power
     if not ok.any():

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sosek_impact.errors import InvalidOptionError
 from sosek_impact.results_protocol import ResultsProtocol, format_number, format_pvalue
+
+if TYPE_CHECKING:
+    from sosek_impact.inference.few_treated_power import RankDesign
 
 __all__ = [
     "FewAssignmentsWarning",
@@ -159,7 +162,7 @@ class FewTreatedResult(ResultsProtocol):
     mde_reason: str = ""
     mde_noise: np.ndarray | None = field(default=None, repr=False)
     mde_noise_sd: np.ndarray | None = field(default=None, repr=False)
-    mde_design: Any = field(default=None, repr=False)
+    mde_design: "RankDesign | None" = field(default=None, repr=False)
 
     def mde(self, power: float = 0.8) -> np.ndarray:
         """Minimum detectable effect of each term at the stored ``alpha`` with probability ``power``.

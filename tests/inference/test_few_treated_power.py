@@ -46,8 +46,8 @@ def test_cross_effects_are_the_estimators_response_to_a_planted_effect():
         cohorts, L = cohort_weights(W, g)
         groups = draw_assignments(g, [np.arange(14)], 60, seed=1).groups
         cidx = np.searchsorted(cohorts, groups)
-        rows = np.array([np.flatnonzero(np.searchsorted(cohorts, g) == c)[0] for c in range(len(cohorts))])
-        P = np.einsum("ct,dt->cd", L[0], X[0][rows])
+        _, Xc = cohort_weights(X, g)
+        P = np.einsum("ct,dt->cd", L[0], Xc[0])
         truths = np.array([0, 5, 17, 42])
         G = cross_effects(P, cidx, truths, never=0)
         for col, j in enumerate(truths):
